@@ -1,0 +1,81 @@
+# lgvisor: `make` builds build/lgvisor.elf, `make iso` the bootable image,
+# `make qemu` boots it, `make test` runs every test. Missing Debian packages
+# are installed first (as root) by scripts/ensure-deps.sh.
+
+BUILD    := build
+NEWLIB   := $(BUILD)/newlib
+NEWLIB_STAMP := $(NEWLIB)/i686-elf/lib/libc.a
+VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
+
+CC       := gcc
+GCC_INC  := $(shell $(CC) -m32 -print-file-name=include)
+CFLAGS   := -m32 -march=i686 -std=gnu11 -ffreestanding -fno-pie -fno-stack-protector \
+            -fno-omit-frame-pointer -fno-strict-aliasing -mgeneral-regs-only -O2 -g \
+            -Wall -Wextra -Werror -Wno-unused-parameter \
+            -U__linux__ -U__linux -Ulinux -U__gnu_linux__ -U__unix__ -U__unix -Uunix \
+            -nostdinc -I. -isystem $(NEWLIB)/i686-elf/include -isystem $(GCC_INC) -DLGVISOR_VERSION='"$(VERSION)"' -MMD -MP
+ASFLAGS  := -m32 -I. -MMD -MP
+LDFLAGS  := -m32 -nostdlib -static -no-pie -Wl,-T,linker.ld -Wl,--build-id=none -Wl,-z,noexecstack
+LIBS     := $(NEWLIB)/i686-elf/lib/libc.a $(shell $(CC) -m32 -print-libgcc-file-name 2>/dev/null)
+
+SRCS     := $(wildcard boot/*.S arch/x86/*.S arch/x86/*.c kernel/*.c drivers/*.c virtio/*.c)
+OBJS     := $(patsubst %,$(BUILD)/obj/%.o,$(SRCS))
+
+QEMU     := qemu-system-i386
+ACCEL    ?= tcg
+MEM      ?= 256M
+MACHINE  ?= pc
+QEMU_ARGS := -machine $(MACHINE) -accel $(ACCEL) -cpu coreduo -m $(MEM) -serial mon:stdio \
+             -display none -no-reboot \
+             -netdev user,id=net0,restrict=on -device e1000,netdev=net0
+
+.PHONY: all deps iso qemu qemu-gdb test unit bench clean
+all: $(BUILD)/lgvisor.elf
+
+deps:
+	@scripts/ensure-deps.sh
+
+$(NEWLIB_STAMP):
+	@scripts/ensure-deps.sh
+	@echo "  NEWLIB  $(NEWLIB) (once, under a minute)"
+	@scripts/build-newlib.sh $(NEWLIB)
+
+$(BUILD)/obj/%.c.o: %.c | $(NEWLIB_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	@$(CC) $(ASFLAGS) -c $< -o $@
+
+$(BUILD)/lgvisor.elf: $(OBJS) linker.ld
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
+
+iso: $(BUILD)/lgvisor.iso
+$(BUILD)/lgvisor.iso: $(BUILD)/lgvisor.elf boot/mkiso.sh
+	@scripts/ensure-deps.sh
+	@echo "  ISO     $@"
+	@boot/mkiso.sh $@ $(BUILD)/lgvisor.elf "console=com1"
+
+qemu: deps $(BUILD)/lgvisor.iso
+	@echo "lgvisor in QEMU ($(MACHINE), $(ACCEL)): Ctrl-A X quits, Ctrl-A C switches to the QEMU monitor"
+	$(QEMU) $(QEMU_ARGS) -cdrom $(BUILD)/lgvisor.iso
+
+qemu-gdb: deps $(BUILD)/lgvisor.iso
+	@echo "waiting for gdb: in another terminal run"
+	@echo "  gdb $(BUILD)/lgvisor.elf -ex 'target remote :1234'"
+	$(QEMU) $(QEMU_ARGS) -cdrom $(BUILD)/lgvisor.iso -s -S
+
+unit:
+	@tests/unit/run.sh
+
+test: deps all $(BUILD)/lgvisor.iso
+	@python3 tests/run.py
+
+clean:
+	rm -rf $(BUILD)/obj $(BUILD)/lgvisor.* $(BUILD)/test $(BUILD)/unit
+
+-include $(OBJS:.o=.d)

@@ -1,0 +1,44 @@
+/* The hypervisor's IDT: every vector goes to its stub in vectors.S, except
+ * the double fault, which is a task gate (see gdt.c). */
+#include "arch/x86/trap.h"
+#include "arch/x86/selectors.h"
+#include "arch/x86/x86.h"
+
+extern const uint32_t trap_vectors[256];
+static uint64_t idt[256] __attribute__((aligned(64)));
+static irq_handler_t handlers[256];
+struct irq_stats irq_stats;
+
+static uint64_t interrupt_gate(uint32_t handler)
+{
+    /* present, DPL 0, 32-bit interrupt gate: IF is cleared on entry */
+    return (handler & 0xFFFF) | ((uint64_t)SEL_HOST_CS << 16) |
+           ((uint64_t)0x8E00 << 32) | ((uint64_t)(handler >> 16) << 48);
+}
+
+void idt_init(void)
+{
+    for (int v = 0; v < 256; v++)
+        idt[v] = interrupt_gate(trap_vectors[v]);
+    idt[8] = ((uint64_t)SEL_HOST_DF_TSS << 16) | ((uint64_t)0x8500 << 32);  /* task gate */
+    struct dtr d = { sizeof(idt) - 1, (uint32_t)idt };
+    lidt(&d);
+}
+
+void irq_set_handler(uint32_t vector, irq_handler_t fn)
+{
+    if (vector >= 32 && vector < 256)
+        handlers[vector] = fn;
+}
+
+void trap_dispatch(struct trap_frame *tf)
+{
+    uint32_t v = tf->vector;
+    if (v < 32)
+        fault_report(tf, read_cr2());
+    irq_stats.count[v]++;
+    if (handlers[v])
+        handlers[v](v);
+    else
+        irq_stats.unexpected++;
+}

@@ -1,0 +1,86 @@
+/* The local APIC: its one-shot timer drives all of lgvisor's timer events. */
+#include "arch/x86/lapic.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/trap.h"
+#include "arch/x86/x86.h"
+#include "arch/x86/paging.h"
+#include "kernel/clock.h"
+
+#define MSR_APIC_BASE 0x1B
+#define APIC_BASE_ENABLE (1u << 11)
+#define REG_ID 0x020
+#define REG_TPR 0x080
+#define REG_EOI 0x0B0
+#define REG_SVR 0x0F0
+#define REG_ESR 0x280
+#define REG_LVT_TIMER 0x320
+#define REG_LVT_LINT0 0x350
+#define REG_LVT_LINT1 0x360
+#define REG_LVT_ERROR 0x370
+#define REG_TIMER_INIT 0x380
+#define REG_TIMER_CUR 0x390
+#define REG_TIMER_DIV 0x3E0
+#define LVT_MASKED (1u << 16)
+
+static volatile uint32_t *regs;
+static uint32_t timer_khz;
+
+static uint32_t rd(uint32_t reg) { return regs[reg / 4]; }
+static void wr(uint32_t reg, uint32_t v) { regs[reg / 4] = v; }
+
+static void spurious(uint32_t vector) { (void)vector; irq_stats.spurious_apic++; }
+static void apic_error(uint32_t vector) { (void)vector; wr(REG_ESR, 0); lapic_eoi(); }
+
+int lapic_init(void)
+{
+    if (!cpu.apic || !cpu.msr)
+        return -1;
+    uint64_t base = rdmsr(MSR_APIC_BASE);
+    uint32_t phys = (uint32_t)base & 0xFFFFF000u;
+    wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
+    paging_map_mmio(phys, 4096);
+    regs = (volatile uint32_t *)phys;
+    wr(REG_SVR, 0x100 | VEC_APIC_SPURIOUS);     /* software enable */
+    wr(REG_TPR, 0);
+    wr(REG_LVT_LINT0, 0x700);                   /* ExtINT: the 8259s */
+    wr(REG_LVT_LINT1, 0x400);                   /* NMI */
+    wr(REG_LVT_ERROR, VEC_APIC_ERROR);
+    wr(REG_ESR, 0);
+    wr(REG_TIMER_DIV, 0x3);                     /* divide by 16 */
+    wr(REG_LVT_TIMER, LVT_MASKED | VEC_APIC_TIMER);
+    irq_set_handler(VEC_APIC_SPURIOUS, spurious);
+    irq_set_handler(VEC_APIC_ERROR, apic_error);
+    return 0;
+}
+
+int lapic_present(void) { return regs != 0; }
+uint32_t lapic_id(void) { return regs ? rd(REG_ID) >> 24 : 0; }
+void lapic_eoi(void) { wr(REG_EOI, 0); }
+
+uint32_t lapic_timer_calibrate(void)
+{
+    uint64_t wait = ns_to_tsc(5000000);         /* 5 ms of TSC */
+    wr(REG_LVT_TIMER, LVT_MASKED | VEC_APIC_TIMER);
+    wr(REG_TIMER_INIT, 0xFFFFFFFFu);
+    uint64_t t0 = rdtsc(), t1;
+    while ((t1 = rdtsc()) - t0 < wait)
+        pause();
+    uint32_t elapsed = 0xFFFFFFFFu - rd(REG_TIMER_CUR);
+    wr(REG_TIMER_INIT, 0);
+    uint64_t ns = tsc_to_ns(t1 - t0);
+    timer_khz = (uint32_t)((uint64_t)elapsed * 1000000ull / (ns ? ns : 1));
+    return timer_khz;
+}
+
+void lapic_timer_oneshot(uint64_t ns)
+{
+    if (!ns) {
+        wr(REG_TIMER_INIT, 0);
+        return;
+    }
+    uint64_t ticks = ns * timer_khz / 1000000ull;
+    if (ticks < 1) ticks = 1;
+    if (ticks > 0xFFFFFFFFull) ticks = 0xFFFFFFFFull;
+    wr(REG_LVT_TIMER, VEC_APIC_TIMER);          /* one-shot, unmasked */
+    wr(REG_TIMER_INIT, (uint32_t)ticks);
+}

@@ -1,0 +1,16 @@
+#ifndef ARCH_X86_LAPIC_H
+#define ARCH_X86_LAPIC_H
+#include <stdint.h>
+
+/* Enables the local APIC in virtual-wire mode (8259 lines still arrive
+ * through LINT0); 0 on success, -1 when there is none. */
+int lapic_init(void);
+int lapic_present(void);
+uint32_t lapic_id(void);
+void lapic_eoi(void);
+/* Measures the timer's rate against the (already calibrated) TSC, in kHz. */
+uint32_t lapic_timer_calibrate(void);
+/* One-shot interrupt on VEC_APIC_TIMER after ns; 0 stops the timer. */
+void lapic_timer_oneshot(uint64_t ns);
+
+#endif

@@ -1,0 +1,30 @@
+#ifndef DRIVERS_PCI_H
+#define DRIVERS_PCI_H
+#include <stdint.h>
+
+struct pci_bar {
+    uint64_t base, size;
+    uint8_t io, is64, prefetch;
+};
+
+struct pci_dev {
+    uint8_t bus, dev, fn;
+    uint16_t vendor, device;
+    uint8_t class, subclass, progif, header;
+    uint8_t irq_line, irq_pin;
+    struct pci_bar bar[6];
+};
+
+#define PCI_MAX_DEVS 64
+extern struct pci_dev pci_devs[PCI_MAX_DEVS];
+extern uint32_t pci_ndevs;
+
+uint32_t pci_read32(uint8_t bus, uint8_t dev, uint8_t fn, uint8_t off);
+void pci_write32(uint8_t bus, uint8_t dev, uint8_t fn, uint8_t off, uint32_t v);
+/* Walks every bus reachable from bus 0 through bridges; logs each function. */
+void pci_scan(void);
+/* The first Intel 8254x (e1000 family) NIC, or NULL. */
+const struct pci_dev *pci_find_e1000(void);
+const char *e1000_model_name(uint16_t device);
+
+#endif

@@ -1,0 +1,57 @@
+/* The 16550 UART: the hypervisor's console. Output is polled (the log must
+ * work from a fault handler with interrupts off); input raises an IRQ and is
+ * also polled from the idle loop, in case the line is not routed. */
+#include "drivers/uart.h"
+#include "arch/x86/x86.h"
+
+#define THR 0   /* transmit holding (write) / receive buffer (read) */
+#define IER 1
+#define FCR 2
+#define LCR 3
+#define MCR 4
+#define LSR 5
+#define SCR 7
+#define LSR_DR   0x01
+#define LSR_THRE 0x20
+#define LCR_DLAB 0x80
+
+static uint16_t base;
+static int present;
+
+int uart_init(uint16_t port, uint32_t baud)
+{
+    base = port;
+    outb(base + SCR, 0x5A);                 /* something must be there */
+    if (inb(base + SCR) != 0x5A) {
+        present = 0;
+        return -1;
+    }
+    uint16_t divisor = (uint16_t)(115200 / baud);
+    outb(base + IER, 0);
+    outb(base + LCR, LCR_DLAB);
+    outb(base + 0, divisor & 0xFF);
+    outb(base + 1, divisor >> 8);
+    outb(base + LCR, 0x03);                 /* 8 data bits, no parity, 1 stop */
+    outb(base + FCR, 0x07);                 /* enable and clear FIFOs */
+    outb(base + MCR, 0x0B);                 /* DTR, RTS, OUT2 (IRQ gate) */
+    present = 1;
+    return 0;
+}
+
+int uart_present(void) { return present; }
+
+void uart_write(const char *s, size_t n)
+{
+    if (!present)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        /* bounded wait: a wedged UART must not hang the hypervisor */
+        for (int spin = 0; spin < 100000 && !(inb(base + LSR) & LSR_THRE); spin++)
+            pause();
+        outb(base + THR, (uint8_t)s[i]);
+    }
+}
+
+int uart_rx_ready(void) { return present && (inb(base + LSR) & LSR_DR); }
+uint8_t uart_rx_byte(void) { return inb(base + THR); }
+void uart_enable_rx_irq(void) { if (present) outb(base + IER, 0x01); }

@@ -1,0 +1,34 @@
+#ifndef KERNEL_BOOTINFO_H
+#define KERNEL_BOOTINFO_H
+#include <stdint.h>
+
+#define MB2_BOOT_MAGIC 0x36D76289u
+#define MB1_BOOT_MAGIC 0x2BADB002u
+#define BOOT_MAX_MMAP 128
+#define BOOT_MAX_MODULES 32
+#define BOOT_MAX_WARNINGS 8
+#define MMAP_AVAILABLE 1
+
+struct boot_mmap_entry { uint64_t base, len; uint32_t type; };
+struct boot_module { uint32_t start, end; char string[256]; };
+
+/* Everything lgvisor keeps of the loader's boot information, copied out of
+ * the loader's memory so that memory can be reused. */
+struct boot_info {
+    int protocol;                       /* 1 = multiboot1, 2 = multiboot2 */
+    char cmdline[1024];
+    char loader[64];
+    uint32_t nmmap;
+    struct boot_mmap_entry mmap[BOOT_MAX_MMAP];
+    uint32_t nmodules;
+    struct boot_module modules[BOOT_MAX_MODULES];
+    uint32_t nwarnings;
+    char warnings[BOOT_MAX_WARNINGS][96];
+};
+
+/* Parses the loader's information; 0 on success, -1 if magic names no
+ * protocol we know. Malformed parts are skipped and listed in warnings. */
+int bootinfo_parse(uint32_t magic, const void *info, struct boot_info *out);
+const char *mmap_type_name(uint32_t type);
+
+#endif

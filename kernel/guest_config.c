@@ -1,0 +1,197 @@
+/* Guest configuration from multiboot module strings. Two passes: kernels
+ * first (they create guests), then initrds and disks (they attach to a
+ * guest by name), so module order on the GRUB command line does not matter. */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include "kernel/guest_config.h"
+
+enum role { ROLE_KERNEL, ROLE_INITRD, ROLE_DISK, ROLE_UNKNOWN };
+
+struct parsed {
+    enum role role;
+    char name[GUEST_NAME_MAX];
+    uint32_t mem;
+    int has_mem;
+    const char *args;           /* after "--", or NULL */
+};
+
+static enum role role_of(const char *w)
+{
+    if (strcmp(w, "kernel") == 0) return ROLE_KERNEL;
+    if (strcmp(w, "initrd") == 0) return ROLE_INITRD;
+    if (strcmp(w, "disk") == 0) return ROLE_DISK;
+    return ROLE_UNKNOWN;
+}
+
+static int valid_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n >= GUEST_NAME_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
+            return 0;
+    return 1;
+}
+
+/* Splits off the guest command line at a "--" word. */
+static const char *find_args(const char *s, size_t *opts_len)
+{
+    for (const char *p = s; (p = strstr(p, "--")) != NULL; p += 2) {
+        int starts = p == s || isspace((unsigned char)p[-1]);
+        int ends = p[2] == 0 || isspace((unsigned char)p[2]);
+        if (starts && ends) {
+            *opts_len = (size_t)(p - s);
+            const char *a = p + 2;
+            while (isspace((unsigned char)*a))
+                a++;
+            return a;
+        }
+    }
+    *opts_len = strlen(s);
+    return NULL;
+}
+
+/* 0 when the line is good; otherwise a reason has been added to d. */
+static int parse_line(uint32_t idx, const char *s, struct parsed *p, struct diag *d)
+{
+    char opts[256];
+    size_t n;
+    memset(p, 0, sizeof(*p));
+    p->args = find_args(s, &n);
+    if (n >= sizeof(opts)) {
+        diag_add(d, "module %lu: options too long; module ignored", (unsigned long)idx);
+        return -1;
+    }
+    memcpy(opts, s, n);
+    opts[n] = 0;
+    const char *cur = opts;
+    struct cmdline_token t;
+    int r = cmdline_next(&cur, &t);
+    if (r <= 0 || t.has_value || (p->role = role_of(t.key)) == ROLE_UNKNOWN) {
+        diag_add(d, "module %lu: '%.40s' does not start with kernel, initrd or disk; module ignored",
+                 (unsigned long)idx, s);
+        return -1;
+    }
+    int bad = 0;
+    while ((r = cmdline_next(&cur, &t)) != 0) {
+        if (r < 0) {
+            diag_add(d, "module %lu: %s", (unsigned long)idx, t.value);
+            bad = 1;
+        } else if (strcmp(t.key, "name") == 0 && t.has_value) {
+            if (!valid_name(t.value)) {
+                diag_add(d, "module %lu: guest name '%.20s' must be 1-%d characters of a-z 0-9 - _",
+                         (unsigned long)idx, t.value, GUEST_NAME_MAX - 1);
+                bad = 1;
+            } else {
+                strcpy(p->name, t.value);
+            }
+        } else if (strcmp(t.key, "mem") == 0 && t.has_value && p->role == ROLE_KERNEL) {
+            uint64_t v;
+            if (parse_size(t.value, &v) || v < GUEST_MEM_MIN || v > GUEST_MEM_MAX || (v & 0xFFFFF)) {
+                diag_add(d, "module %lu: mem=%s is not a whole number of MiB from %u to %u MiB",
+                         (unsigned long)idx, t.value, GUEST_MEM_MIN >> 20, GUEST_MEM_MAX >> 20);
+                bad = 1;
+            } else {
+                p->mem = (uint32_t)v;
+                p->has_mem = 1;
+            }
+        } else {
+            diag_add(d, "module %lu: unknown option '%s'", (unsigned long)idx, t.key);
+            bad = 1;
+        }
+    }
+    if (p->args && p->role != ROLE_KERNEL) {
+        diag_add(d, "module %lu: only a kernel module takes a command line after --", (unsigned long)idx);
+        bad = 1;
+    }
+    if (p->args && strlen(p->args) >= GUEST_ARGS_MAX) {
+        diag_add(d, "module %lu: guest command line longer than %d characters", (unsigned long)idx,
+                 GUEST_ARGS_MAX - 1);
+        bad = 1;
+    }
+    return bad ? -1 : 0;
+}
+
+static int find_guest(struct guest_config *g, uint32_t n, const char *name)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (strcmp(g[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+uint32_t guest_configs_parse(const struct boot_module *mods, uint32_t nmods,
+                             struct guest_config *out, struct diag *d)
+{
+    uint32_t n = 0;
+    int broken[MAX_GUESTS] = { 0 };
+    struct parsed p;
+    /* pass 1: every kernel module makes a guest */
+    for (uint32_t i = 0; i < nmods; i++) {
+        int bad = parse_line(i, mods[i].string, &p, d);
+        if (p.role != ROLE_KERNEL)
+            continue;
+        if (!p.name[0] && !bad)
+            snprintf(p.name, sizeof(p.name), "guest%lu", (unsigned long)n);
+        if (p.name[0] && find_guest(out, n, p.name) >= 0) {
+            diag_add(d, "module %lu: a guest named '%s' already exists; module ignored",
+                     (unsigned long)i, p.name);
+            continue;
+        }
+        if (n >= MAX_GUESTS) {
+            diag_add(d, "module %lu: more than %d guests; module ignored", (unsigned long)i, MAX_GUESTS);
+            continue;
+        }
+        struct guest_config *g = &out[n];
+        memset(g, 0, sizeof(*g));
+        if (p.name[0])
+            snprintf(g->name, sizeof(g->name), "%s", p.name);
+        else
+            snprintf(g->name, sizeof(g->name), "module%u", (unsigned)(i & 0xFF));
+        g->kernel = (int)i;
+        g->initrd = g->disk = -1;
+        g->mem = p.has_mem ? p.mem : GUEST_MEM_DEFAULT;
+        if (p.args)
+            snprintf(g->args, sizeof(g->args), "%s", p.args);
+        broken[n++] = bad;
+    }
+    /* pass 2: initrds and disks attach to their guest */
+    for (uint32_t i = 0; i < nmods; i++) {
+        struct diag quiet = { 0 };              /* pass 1 reported line errors */
+        int bad = parse_line(i, mods[i].string, &p, &quiet);
+        if (p.role != ROLE_INITRD && p.role != ROLE_DISK)
+            continue;
+        const char *what = p.role == ROLE_INITRD ? "initrd" : "disk";
+        int gi = p.name[0] ? find_guest(out, n, p.name) : (n == 1 ? 0 : -1);
+        if (gi < 0) {
+            diag_add(d, "module %lu: %s %s", (unsigned long)i, what,
+                     p.name[0] ? "names a guest that has no kernel module; module ignored"
+                               : "needs name= when there is not exactly one guest; module ignored");
+            continue;
+        }
+        int *slot = p.role == ROLE_INITRD ? &out[gi].initrd : &out[gi].disk;
+        if (bad) {
+            broken[gi] = 1;
+        } else if (*slot >= 0) {
+            diag_add(d, "module %lu: guest '%s' already has an %s (module %d)", (unsigned long)i,
+                     out[gi].name, what, *slot);
+            broken[gi] = 1;
+        } else {
+            *slot = (int)i;
+        }
+    }
+    /* drop broken guests, keeping the order of the good ones */
+    uint32_t good = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (broken[i]) {
+            diag_add(d, "guest '%s' not started: its modules have errors (above)", out[i].name);
+            continue;
+        }
+        if (good != i)
+            out[good] = out[i];
+        good++;
+    }
+    return good;
+}

@@ -1,0 +1,37 @@
+#ifndef KERNEL_GUEST_CONFIG_H
+#define KERNEL_GUEST_CONFIG_H
+#include <stdint.h>
+#include "kernel/bootinfo.h"
+#include "kernel/cmdline.h"
+
+#define MAX_GUESTS 8
+#define GUEST_NAME_MAX 16
+#define GUEST_ARGS_MAX 2048             /* the guest copies 2048 bytes */
+#define GUEST_MEM_DEFAULT (64u << 20)
+#define GUEST_MEM_MIN (8u << 20)
+/* A guest without HIGHMEM stops seeing RAM (and the device page after it)
+ * near 880 MiB; stay clear of it (lguest ABI §1.3). */
+#define GUEST_MEM_MAX (768u << 20)
+
+/* One guest as its GRUB modules describe it:
+ *   module2 /boot/vmlinux  kernel name=web mem=64M -- console=hvc0 root=/dev/vda
+ *   module2 /boot/initrd   initrd name=web
+ *   module2 /boot/root.img disk   name=web
+ * Everything after "--" is the guest kernel's own command line (GRUB drops
+ * quotes from module lines, so no quoting is needed or used). */
+struct guest_config {
+    char name[GUEST_NAME_MAX];
+    int kernel;                 /* module indexes; -1 when absent */
+    int initrd;
+    int disk;
+    uint32_t mem;               /* bytes of guest RAM, a multiple of 1 MiB */
+    char args[GUEST_ARGS_MAX];
+};
+
+/* Builds the guest list from the modules. A bad module line is reported in
+ * d by module number and guest name; it costs that guest only (or just that
+ * module when no guest can be named). Returns the number of good guests. */
+uint32_t guest_configs_parse(const struct boot_module *mods, uint32_t nmods,
+                             struct guest_config *out, struct diag *d);
+
+#endif

@@ -1,0 +1,41 @@
+/* The leveled, timestamped boot and event log. Formatting is newlib's; the
+ * line goes out in one console write so it is never interleaved. */
+#include <stdarg.h>
+#include <stdio.h>
+#include "kernel/log.h"
+#include "kernel/console.h"
+#include "kernel/clock.h"
+
+int log_level = LOG_INFO;
+
+static const char *const prefix[] = { "error: ", "warning: ", "", "" };
+
+void klog(int level, const char *fmt, ...)
+{
+    if (level > log_level)
+        return;
+    char line[512];
+    uint64_t us = clock_ns() / 1000;
+    int n = snprintf(line, sizeof(line), "[%5lu.%06lu] %s", (unsigned long)(us / 1000000),
+                     (unsigned long)(us % 1000000), prefix[level & 3]);
+    va_list ap;
+    va_start(ap, fmt);
+    int m = vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
+    va_end(ap);
+    n = (m < 0) ? n : (n + m >= (int)sizeof(line) - 1 ? (int)sizeof(line) - 2 : n + m);
+    line[n++] = '\n';
+    console_write(line, (size_t)n);
+}
+
+void log_raw(const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    if (n > (int)sizeof(line) - 1)
+        n = sizeof(line) - 1;
+    if (n > 0)
+        console_write(line, (size_t)n);
+}

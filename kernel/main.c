@@ -1,0 +1,147 @@
+/* The boot sequence: from the loader's hand-over to "ready". The order
+ * matters: descriptor tables first (so any fault is reported), then the
+ * boot information (copied before anything can overwrite it), the console,
+ * memory, paging, time, devices. */
+#include <stdio.h>
+#include <string.h>
+#include "arch/x86/cpu.h"
+#include "arch/x86/gdt.h"
+#include "arch/x86/lapic.h"
+#include "arch/x86/paging.h"
+#include "arch/x86/pic.h"
+#include "arch/x86/pit.h"
+#include "arch/x86/trap.h"
+#include "arch/x86/x86.h"
+#include "drivers/pci.h"
+#include "kernel/bootinfo.h"
+#include "kernel/clock.h"
+#include "kernel/console.h"
+#include "kernel/frames.h"
+#include "kernel/guest_config.h"
+#include "kernel/image.h"
+#include "kernel/log.h"
+#include "kernel/memory.h"
+#include "kernel/monitor.h"
+#include "kernel/options.h"
+#include "kernel/panic.h"
+#include "kernel/selftest.h"
+#include "kernel/timer.h"
+#include "kernel/version.h"
+
+struct boot_info boot_info;
+
+/* Runs before the console exists, so every log line has a real timestamp;
+ * returns TSC kHz or 0. The largest of three 10 ms samples is the one least
+ * shortened by a delayed read of the PIT. */
+static uint32_t calibrate_tsc(void)
+{
+    if (!cpu.tsc)
+        return 0;
+    uint64_t best = 0;
+    for (int i = 0; i < 3; i++) {
+        uint64_t per_ms = pit_measure_tsc(10);
+        if (per_ms > best)
+            best = per_ms;
+    }
+    if (best)
+        clock_init((uint32_t)best);
+    return (uint32_t)best;
+}
+
+static void log_modules(const struct boot_info *bi)
+{
+    log_info("modules: %lu", (unsigned long)bi->nmodules);
+    for (uint32_t i = 0; i < bi->nmodules; i++) {
+        const struct boot_module *m = &bi->modules[i];
+        log_info("module %lu: '%s' at 0x%08lx, %lu bytes", (unsigned long)i, m->string,
+                 (unsigned long)m->start, (unsigned long)(m->end - m->start));
+    }
+}
+
+static struct guest_config guests[MAX_GUESTS];
+
+static uint32_t configure_guests(const struct boot_info *bi)
+{
+    struct diag d = { 0 };
+    uint32_t n = guest_configs_parse(bi->modules, bi->nmodules, guests, &d);
+    for (uint32_t i = 0; i < d.n; i++)
+        log_warn("guests: %s", d.msg[i]);
+    for (uint32_t i = 0; i < n; i++) {
+        const struct guest_config *g = &guests[i];
+        char parts[64] = "";
+        if (g->initrd >= 0)
+            snprintf(parts, sizeof(parts), ", initrd module %d", g->initrd);
+        if (g->disk >= 0)
+            snprintf(parts + strlen(parts), sizeof(parts) - strlen(parts), ", disk module %d", g->disk);
+        log_info("guest %s: kernel module %d%s, %lu MiB, command line '%s'", g->name, g->kernel,
+                 parts, (unsigned long)(g->mem >> 20), g->args);
+    }
+    return n;
+}
+
+void kmain(uint32_t magic, const void *info)
+{
+    gdt_init();
+    idt_init();
+    cpu_detect();
+    uint32_t tsc_khz = calibrate_tsc();
+
+    int parsed = bootinfo_parse(magic, info, &boot_info);
+    struct diag diag = { 0 };
+    options_defaults(&opt);
+    if (parsed == 0)
+        options_parse(boot_info.cmdline, &opt, &diag);
+    log_level = (int)opt.loglevel;
+    console_init((int)opt.console, opt.baud);
+
+    log_info("lgvisor %s: a type-1 hypervisor for lguest guests", LGVISOR_VERSION);
+    if (parsed != 0)
+        panic("not started by a multiboot loader (magic 0x%08lx)", (unsigned long)magic);
+    log_info("boot: multiboot%d from %s", boot_info.protocol,
+             boot_info.loader[0] ? boot_info.loader : "an unnamed loader");
+    log_info("command line: '%s'", boot_info.cmdline);
+    for (uint32_t i = 0; i < boot_info.nwarnings; i++)
+        log_warn("boot information: %s", boot_info.warnings[i]);
+    for (uint32_t i = 0; i < diag.n; i++)
+        log_warn("%s", diag.msg[i]);
+    char effective[256];
+    options_format(&opt, effective, sizeof(effective));
+    log_info("options: %s", effective);
+    cpu_log();
+    if (!tsc_khz)
+        panic("cannot calibrate the TSC (no TSC, or the PIT does not count); lgvisor needs both");
+    log_info("tsc: %lu.%03lu MHz, calibrated against the PIT", (unsigned long)(tsc_khz / 1000),
+             (unsigned long)(tsc_khz % 1000));
+
+    memory_init(&boot_info);
+    log_modules(&boot_info);
+    uint32_t nguests = configure_guests(&boot_info);
+    uint64_t mapped = paging_init(&boot_info);
+    log_info("paging: %lu MiB identity-mapped with %s pages%s, page 0 unmapped",
+             (unsigned long)(mapped >> 20), cpu.pse ? "4 MiB" : "4 KiB",
+             cpu.pge ? ", global" : "");
+
+    pic_init();
+    if (opt.timer != TIMER_PIT && lapic_init() == 0)
+        log_info("lapic: id %lu enabled, virtual-wire mode", (unsigned long)lapic_id());
+    timer_init((enum timer_source)opt.timer);
+
+    if (opt.pci) {
+        pci_scan();
+        const struct pci_dev *nic = pci_find_e1000();
+        if (nic)
+            log_info("e1000: Intel %s (%04x:%04x) at %02x:%02x.%x, irq %u", e1000_model_name(nic->device),
+                     nic->vendor, nic->device, nic->bus, nic->dev, nic->fn, nic->irq_line);
+        else
+            log_info("e1000: none found");
+    }
+
+    console_enable_input_irq();
+    selftest_run();
+    uint64_t now = clock_ns();
+    if (nguests)
+        log_warn("%lu guest(s) configured, but this build cannot run guests yet", (unsigned long)nguests);
+    log_info("ready in %lu.%03lu ms: hypervisor console on serial (type 'help')",
+             (unsigned long)(now / 1000000), (unsigned long)(now / 1000 % 1000));
+    monitor_loop();
+}

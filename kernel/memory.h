@@ -1,0 +1,7 @@
+#ifndef KERNEL_MEMORY_H
+#define KERNEL_MEMORY_H
+#include "kernel/bootinfo.h"
+/* Logs the memory map and hands free RAM to the frame allocator, keeping
+ * the image and the modules out, and gives the heap its frames. */
+void memory_init(const struct boot_info *bi);
+#endif

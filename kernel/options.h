@@ -1,0 +1,27 @@
+#ifndef KERNEL_OPTIONS_H
+#define KERNEL_OPTIONS_H
+#include <stdint.h>
+#include "kernel/cmdline.h"
+
+enum console_port { CONSOLE_NONE, CONSOLE_COM1, CONSOLE_COM2 };
+enum test_fault { FAULT_NONE, FAULT_DE, FAULT_UD, FAULT_GP, FAULT_PF, FAULT_DF };
+
+/* The hypervisor's command-line options, typed, with their defaults. */
+struct options {
+    uint32_t console;       /* enum console_port */
+    uint32_t baud;
+    uint32_t loglevel;      /* enum log_level */
+    uint32_t timer;         /* enum timer_source */
+    uint32_t pci;           /* scan PCI */
+    uint32_t test_fault;    /* test only: fault on purpose after boot */
+    uint32_t test_ticks;    /* test only: log this many 10 ms timer ticks */
+};
+extern struct options opt;
+
+void options_defaults(struct options *o);
+/* Unknown or malformed options are reported in d by name and skipped. */
+void options_parse(const char *cmdline, struct options *o, struct diag *d);
+/* "name=value" for every option, for the boot log. */
+void options_format(const struct options *o, char *buf, uint32_t size);
+
+#endif

@@ -1,0 +1,19 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include "kernel/panic.h"
+#include "kernel/log.h"
+#include "arch/x86/x86.h"
+
+void panic(const char *fmt, ...)
+{
+    cli();
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    log_err("panic: %s", msg);
+    log_raw("system halted\n");
+    for (;;)
+        hlt();
+}

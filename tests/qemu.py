@@ -1,0 +1,105 @@
+"""Boots lgvisor under QEMU (software emulation) and captures its serial port.
+
+A boot ends when the output matches `until`, when QEMU exits, or at the
+timeout; the caller then asserts on the text. Input can be typed into the
+serial port once a prompt has appeared.
+"""
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+
+OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+
+
+class Boot:
+    def __init__(self, output, elapsed, timed_out):
+        self.output = output
+        self.elapsed = elapsed
+        self.timed_out = timed_out
+
+
+def qemu_command(machine="pc", firmware="bios", iso=None, kernel=None, append="",
+                 initrd=None, mem="256M", e1000=True, serial_port=1, extra=()):
+    accel = os.environ.get("ACCEL", "tcg")
+    if firmware == "uefi":
+        # GRUB's x86_64 EFI build needs a 64-bit capable CPU and QEMU binary
+        cmd = ["qemu-system-x86_64", "-cpu", "core2duo"]
+    else:
+        cmd = ["qemu-system-i386", "-cpu", "coreduo"]
+    cmd += ["-machine", machine, "-accel", accel, "-m", mem, "-display", "none",
+            "-no-reboot", "-monitor", "none"]
+    # the console port's output goes to stdout; the other port is discarded
+    cmd += ["-serial", "stdio"] if serial_port == 1 else ["-serial", "null", "-serial", "stdio"]
+    if e1000:
+        cmd += ["-netdev", "user,id=net0,restrict=on", "-device", "e1000,netdev=net0"]
+    else:
+        cmd += ["-nic", "none"]
+    if iso:
+        cmd += ["-cdrom", iso]
+    if kernel:
+        cmd += ["-kernel", kernel, "-append", append]
+        if initrd:
+            cmd += ["-initrd", initrd]
+    cmd += list(extra)
+    return cmd
+
+
+def boot(until=None, timeout=60, send=None, **kw):
+    """Runs QEMU until `until` (regex) appears in the output.
+
+    send: list of (regex, bytes): when regex first appears, type bytes.
+    """
+    tmp = tempfile.mkdtemp(prefix="lgvisor-qemu-")
+    extra = list(kw.pop("extra", ()))
+    if kw.get("firmware") == "uefi":
+        vars_copy = os.path.join(tmp, "vars.fd")
+        shutil.copy(OVMF_VARS, vars_copy)
+        extra += ["-drive", f"if=pflash,format=raw,readonly=on,file={OVMF_CODE}",
+                  "-drive", f"if=pflash,format=raw,file={vars_copy}"]
+    cmd = qemu_command(extra=extra, **kw)
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    chunks = []
+    lock = threading.Lock()
+
+    def reader():
+        while True:
+            data = proc.stdout.read1(4096)
+            if not data:
+                return
+            with lock:
+                chunks.append(data)
+
+    thread = threading.Thread(target=reader, daemon=True)
+    thread.start()
+    pending = list(send or [])
+    pattern = re.compile(until) if until else None
+    start = time.monotonic()
+    timed_out = True
+    try:
+        while time.monotonic() - start < timeout:
+            with lock:
+                text = b"".join(chunks).decode("utf-8", "replace")
+            if pending and re.search(pending[0][0], text):
+                proc.stdin.write(pending.pop(0)[1])
+                proc.stdin.flush()
+                continue
+            if pattern and not pending and pattern.search(text):
+                timed_out = False
+                break
+            if proc.poll() is not None:
+                timed_out = False
+                break
+            time.sleep(0.05)
+    finally:
+        proc.kill()
+        proc.wait()
+        thread.join(timeout=2)
+        shutil.rmtree(tmp, ignore_errors=True)
+    text = b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n")
+    return Boot(text, time.monotonic() - start, timed_out)

@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""lgvisor's test runner: host-side unit tests, then boots under QEMU.
+
+Prints one line per check (PASS/FAIL name: detail) and ends with
+'N passed, N failed'; exits non-zero if anything failed.
+Usage: tests/run.py [substring ...]   (run only tests whose name matches)
+"""
+import os
+import re
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import boot_tests  # noqa: E402
+
+
+def unit_tests():
+    proc = subprocess.run(["bash", "tests/unit/run.sh"], capture_output=True, text=True)
+    results = []
+    for line in proc.stdout.splitlines():
+        m = re.match(r"(PASS|FAIL) (\S+)(?::\s*(.*))?", line)
+        if m:
+            results.append((f"unit/{m.group(2)}", m.group(1) == "PASS", m.group(3) or ""))
+    if proc.returncode != 0 and all(ok for _, ok, _ in results):
+        results.append(("unit/build", False, (proc.stdout + proc.stderr)[-2000:]))
+    return results
+
+
+def main():
+    filters = sys.argv[1:]
+    tests = [("unit", unit_tests)] + boot_tests.all_tests()
+    tests = [(n, f) for n, f in tests if not filters or any(s in n for s in filters)]
+    if any(n != "unit" for n, _ in tests):
+        boot_tests.prepare()
+    passed = failed = 0
+    start = time.monotonic()
+    # QEMU under TCG is single-threaded: one boot per core
+    with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
+        futures = [(name, pool.submit(fn)) for name, fn in tests]
+        for name, fut in futures:
+            try:
+                results = fut.result()
+            except Exception as e:  # a broken test is a failed test
+                results = [(name, False, f"test raised {e!r}")]
+            for rname, ok, detail in results:
+                if ok:
+                    passed += 1
+                    print(f"PASS {rname}")
+                else:
+                    failed += 1
+                    print(f"FAIL {rname}: {detail}")
+            sys.stdout.flush()
+    print(f"({time.monotonic() - start:.0f} s)")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed or not passed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,202 @@
+/* sources: kernel/guest_config.c kernel/cmdline.c */
+/* Guest configuration from module strings: roles, names, memory sizes, the
+ * guest command line after "--", attachment of initrds and disks, and that a
+ * bad line costs only its own guest. */
+#include <string.h>
+#include "kernel/guest_config.h"
+#include "tests/unit/check.h"
+
+static struct boot_module mods[16];
+static struct guest_config g[MAX_GUESTS];
+static struct diag d;
+
+static uint32_t parse(const char *const *lines)
+{
+    uint32_t n = 0;
+    memset(&d, 0, sizeof(d));
+    memset(g, 0x5A, sizeof(g));
+    for (; lines[n]; n++) {
+        memset(&mods[n], 0, sizeof(mods[n]));
+        snprintf(mods[n].string, sizeof(mods[n].string), "%s", lines[n]);
+    }
+    return guest_configs_parse(mods, n, g, &d);
+}
+
+static void one_guest_all_parts(void)
+{
+    const char *l[] = { "initrd name=web", "kernel name=web mem=128M -- console=hvc0 root=/dev/vda",
+                        "disk name=web", NULL };
+    CHECK_EQ(parse(l), 1);
+    CHECK_EQ(d.n, 0);
+    CHECK_STR(g[0].name, "web");
+    CHECK_EQ(g[0].kernel, 1);
+    CHECK_EQ(g[0].initrd, 0);
+    CHECK_EQ(g[0].disk, 2);
+    CHECK_EQ(g[0].mem, 128u << 20);
+    CHECK_STR(g[0].args, "console=hvc0 root=/dev/vda");
+}
+
+static void defaults(void)
+{
+    const char *l[] = { "kernel", "initrd", NULL };
+    CHECK_EQ(parse(l), 1);
+    CHECK_STR(g[0].name, "guest0");
+    CHECK_EQ(g[0].mem, GUEST_MEM_DEFAULT);
+    CHECK_EQ(g[0].initrd, 1);
+    CHECK_EQ(g[0].disk, -1);
+    CHECK_STR(g[0].args, "");
+}
+
+static void args_keep_everything_after_dashes(void)
+{
+    const char *l[] = { "kernel name=a --   init=/bin/sh -- x=\"y z\" --", NULL };
+    CHECK_EQ(parse(l), 1);
+    CHECK_STR(g[0].args, "init=/bin/sh -- x=\"y z\" --");
+}
+
+static void dashes_inside_a_word_are_not_a_separator(void)
+{
+    const char *l[] = { "kernel name=a--b", NULL };
+    CHECK_EQ(parse(l), 1);
+    CHECK_STR(g[0].name, "a--b");
+    CHECK_STR(g[0].args, "");
+}
+
+static void two_guests_and_shared_order(void)
+{
+    const char *l[] = { "kernel name=a mem=16M", "disk name=b", "kernel name=b", "disk name=a", NULL };
+    CHECK_EQ(parse(l), 2);
+    CHECK_STR(g[0].name, "a");
+    CHECK_EQ(g[0].disk, 3);
+    CHECK_EQ(g[0].mem, 16u << 20);
+    CHECK_STR(g[1].name, "b");
+    CHECK_EQ(g[1].disk, 1);
+}
+
+static void bad_mem_costs_only_that_guest(void)
+{
+    const char *l[] = { "kernel name=a mem=7M", "kernel name=b mem=32M", "initrd name=a", NULL };
+    CHECK_EQ(parse(l), 1);
+    CHECK_STR(g[0].name, "b");
+    CHECK_CONTAINS(d.msg[0], "module 0: mem=7M is not a whole number of MiB from 8 to 768 MiB");
+    CHECK_CONTAINS(d.msg[d.n - 1], "guest 'a' not started");
+}
+
+static void mem_limits(void)
+{
+    const char *ok_lo[] = { "kernel mem=8M", NULL }, *ok_hi[] = { "kernel mem=768M", NULL };
+    const char *hi[] = { "kernel mem=769M", NULL }, *frac[] = { "kernel mem=10000K", NULL };
+    const char *junk[] = { "kernel mem=lots", NULL }, *huge[] = { "kernel mem=4294967296", NULL };
+    CHECK_EQ(parse(ok_lo), 1);
+    CHECK_EQ(parse(ok_hi), 1);
+    CHECK_EQ(parse(hi), 0);
+    CHECK_EQ(parse(frac), 0);
+    CHECK_EQ(parse(junk), 0);
+    CHECK_EQ(parse(huge), 0);
+}
+
+static void unknown_role_and_option(void)
+{
+    const char *l[] = { "firmware name=a", "kernel name=b colour=blue", "kernel name=c", NULL };
+    CHECK_EQ(parse(l), 1);
+    CHECK_STR(g[0].name, "c");
+    CHECK_CONTAINS(d.msg[0], "module 0: 'firmware name=a' does not start with kernel, initrd or disk");
+    CHECK_CONTAINS(d.msg[1], "module 1: unknown option 'colour'");
+}
+
+static void bad_names(void)
+{
+    const char *upper[] = { "kernel name=Web", NULL }, *empty[] = { "kernel name=", NULL };
+    const char *longn[] = { "kernel name=abcdefghijklmnop", NULL };
+    const char *ok[] = { "kernel name=abcdefghijklmno", NULL };
+    CHECK_EQ(parse(upper), 0);
+    CHECK_CONTAINS(d.msg[0], "guest name 'Web' must be 1-15 characters");
+    CHECK_EQ(parse(empty), 0);
+    CHECK_EQ(parse(longn), 0);
+    CHECK_EQ(parse(ok), 1);
+}
+
+static void duplicate_names(void)
+{
+    const char *l[] = { "kernel name=a mem=16M", "kernel name=a mem=32M", NULL };
+    CHECK_EQ(parse(l), 1);
+    CHECK_EQ(g[0].mem, 16u << 20);
+    CHECK_CONTAINS(d.msg[0], "module 1: a guest named 'a' already exists");
+}
+
+static void orphan_and_ambiguous_attachments(void)
+{
+    const char *orphan[] = { "kernel name=a", "disk name=zz", NULL };
+    CHECK_EQ(parse(orphan), 1);
+    CHECK_EQ(g[0].disk, -1);
+    CHECK_CONTAINS(d.msg[0], "module 1: disk names a guest that has no kernel module");
+    const char *ambiguous[] = { "kernel name=a", "kernel name=b", "initrd", NULL };
+    CHECK_EQ(parse(ambiguous), 2);
+    CHECK_EQ(g[0].initrd, -1);
+    CHECK_EQ(g[1].initrd, -1);
+    CHECK_CONTAINS(d.msg[0], "initrd needs name= when there is not exactly one guest");
+}
+
+static void second_initrd_stops_the_guest(void)
+{
+    const char *l[] = { "kernel name=a", "initrd name=a", "initrd name=a", "kernel name=b", NULL };
+    CHECK_EQ(parse(l), 1);
+    CHECK_STR(g[0].name, "b");
+    CHECK_CONTAINS(d.msg[0], "module 2: guest 'a' already has an initrd (module 1)");
+}
+
+static void args_only_for_kernels(void)
+{
+    const char *l[] = { "kernel name=a", "disk name=a -- oops", NULL };
+    CHECK_EQ(parse(l), 0);
+    CHECK_CONTAINS(d.msg[0], "module 1: only a kernel module takes a command line after --");
+}
+
+static void too_many_guests(void)
+{
+    const char *l[MAX_GUESTS + 2];
+    char names[MAX_GUESTS + 1][32];
+    for (int i = 0; i <= MAX_GUESTS; i++) {
+        snprintf(names[i], sizeof(names[i]), "kernel name=g%d", i);
+        l[i] = names[i];
+    }
+    l[MAX_GUESTS + 1] = NULL;
+    CHECK_EQ(parse(l), MAX_GUESTS);
+    CHECK_STR(g[MAX_GUESTS - 1].name, "g7");
+    CHECK_CONTAINS(d.msg[0], "module 8: more than 8 guests");
+}
+
+static void unterminated_quote_is_an_error(void)
+{
+    const char *l[] = { "kernel name=\"a", NULL };
+    CHECK_EQ(parse(l), 0);
+    CHECK_CONTAINS(d.msg[0], "module 0: unterminated quote");
+}
+
+static void no_modules(void)
+{
+    const char *l[] = { NULL };
+    CHECK_EQ(parse(l), 0);
+    CHECK_EQ(d.n, 0);
+}
+
+int main(void)
+{
+    RUN(one_guest_all_parts);
+    RUN(defaults);
+    RUN(args_keep_everything_after_dashes);
+    RUN(dashes_inside_a_word_are_not_a_separator);
+    RUN(two_guests_and_shared_order);
+    RUN(bad_mem_costs_only_that_guest);
+    RUN(mem_limits);
+    RUN(unknown_role_and_option);
+    RUN(bad_names);
+    RUN(duplicate_names);
+    RUN(orphan_and_ambiguous_attachments);
+    RUN(second_initrd_stops_the_guest);
+    RUN(args_only_for_kernels);
+    RUN(too_many_guests);
+    RUN(unterminated_quote_is_an_error);
+    RUN(no_modules);
+    return CHECK_EXIT_STATUS();
+}

@@ -1,6 +1,5 @@
 /* Multiboot2 and multiboot1 boot information, read defensively: every tag,
  * size and string is bounds-checked against what the loader said it wrote. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include "kernel/bootinfo.h"
@@ -12,15 +11,7 @@
 #define MB2_TAG_MMAP 6
 #define MB2_MAX_INFO (1u << 20)
 
-static void __attribute__((format(printf, 2, 3))) warn(struct boot_info *bi, const char *fmt, ...)
-{
-    if (bi->nwarnings >= BOOT_MAX_WARNINGS)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(bi->warnings[bi->nwarnings++], sizeof(bi->warnings[0]), fmt, ap);
-    va_end(ap);
-}
+#define warn(bi, ...) diag_add(&(bi)->warnings, __VA_ARGS__)
 
 /* Copies a string of at most max bytes (NUL not guaranteed) into dst. */
 static void copy_str(char *dst, size_t dstsz, const char *src, size_t max)

@@ -1,12 +1,12 @@
 #ifndef KERNEL_BOOTINFO_H
 #define KERNEL_BOOTINFO_H
 #include <stdint.h>
+#include "kernel/diag.h"
 
 #define MB2_BOOT_MAGIC 0x36D76289u
 #define MB1_BOOT_MAGIC 0x2BADB002u
 #define BOOT_MAX_MMAP 128
 #define BOOT_MAX_MODULES 32
-#define BOOT_MAX_WARNINGS 8
 #define MMAP_AVAILABLE 1
 
 struct boot_mmap_entry { uint64_t base, len; uint32_t type; };
@@ -22,8 +22,7 @@ struct boot_info {
     struct boot_mmap_entry mmap[BOOT_MAX_MMAP];
     uint32_t nmodules;
     struct boot_module modules[BOOT_MAX_MODULES];
-    uint32_t nwarnings;
-    char warnings[BOOT_MAX_WARNINGS][96];
+    struct diag warnings;
 };
 
 /* Parses the loader's information; 0 on success, -1 if magic names no

@@ -1,20 +1,9 @@
 /* Command-line words and values. Everything is bounded: an over-long key
  * or value is an error, never an overflow. */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include "kernel/cmdline.h"
-
-void diag_add(struct diag *d, const char *fmt, ...)
-{
-    if (d->n >= DIAG_MAX)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(d->msg[d->n++], sizeof(d->msg[0]), fmt, ap);
-    va_end(ap);
-}
 
 /* Skips the rest of a bad word: a quoted value is one word up to its
  * closing quote, however many spaces it holds, so text inside quotes never

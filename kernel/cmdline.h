@@ -1,6 +1,7 @@
 #ifndef KERNEL_CMDLINE_H
 #define KERNEL_CMDLINE_H
 #include <stdint.h>
+#include "kernel/diag.h"
 
 /* One word of a command line: key, key=value, key="quoted value". */
 struct cmdline_token {
@@ -20,12 +21,5 @@ int parse_size(const char *s, uint64_t *out);
 /* on/off, yes/no, true/false, 1/0 */
 int parse_bool(const char *s, int *out);
 
-/* Messages collected before the console is up, printed once it is. */
-#define DIAG_MAX 16
-struct diag {
-    uint32_t n;
-    char msg[DIAG_MAX][160];
-};
-void diag_add(struct diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -100,8 +100,8 @@ void kmain(uint32_t magic, const void *info)
     log_info("boot: multiboot%d from %s", boot_info.protocol,
              boot_info.loader[0] ? boot_info.loader : "an unnamed loader");
     log_info("command line: '%s'", boot_info.cmdline);
-    for (uint32_t i = 0; i < boot_info.nwarnings; i++)
-        log_warn("boot information: %s", boot_info.warnings[i]);
+    for (uint32_t i = 0; i < boot_info.warnings.n; i++)
+        log_warn("boot information: %s", boot_info.warnings.msg[i]);
     for (uint32_t i = 0; i < diag.n; i++)
         log_warn("%s", diag.msg[i]);
     char effective[256];

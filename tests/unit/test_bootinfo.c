@@ -1,4 +1,4 @@
-/* sources: kernel/bootinfo.c */
+/* sources: kernel/bootinfo.c kernel/diag.c */
 /* Multiboot2 and multiboot1 boot information, well formed and malformed.
  * Images are copied into heap blocks of exactly their size, so any read past
  * what the loader wrote is caught by AddressSanitizer. */
@@ -158,7 +158,7 @@ static void mb2_well_formed(void)
         CHECK_EQ(bi.mmap[i].len, map[i].len);
         CHECK_EQ(bi.mmap[i].type, map[i].type);
     }
-    CHECK_EQ(bi.nwarnings, 0);
+    CHECK_EQ(bi.warnings.n, 0);
 }
 
 static void mb2_unknown_tags_and_padding(void)
@@ -175,7 +175,7 @@ static void mb2_unknown_tags_and_padding(void)
     CHECK_STR(bi.cmdline, "pci");
     CHECK_EQ(bi.nmmap, 0);
     CHECK_EQ(bi.nmodules, 0);
-    CHECK_EQ(bi.nwarnings, 0);
+    CHECK_EQ(bi.warnings.n, 0);
 }
 
 /* A string that fills its tag with no NUL ends at the tag, not at a later
@@ -190,7 +190,7 @@ static void mb2_string_without_nul_bounded(void)
     CHECK_EQ(mb2_parse(0), 0);
     CHECK_STR(bi.cmdline, "hello");
     CHECK_STR(bi.loader, "grub");
-    CHECK_EQ(bi.nwarnings, 0);
+    CHECK_EQ(bi.warnings.n, 0);
 
     mb2_begin();
     mb2_tag(1, NULL, 0);                /* a size-8 string tag is the empty string */
@@ -212,7 +212,7 @@ static void mb2_long_strings_truncated(void)
     CHECK_STR(bi.cmdline, repeat(s, 'c', sizeof(bi.cmdline) - 1));
     CHECK_STR(bi.loader, repeat(s, 'l', sizeof(bi.loader) - 1));
     CHECK_STR(bi.modules[0].string, repeat(s, 'm', sizeof(bi.modules[0].string) - 1));
-    CHECK_EQ(bi.nwarnings, 0);
+    CHECK_EQ(bi.warnings.n, 0);
 }
 
 static void mb2_total_size_invalid(void)
@@ -226,9 +226,9 @@ static void mb2_total_size_invalid(void)
         CHECK_EQ(mb2_parse(bad[i]), 0);
         CHECK_EQ(bi.protocol, 2);
         CHECK_STR(bi.cmdline, "");
-        CHECK_EQ(bi.nwarnings, 1);
+        CHECK_EQ(bi.warnings.n, 1);
         snprintf(want, sizeof(want), "boot information size %lu is invalid", (unsigned long)bad[i]);
-        CHECK_STR(bi.warnings[0], want);
+        CHECK_STR(bi.warnings.msg[0], want);
     }
 }
 
@@ -239,7 +239,7 @@ static void mb2_total_size_limits(void)
     mb2_end();
     CHECK_EQ(mb2len, 16);
     CHECK_EQ(mb2_parse(0), 0);
-    CHECK_EQ(bi.nwarnings, 0);
+    CHECK_EQ(bi.warnings.n, 0);
     CHECK_EQ(bi.nmmap, 0);
 
     uint32_t total = 1u << 20;
@@ -255,7 +255,7 @@ static void mb2_total_size_limits(void)
     memset(&bi, 0xAA, sizeof(bi));
     CHECK_EQ(bootinfo_parse(MB2_BOOT_MAGIC, big, &bi), 0);
     CHECK_STR(bi.cmdline, "a");
-    CHECK_EQ(bi.nwarnings, 0);
+    CHECK_EQ(bi.warnings.n, 0);
     free(big);
 }
 
@@ -269,8 +269,8 @@ static void mb2_tag_size_below_8(void)
     CHECK_EQ(mb2_parse(0), 0);
     CHECK_STR(bi.cmdline, "kept");
     CHECK_STR(bi.loader, "");
-    CHECK_EQ(bi.nwarnings, 1);
-    CHECK_STR(bi.warnings[0], "tag 2 has invalid size 4; rest of boot information ignored");
+    CHECK_EQ(bi.warnings.n, 1);
+    CHECK_STR(bi.warnings.msg[0], "tag 2 has invalid size 4; rest of boot information ignored");
 }
 
 static void mb2_tag_size_beyond_total(void)
@@ -282,22 +282,22 @@ static void mb2_tag_size_beyond_total(void)
     CHECK_EQ(mb2_parse(0), 0);
     CHECK_STR(bi.cmdline, "kept");
     CHECK_EQ(bi.nmmap, 0);
-    CHECK_EQ(bi.nwarnings, 1);
-    CHECK_STR(bi.warnings[0], "tag 6 has invalid size 1000; rest of boot information ignored");
+    CHECK_EQ(bi.warnings.n, 1);
+    CHECK_STR(bi.warnings.msg[0], "tag 6 has invalid size 1000; rest of boot information ignored");
 
     /* one byte more than what is left is too much, exactly what is left is not */
     mb2_begin();
     mb2_raw_tag(1, 17, "0123456789", 10);
     CHECK_EQ(mb2_parse(24), 0);
     CHECK_STR(bi.cmdline, "");
-    CHECK_EQ(bi.nwarnings, 1);
-    CHECK_STR(bi.warnings[0], "tag 1 has invalid size 17; rest of boot information ignored");
+    CHECK_EQ(bi.warnings.n, 1);
+    CHECK_STR(bi.warnings.msg[0], "tag 1 has invalid size 17; rest of boot information ignored");
     mb2_begin();
     mb2_raw_tag(1, 16, "01234567", 8);
     CHECK_EQ(mb2_parse(24), 0);
     CHECK_STR(bi.cmdline, "01234567");
-    CHECK_EQ(bi.nwarnings, 1);
-    CHECK_STR(bi.warnings[0], "boot information has no end tag (size 24)");
+    CHECK_EQ(bi.warnings.n, 1);
+    CHECK_STR(bi.warnings.msg[0], "boot information has no end tag (size 24)");
 }
 
 /* Tags run to total_size with no end tag: keep what was read, say so. */
@@ -309,10 +309,10 @@ static void mb2_missing_end_tag(void)
     CHECK_EQ(mb2_parse(0), 0);
     CHECK_STR(bi.cmdline, "abc");
     CHECK_STR(bi.loader, "loader");
-    CHECK_EQ(bi.nwarnings, 1);
+    CHECK_EQ(bi.warnings.n, 1);
     char want[96];
     snprintf(want, sizeof(want), "boot information has no end tag (size %lu)", (unsigned long)mb2len);
-    CHECK_STR(bi.warnings[0], want);
+    CHECK_STR(bi.warnings.msg[0], want);
 }
 
 /* total_size ends inside a tag's header: the header is never read. */
@@ -324,15 +324,15 @@ static void mb2_truncated_tag_header(void)
     CHECK_EQ(mb2_parse(28), 0);
     CHECK_STR(bi.cmdline, "abc");
     CHECK_STR(bi.loader, "");
-    CHECK_EQ(bi.nwarnings, 1);
-    CHECK_STR(bi.warnings[0], "boot information has no end tag (size 28)");
+    CHECK_EQ(bi.warnings.n, 1);
+    CHECK_STR(bi.warnings.msg[0], "boot information has no end tag (size 28)");
 
     /* cut inside the first tag's payload: its size no longer fits */
     mb2_begin();
     mb2_str(1, "abcdefghijk");          /* size 20 */
     CHECK_EQ(mb2_parse(24), 0);
     CHECK_STR(bi.cmdline, "");
-    CHECK_STR(bi.warnings[0], "tag 1 has invalid size 20; rest of boot information ignored");
+    CHECK_STR(bi.warnings.msg[0], "tag 1 has invalid size 20; rest of boot information ignored");
 }
 
 static void mb2_mmap_invalid_entry_size(void)
@@ -346,10 +346,10 @@ static void mb2_mmap_invalid_entry_size(void)
     mb2_end();
     CHECK_EQ(mb2_parse(0), 0);
     CHECK_EQ(bi.nmmap, 0);
-    CHECK_EQ(bi.nwarnings, 3);
-    CHECK_STR(bi.warnings[0], "memory map entry size 20 is invalid");
-    CHECK_STR(bi.warnings[1], "memory map entry size 4097 is invalid");
-    CHECK_STR(bi.warnings[2], "memory map tag of 12 bytes is too short");
+    CHECK_EQ(bi.warnings.n, 3);
+    CHECK_STR(bi.warnings.msg[0], "memory map entry size 20 is invalid");
+    CHECK_STR(bi.warnings.msg[1], "memory map entry size 4097 is invalid");
+    CHECK_STR(bi.warnings.msg[2], "memory map tag of 12 bytes is too short");
     /* a bad map is skipped, not the rest of the information */
     CHECK_STR(bi.cmdline, "after");
 }
@@ -386,7 +386,7 @@ static void mb2_mmap_entry_stride(void)
     CHECK_EQ(mb2_parse(0), 0);
     CHECK_EQ(bi.nmmap, 1);
     CHECK_EQ(bi.mmap[0].base, 0x100000);
-    CHECK_EQ(bi.nwarnings, 0);
+    CHECK_EQ(bi.warnings.n, 0);
 }
 
 static void mb2_mmap_empty_and_wrapping_entries(void)
@@ -405,7 +405,7 @@ static void mb2_mmap_empty_and_wrapping_entries(void)
     CHECK_EQ(bi.mmap[0].len, 0xFFF);
     CHECK(bi.mmap[0].base + bi.mmap[0].len >= bi.mmap[0].base);
     CHECK_EQ(bi.mmap[1].base, 0x200000);
-    CHECK_EQ(bi.nwarnings, 0);
+    CHECK_EQ(bi.warnings.n, 0);
 }
 
 static void mb2_too_many_mmap_entries(void)
@@ -421,8 +421,8 @@ static void mb2_too_many_mmap_entries(void)
     CHECK_EQ(bi.nmmap, BOOT_MAX_MMAP);
     CHECK_EQ(bi.mmap[BOOT_MAX_MMAP - 1].base, 0x100000ull * BOOT_MAX_MMAP);
     CHECK_EQ(bi.mmap[BOOT_MAX_MMAP - 1].type, 1 + (BOOT_MAX_MMAP - 1) % 5);
-    CHECK(bi.nwarnings >= 1);
-    CHECK_STR(bi.warnings[0], "memory map: more than 128 entries, rest ignored");
+    CHECK(bi.warnings.n >= 1);
+    CHECK_STR(bi.warnings.msg[0], "memory map: more than 128 entries, rest ignored");
     CHECK_STR(bi.cmdline, "after");
 }
 
@@ -437,9 +437,9 @@ static void mb2_module_errors(void)
     CHECK_EQ(bi.nmodules, 1);
     CHECK_STR(bi.modules[0].string, "ok");
     CHECK_EQ(bi.modules[0].start, 0x400000);
-    CHECK_EQ(bi.nwarnings, 2);
-    CHECK_STR(bi.warnings[0], "module at 0x300000 ends before it starts (0x2fffff), ignored");
-    CHECK_STR(bi.warnings[1], "module tag of 12 bytes is too short");
+    CHECK_EQ(bi.warnings.n, 2);
+    CHECK_STR(bi.warnings.msg[0], "module at 0x300000 ends before it starts (0x2fffff), ignored");
+    CHECK_STR(bi.warnings.msg[1], "module tag of 12 bytes is too short");
 
     /* exactly 16 bytes: a module with an empty name */
     mb2_begin();
@@ -465,21 +465,23 @@ static void mb2_too_many_modules(void)
     CHECK_EQ(bi.nmodules, BOOT_MAX_MODULES);
     CHECK_STR(bi.modules[BOOT_MAX_MODULES - 1].string, "m31");
     CHECK_EQ(bi.modules[BOOT_MAX_MODULES - 1].end, 0x1000000 + 31 * 0x1000 + 0x800);
-    CHECK(bi.nwarnings >= 1);
-    CHECK_STR(bi.warnings[0], "more than 32 modules, rest ignored");
+    CHECK(bi.warnings.n >= 1);
+    CHECK_STR(bi.warnings.msg[0], "more than 32 modules, rest ignored");
 }
 
 static void warnings_bounded(void)
 {
     mb2_begin();
-    for (uint32_t i = 0; i < BOOT_MAX_WARNINGS + 4; i++)
+    for (uint32_t i = 0; i < DIAG_MAX + 4; i++)
         mb2_module(0x1000 + i, 0, "bad");
     mb2_end();
     CHECK_EQ(mb2_parse(0), 0);
     CHECK_EQ(bi.nmodules, 0);
-    CHECK_EQ(bi.nwarnings, BOOT_MAX_WARNINGS);
-    CHECK_STR(bi.warnings[BOOT_MAX_WARNINGS - 1],
-              "module at 0x1007 ends before it starts (0x0), ignored");
+    CHECK_EQ(bi.warnings.n, DIAG_MAX);
+    char last[96];
+    snprintf(last, sizeof(last), "module at 0x%x ends before it starts (0x0), ignored",
+             0x1000 + DIAG_MAX - 1);
+    CHECK_STR(bi.warnings.msg[DIAG_MAX - 1], last);
 }
 
 static void unknown_magic_and_null_info(void)
@@ -493,7 +495,7 @@ static void unknown_magic_and_null_info(void)
         CHECK_EQ(bootinfo_parse(magics[i], junk, &bi), -1);
         CHECK_EQ(bi.protocol, 0);
         CHECK_EQ(bi.nmmap, 0);
-        CHECK_EQ(bi.nwarnings, 0);
+        CHECK_EQ(bi.warnings.n, 0);
         CHECK_STR(bi.cmdline, "");
     }
     static const uint32_t good[] = { MB2_BOOT_MAGIC, MB1_BOOT_MAGIC };
@@ -544,7 +546,7 @@ static void mb1_well_formed(void)
     /* multiboot1 module strings begin with the file's path, which is dropped */
     CHECK_STR(bi.modules[0].string, "quiet");
     CHECK_STR(bi.modules[1].string, "");
-    CHECK_EQ(bi.nwarnings, 0);
+    CHECK_EQ(bi.warnings.n, 0);
     free_str(mi.cmdline);
     free_str(mi.boot_loader_name);
     free_str(mods[0][2]);
@@ -593,7 +595,7 @@ static void mb1_flags_gate_fields(void)
     CHECK_EQ(mb1_parse(&z), 0);
     CHECK_STR(bi.cmdline, "");
     CHECK_STR(bi.loader, "");
-    CHECK_EQ(bi.nwarnings, 0);
+    CHECK_EQ(bi.warnings.n, 0);
 }
 
 static void mb1_mem_fallback(void)
@@ -633,7 +635,7 @@ static void mb1_mmap_entry_sizes(void)
     CHECK_EQ(bi.mmap[1].type, 3);
     CHECK_EQ(bi.mmap[2].base, 0x300000);
     CHECK_EQ(bi.mmap[2].type, 4);
-    CHECK_EQ(bi.nwarnings, 0);
+    CHECK_EQ(bi.warnings.n, 0);
     free(map);
 }
 
@@ -648,8 +650,8 @@ static void mb1_mmap_bad_entry_size(void)
     CHECK_EQ(mb1_parse(&mi), 0);
     CHECK_EQ(bi.nmmap, 1);
     CHECK_EQ(bi.mmap[0].base, 0x100000);
-    CHECK_EQ(bi.nwarnings, 1);
-    CHECK_STR(bi.warnings[0], "memory map entry size 16 is invalid");
+    CHECK_EQ(bi.warnings.n, 1);
+    CHECK_STR(bi.warnings.msg[0], "memory map entry size 16 is invalid");
 }
 
 /* Runs fn in a child; 1 if it returned within secs, 0 if it hung or died. */
@@ -711,8 +713,8 @@ static void mb1_modules(void)
     CHECK_STR(bi.modules[1].string, repeat(s, 'n', sizeof(bi.modules[1].string) - 1));
     CHECK_EQ(bi.modules[2].end, 0x601000);
     CHECK_STR(bi.modules[2].string, "last");
-    CHECK_EQ(bi.nwarnings, 1);
-    CHECK_STR(bi.warnings[0], "module at 0x200000 ends before it starts (0x1ff000), ignored");
+    CHECK_EQ(bi.warnings.n, 1);
+    CHECK_STR(bi.warnings.msg[0], "module at 0x200000 ends before it starts (0x1ff000), ignored");
     for (int i = 0; i < 4; i++)
         if (mods[i][2])
             free_str(mods[i][2]);
@@ -735,8 +737,8 @@ static void mb1_too_many_modules(void)
     CHECK_EQ(mb1_parse(&mi), 0);
     CHECK_EQ(bi.nmodules, BOOT_MAX_MODULES);
     CHECK_EQ(bi.modules[BOOT_MAX_MODULES - 1].start, 0x1000000 + 31 * 0x10000);
-    CHECK(bi.nwarnings >= 1);
-    CHECK_STR(bi.warnings[0], "more than 32 modules, rest ignored");
+    CHECK(bi.warnings.n >= 1);
+    CHECK_STR(bi.warnings.msg[0], "more than 32 modules, rest ignored");
 }
 
 static void mb1_long_strings_truncated(void)

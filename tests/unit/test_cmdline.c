@@ -1,4 +1,4 @@
-/* sources: kernel/cmdline.c kernel/options.c */
+/* sources: kernel/cmdline.c kernel/options.c kernel/diag.c */
 /* The command-line tokenizer, number/size/bool parsers, diagnostics, and the
  * option table built on them. */
 #include <stddef.h>

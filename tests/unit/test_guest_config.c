@@ -1,4 +1,4 @@
-/* sources: kernel/guest_config.c kernel/cmdline.c */
+/* sources: kernel/guest_config.c kernel/cmdline.c kernel/diag.c */
 /* Guest configuration from module strings: roles, names, memory sizes, the
  * guest command line after "--", attachment of initrds and disks, and that a
  * bad line costs only its own guest. */

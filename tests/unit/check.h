@@ -22,12 +22,24 @@ static void check_fail(const char *file, int line, const char *expr, const char 
 #define CHECK(cond) \
     do { if (!(cond)) check_fail(__FILE__, __LINE__, #cond, ""); } while (0)
 
-/* Integers of any width, shown in decimal and hex so addresses read well. */
+/* Decimal and hex, so both counts and addresses read well; values with the
+ * top bit set (often a negative int widened) in signed decimal. */
+static const char *check_int(char *buf, size_t size, unsigned long long v)
+{
+    if ((long long)v < 0)
+        snprintf(buf, size, "%lld/0x%llx", (long long)v, v);
+    else
+        snprintf(buf, size, "%llu/0x%llx", v, v);
+    return buf;
+}
+
+/* Integers of any width and signedness. */
 #define CHECK_EQ(a, b) do { \
     unsigned long long a_ = (unsigned long long)(a), b_ = (unsigned long long)(b); \
     if (a_ != b_) { \
-        char d_[96]; \
-        snprintf(d_, sizeof(d_), " (got %llu/0x%llx, want %llu/0x%llx)", a_, a_, b_, b_); \
+        char d_[128], ga_[48], gb_[48]; \
+        snprintf(d_, sizeof(d_), " (got %s, want %s)", check_int(ga_, sizeof(ga_), a_), \
+                 check_int(gb_, sizeof(gb_), b_)); \
         check_fail(__FILE__, __LINE__, #a " == " #b, d_); \
     } \
 } while (0)

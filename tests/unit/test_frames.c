@@ -339,6 +339,8 @@ static void memory_above_4gib_ignored(void)
     static const struct phys_range res[] = { { 4 * GiB, 5 * GiB } };
     fresh(straddle, N(straddle), res, N(res));
     CHECK_EQ(frames_free_count(), 256);
+    /* the run found at 0xFFF00 reaches the last frame below 4 GiB, one short */
+    CHECK_EQ(frames_alloc(257, 256), 0);
     CHECK_EQ(frames_alloc(256, 256), 0xFFF00000u);
     CHECK_EQ(frames_free_count(), 0);
     frames_free(0xFFFFF000u, 1);

@@ -80,7 +80,7 @@ uint32_t frame_alloc(void)
 
 uint32_t frames_alloc(uint32_t count, uint32_t align)
 {
-    if (count == 0 || count > limit)
+    if (count == 0 || count > limit || align > limit)
         return 0;
     if (align == 0)
         align = 1;
@@ -104,7 +104,8 @@ void frames_free(uint32_t phys, uint32_t count)
 {
     uint32_t f = phys / 4096;
     for (uint32_t i = 0; i < count && f + i < limit; i++) {
-        if (used(f + i)) {
+        /* never hand the first MiB (or frame 0, "no memory") to the pool */
+        if (f + i >= LOW_LIMIT_FRAME && used(f + i)) {
             set_free(f + i);
             nfree++;
         }

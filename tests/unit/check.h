@@ -12,7 +12,7 @@ static int check_nfail;                 /* failed checks in the current case */
 static int check_cases_failed;
 
 /* Records a failed check; detail (may be "") shows the values involved. */
-static void check_fail(const char *file, int line, const char *expr, const char *detail)
+static inline void check_fail(const char *file, int line, const char *expr, const char *detail)
 {
     if (check_nfail++)
         return;
@@ -24,7 +24,7 @@ static void check_fail(const char *file, int line, const char *expr, const char 
 
 /* Decimal and hex, so both counts and addresses read well; values with the
  * top bit set (often a negative int widened) in signed decimal. */
-static const char *check_int(char *buf, size_t size, unsigned long long v)
+static inline const char *check_int(char *buf, size_t size, unsigned long long v)
 {
     if ((long long)v < 0)
         snprintf(buf, size, "%lld/0x%llx", (long long)v, v);
@@ -63,7 +63,7 @@ static const char *check_int(char *buf, size_t size, unsigned long long v)
     } \
 } while (0)
 
-static void check_run(const char *name, void (*fn)(void))
+static inline void check_run(const char *name, void (*fn)(void))
 {
     check_nfail = 0;
     check_why[0] = 0;

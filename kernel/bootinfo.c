@@ -31,7 +31,8 @@ static void add_mmap(struct boot_info *bi, uint64_t base, uint64_t len, uint32_t
     if (len == 0)
         return;
     if (bi->nmmap >= BOOT_MAX_MMAP) {
-        warn(bi, "memory map: more than %lu entries, rest ignored", (unsigned long)BOOT_MAX_MMAP);
+        if (bi->mmap_dropped++ == 0)        /* one warning, not one per entry */
+            warn(bi, "memory map: more than %lu entries, rest ignored", (unsigned long)BOOT_MAX_MMAP);
         return;
     }
     if (base + len < base)
@@ -46,7 +47,8 @@ static void add_module(struct boot_info *bi, uint32_t start, uint32_t end, const
         return;
     }
     if (bi->nmodules >= BOOT_MAX_MODULES) {
-        warn(bi, "more than %lu modules, rest ignored", (unsigned long)BOOT_MAX_MODULES);
+        if (bi->modules_dropped++ == 0)
+            warn(bi, "more than %lu modules, rest ignored", (unsigned long)BOOT_MAX_MODULES);
         return;
     }
     struct boot_module *m = &bi->modules[bi->nmodules++];

@@ -22,6 +22,7 @@ struct boot_info {
     struct boot_mmap_entry mmap[BOOT_MAX_MMAP];
     uint32_t nmodules;
     struct boot_module modules[BOOT_MAX_MODULES];
+    uint32_t mmap_dropped, modules_dropped;     /* entries past the limits */
     struct diag warnings;
 };
 

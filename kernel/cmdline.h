@@ -21,5 +21,4 @@ int parse_size(const char *s, uint64_t *out);
 /* on/off, yes/no, true/false, 1/0 */
 int parse_bool(const char *s, int *out);
 
-
 #endif

@@ -471,6 +471,9 @@ static void mb2_too_many_modules(void)
     CHECK_EQ(bi.modules[BOOT_MAX_MODULES - 1].end, 0x1000000 + 31 * 0x1000 + 0x800);
     CHECK(bi.warnings.n >= 1);
     CHECK_STR(bi.warnings.msg[0], "more than 32 modules, rest ignored");
+    /* three modules too many: one warning, so later ones still fit */
+    CHECK_EQ(bi.warnings.n, 1);
+    CHECK_EQ(bi.modules_dropped, 3);
 }
 
 static void warnings_bounded(void)

@@ -14,7 +14,8 @@ CFLAGS   := -m32 -march=i686 -std=gnu11 -ffreestanding -fno-pie -fno-stack-prote
             -Wall -Wextra -Werror -Wno-unused-parameter \
             -U__linux__ -U__linux -Ulinux -U__gnu_linux__ -U__unix__ -U__unix -Uunix \
             -nostdinc -I. -isystem $(NEWLIB)/i686-elf/include -isystem $(GCC_INC) -DLGVISOR_VERSION='"$(VERSION)"' -MMD -MP
-ASFLAGS  := -m32 -I. -MMD -MP
+GEN      := $(BUILD)/gen
+ASFLAGS  := -m32 -I. -I$(GEN) -MMD -MP
 LDFLAGS  := -m32 -nostdlib -static -no-pie -Wl,-T,linker.ld -Wl,--build-id=none -Wl,-z,noexecstack
 LIBS     := $(NEWLIB)/i686-elf/lib/libc.a $(shell $(CC) -m32 -print-libgcc-file-name 2>/dev/null)
 
@@ -44,6 +45,16 @@ $(BUILD)/obj/%.c.o: %.c | $(NEWLIB_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c $< -o $@
+
+# Structure offsets for assembly, from the C structures themselves.
+$(GEN)/asm-offsets.h: arch/x86/gen/asm_offsets.c arch/x86/trap.h | $(NEWLIB_STAMP)
+	@mkdir -p $(GEN)
+	@echo "  GEN     $@"
+	@$(CC) $(CFLAGS) -MF /dev/null -S $< -o $(GEN)/asm_offsets.s
+	@sed -n 's/^->\([A-Z0-9_]*\) \([0-9]*\).*/#define \1 \2/p' $(GEN)/asm_offsets.s > $@.tmp
+	@mv $@.tmp $@
+
+$(BUILD)/obj/arch/x86/switcher.S.o: $(GEN)/asm-offsets.h
 
 $(BUILD)/obj/%.S.o: %.S
 	@mkdir -p $(dir $@)

@@ -34,3 +34,15 @@ uint64_t clock_ns(void)
         return 0;
     return tsc_to_ns(rdtsc() - boot_tsc);
 }
+
+static uint64_t wall_base_ns;
+
+void clock_set_wall(uint64_t epoch_seconds_at_now)
+{
+    wall_base_ns = epoch_seconds_at_now * 1000000000ull - clock_ns();
+}
+
+uint64_t clock_wall_ns(void)
+{
+    return wall_base_ns + clock_ns();
+}

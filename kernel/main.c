@@ -10,6 +10,8 @@
 #include "arch/x86/paging.h"
 #include "arch/x86/pic.h"
 #include "arch/x86/pit.h"
+#include "arch/x86/rtc.h"
+#include "arch/x86/switcher.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/x86.h"
 #include "drivers/pci.h"
@@ -17,6 +19,7 @@
 #include "kernel/clock.h"
 #include "kernel/console.h"
 #include "kernel/frames.h"
+#include "kernel/guest.h"
 #include "kernel/guest_config.h"
 #include "kernel/image.h"
 #include "kernel/log.h"
@@ -58,16 +61,16 @@ static void log_modules(const struct boot_info *bi)
     }
 }
 
-static struct guest_config guests[MAX_GUESTS];
+static struct guest_config configs[MAX_GUESTS];
 
 static uint32_t configure_guests(const struct boot_info *bi)
 {
     struct diag d = { 0 };
-    uint32_t n = guest_configs_parse(bi->modules, bi->nmodules, guests, &d);
+    uint32_t n = guest_configs_parse(bi->modules, bi->nmodules, configs, &d);
     for (uint32_t i = 0; i < d.n; i++)
         log_warn("guests: %s", d.msg[i]);
     for (uint32_t i = 0; i < n; i++) {
-        const struct guest_config *g = &guests[i];
+        const struct guest_config *g = &configs[i];
         char parts[64] = "";
         if (g->initrd >= 0)
             snprintf(parts, sizeof(parts), ", initrd module %d", g->initrd);
@@ -77,6 +80,16 @@ static uint32_t configure_guests(const struct boot_info *bi)
                  parts, (unsigned long)(g->mem >> 20), g->args);
     }
     return n;
+}
+
+static void start_guests(uint32_t n)
+{
+    if (n && !cpu.fxsr) {
+        log_err("guests: this CPU has no FXSAVE/FXRSTOR, which guests need; none started");
+        return;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        guest_create(&guests[nguests++], &configs[i], i);
 }
 
 void kmain(uint32_t magic, const void *info)
@@ -115,11 +128,14 @@ void kmain(uint32_t magic, const void *info)
 
     memory_init(&boot_info);
     log_modules(&boot_info);
-    uint32_t nguests = configure_guests(&boot_info);
+    uint32_t nconfigs = configure_guests(&boot_info);
     uint64_t mapped = paging_init(&boot_info);
-    log_info("paging: %lu MiB identity-mapped with %s pages%s, page 0 unmapped",
-             (unsigned long)(mapped >> 20), cpu.pse ? "4 MiB" : "4 KiB",
-             cpu.pge ? ", global" : "");
+    log_info("paging: %lu MiB identity-mapped with %s pages, page 0 unmapped",
+             (unsigned long)(mapped >> 20), cpu.pse ? "4 MiB" : "4 KiB");
+    switcher_init();
+    log_info("switcher: at 0x%08lx, %lu MiB reserved at the top of every address space",
+             (unsigned long)SWITCHER_VA, (unsigned long)(SWITCHER_RESERVE >> 20));
+    clock_set_wall(rtc_read_epoch());
 
     pic_init();
     if (opt.timer != TIMER_PIT && lapic_init() == 0)
@@ -137,11 +153,12 @@ void kmain(uint32_t magic, const void *info)
     }
 
     console_enable_input_irq();
+    start_guests(nconfigs);
     selftest_run();
     uint64_t now = clock_ns();
-    if (nguests)
-        log_warn("%lu guest(s) configured, but this build cannot run guests yet", (unsigned long)nguests);
-    log_info("ready in %lu.%03lu ms: hypervisor console on serial (type 'help')",
-             (unsigned long)(now / 1000000), (unsigned long)(now / 1000 % 1000));
-    monitor_loop();
+    log_info("ready in %lu.%03lu ms: %lu guest(s) running; hypervisor console on serial (type 'help')",
+             (unsigned long)(now / 1000000), (unsigned long)(now / 1000 % 1000),
+             (unsigned long)guests_running());
+    monitor_start();
+    sched_loop();
 }

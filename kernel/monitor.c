@@ -1,4 +1,5 @@
-/* A small command interpreter on the serial console, and the idle loop. */
+/* A small command interpreter on the serial console; the scheduler's idle
+ * loop feeds it (monitor_poll). */
 #include <stdio.h>
 #include <string.h>
 #include "kernel/monitor.h"
@@ -6,6 +7,7 @@
 #include "kernel/clock.h"
 #include "kernel/console.h"
 #include "kernel/frames.h"
+#include "kernel/guest.h"
 #include "kernel/log.h"
 #include "kernel/version.h"
 #include "arch/x86/trap.h"
@@ -16,7 +18,27 @@ extern struct boot_info boot_info;
 
 static void cmd_help(void)
 {
-    printf("commands: help, version, uptime, mem, pci, irq\n");
+    printf("commands: help, version, uptime, mem, pci, irq, guests\n");
+}
+
+static void cmd_guests(void)
+{
+    static const char *const states[] = { "empty", "running", "stopped" };
+    for (uint32_t i = 0; i < nguests; i++) {
+        const struct guest *g = &guests[i];
+        const struct guest_stats *s = &g->stats;
+        printf("%-8s %-8s%s %3lu MiB, %llu exits: %llu hypercalls (%llu queued), %llu reflected, "
+               "%llu page faults fixed, %llu irqs, %llu fpu switches, %llu syscall exits%s%s\n",
+               g->name, states[g->state], g->halted ? " halted" : "",
+               (unsigned long)(g->ram_size >> 20), (unsigned long long)s->exits,
+               (unsigned long long)s->hypercalls, (unsigned long long)s->async_calls,
+               (unsigned long long)s->reflected, (unsigned long long)s->pf_resolved,
+               (unsigned long long)s->irqs_injected, (unsigned long long)s->fpu_switches,
+               (unsigned long long)s->syscall_exits, g->state == GUEST_STOPPED ? "; " : "",
+               g->state == GUEST_STOPPED ? g->stop_reason : "");
+    }
+    if (!nguests)
+        printf("no guests\n");
 }
 
 static void cmd_mem(void)
@@ -54,7 +76,7 @@ static void execute(char *line)
 {
     static const struct { const char *name; void (*fn)(void); } cmds[] = {
         { "help", cmd_help }, { "mem", cmd_mem }, { "pci", cmd_pci },
-        { "irq", cmd_irq }, { "uptime", cmd_uptime },
+        { "irq", cmd_irq }, { "uptime", cmd_uptime }, { "guests", cmd_guests },
     };
     while (*line == ' ')
         line++;
@@ -73,30 +95,30 @@ static void execute(char *line)
     printf("unknown command '%s' (try 'help')\n", line);
 }
 
-void monitor_loop(void)
+static char line[128];
+static size_t line_n;
+
+void monitor_start(void)
 {
-    char line[128];
-    size_t n = 0;
     printf("lgvisor> ");
     fflush(stdout);
-    for (;;) {
-        int c = console_getc();
-        if (c < 0) {
-            sti_hlt();      /* any interrupt (UART, timer) wakes us */
-            cli();
-            continue;
-        }
+}
+
+void monitor_poll(void)
+{
+    int c;
+    while ((c = console_getc()) >= 0) {
         if (c == '\r' || c == '\n') {
             printf("\n");
-            line[n] = 0;
+            line[line_n] = 0;
             execute(line);
-            n = 0;
+            line_n = 0;
             printf("lgvisor> ");
-        } else if ((c == 0x7F || c == 0x08) && n > 0) {
-            n--;
+        } else if ((c == 0x7F || c == 0x08) && line_n > 0) {
+            line_n--;
             printf("\b \b");
-        } else if (c >= 0x20 && c < 0x7F && n + 1 < sizeof(line)) {
-            line[n++] = (char)c;
+        } else if (c >= 0x20 && c < 0x7F && line_n + 1 < sizeof(line)) {
+            line[line_n++] = (char)c;
             putchar(c);
         }
         fflush(stdout);

@@ -1,6 +1,6 @@
 #ifndef KERNEL_MONITOR_H
 #define KERNEL_MONITOR_H
-/* The hypervisor console: reads command lines from the serial port and
- * idles the CPU (hlt) between them. Never returns. */
-void monitor_loop(void) __attribute__((noreturn));
+/* The hypervisor console: command lines read from the serial port. */
+void monitor_start(void);           /* prints the first prompt */
+void monitor_poll(void);            /* handles whatever input has arrived */
 #endif

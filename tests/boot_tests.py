@@ -171,9 +171,10 @@ def bad_guest_lines():
     check(results, "kernel/guests/bad-role", "module 4: 'blob' does not start with kernel" in out,
           "unknown module role not reported")
     check(results, "kernel/guests/good-kept",
-          "guest good: kernel module 2, disk module 3, 64 MiB" in out
-          and "1 guest(s) configured" in out and re.search(READY, out),
+          "guest good: kernel module 2, disk module 3, 64 MiB" in out and re.search(READY, out),
           "the good guest was not kept, or boot did not finish")
+    check(results, "kernel/guests/bad-image", "error: guest good: kernel module 2: " in out
+          and "0 guest(s) running" in out, "a kernel module that is no kernel was not reported")
     return results
 
 

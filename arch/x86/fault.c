@@ -83,16 +83,18 @@ void fault_report(const struct trap_frame *tf, uint32_t cr2)
         hlt();
 }
 
-/* Entered by task switch: the faulting context was saved in host_tss. */
+/* Entered by task switch: the faulting context was saved in the TSS the
+ * CPU was using, which the back link names. */
 void double_fault_task(void)
 {
+    const struct tss *t = gdt_interrupted_tss();
     struct trap_frame tf = {
-        .gs = host_tss.gs, .fs = host_tss.fs, .es = host_tss.es, .ds = host_tss.ds,
-        .edi = host_tss.edi, .esi = host_tss.esi, .ebp = host_tss.ebp,
-        .ebx = host_tss.ebx, .edx = host_tss.edx, .ecx = host_tss.ecx, .eax = host_tss.eax,
-        .vector = 8, .error = 0, .eip = host_tss.eip, .cs = host_tss.cs,
-        .eflags = host_tss.eflags, .esp = host_tss.esp, .ss = host_tss.ss,
+        .gs = t->gs, .fs = t->fs, .es = t->es, .ds = t->ds,
+        .edi = t->edi, .esi = t->esi, .ebp = t->ebp,
+        .ebx = t->ebx, .edx = t->edx, .ecx = t->ecx, .eax = t->eax,
+        .vector = 8, .error = 0, .eip = t->eip, .cs = t->cs,
+        .eflags = t->eflags, .esp = t->esp, .ss = t->ss,
     };
-    log_raw("\n  (double fault: stack pointer was %08lx)\n", (unsigned long)host_tss.esp);
+    log_raw("\n  (double fault: stack pointer was %08lx)\n", (unsigned long)t->esp);
     fault_report(&tf, read_cr2());
 }

@@ -57,7 +57,27 @@ void gdt_init(void)
     ltr(SEL_HOST_TSS);
 }
 
+uint64_t gdt_host_entry(uint32_t index)
+{
+    return gdt[index % GDT_ENTRIES];
+}
+
 void gdt_set_df_cr3(uint32_t cr3)
 {
     df_tss.cr3 = cr3;
+}
+
+/* The task the double fault interrupted: the back link of the double-fault
+ * TSS names it, and its descriptor (in whichever GDT is loaded: the boot
+ * one or the switcher's) gives its address. */
+const struct tss *gdt_interrupted_tss(void)
+{
+    struct dtr d;
+    __asm__ volatile("sgdt %0" : "=m"(d));
+    uint32_t index = df_tss.link >> 3;
+    if (index * 8 + 7 > d.limit)
+        return &host_tss;
+    uint64_t desc = ((const uint64_t *)d.base)[index];
+    uint32_t base = (uint32_t)((desc >> 16) & 0xFFFFFF) | (uint32_t)((desc >> 56) << 24);
+    return (const struct tss *)base;
 }

@@ -20,6 +20,10 @@ uint64_t gdt_make_desc(uint32_t base, uint32_t limit, uint8_t access, uint8_t fl
 void gdt_init(void);
 /* The double-fault task switches CR3: call once paging is on. */
 void gdt_set_df_cr3(uint32_t cr3);
+/* An entry of the boot GDT, for the switcher's copy. */
+uint64_t gdt_host_entry(uint32_t index);
 extern struct tss host_tss;
+/* Inside the double-fault task: the TSS holding the faulting context. */
+const struct tss *gdt_interrupted_tss(void);
 
 #endif

@@ -31,14 +31,26 @@ void irq_set_handler(uint32_t vector, irq_handler_t fn)
         handlers[vector] = fn;
 }
 
+void irq_dispatch(uint32_t v)
+{
+    irq_stats.count[v & 255]++;
+    if (handlers[v & 255])
+        handlers[v & 255](v);
+    else
+        irq_stats.unexpected++;
+}
+
 void trap_dispatch(struct trap_frame *tf)
 {
     uint32_t v = tf->vector;
+    if (v == 1) {
+        /* a debug trap the hypervisor never asked for (a guest's TF or
+         * pending #DB leaking into ring 0): not a reason to stop */
+        tf->eflags &= ~0x100u;
+        irq_stats.unexpected++;
+        return;
+    }
     if (v < 32)
         fault_report(tf, read_cr2());
-    irq_stats.count[v]++;
-    if (handlers[v])
-        handlers[v](v);
-    else
-        irq_stats.unexpected++;
+    irq_dispatch(v);
 }

@@ -1,7 +1,8 @@
 /* The hypervisor's own address space: RAM identity-mapped, so a physical
  * address is also a pointer, and device memory mapped uncached on request.
  * The top 4 MiB (page-directory slot 1023) stay empty: they belong to the
- * switcher, at the same address in every address space. */
+ * switcher, at the same address in every address space. Nothing here is
+ * global (see paging_init). */
 #include <string.h>
 #include "arch/x86/paging.h"
 #include "arch/x86/cpu.h"
@@ -15,7 +16,6 @@
 
 static uint32_t kernel_pd[1024] __attribute__((aligned(4096), section(".bss.pagealigned")));
 static uint32_t low_pt[1024] __attribute__((aligned(4096), section(".bss.pagealigned")));
-static uint32_t global_bit;
 
 static uint32_t *table_for(uint32_t pde_index)
 {
@@ -33,7 +33,7 @@ static uint32_t *table_for(uint32_t pde_index)
 static void map_4k(uint32_t phys, uint32_t flags)
 {
     uint32_t *pt = table_for(phys >> 22);
-    pt[(phys >> 12) & 1023] = phys | flags | global_bit | PTE_P;
+    pt[(phys >> 12) & 1023] = phys | flags | PTE_P;
 }
 
 /* Maps [start, end) at 4 MiB granularity (or 4 KiB without PSE). */
@@ -44,7 +44,7 @@ static void map_range(uint32_t start, uint64_t end, uint32_t flags)
         if (idx == 0 || idx >= SWITCHER_PDE)
             continue;
         if (cpu.pse && !(kernel_pd[idx] & PTE_P)) {
-            kernel_pd[idx] = (uint32_t)a | flags | PTE_PS | global_bit | PTE_P;
+            kernel_pd[idx] = (uint32_t)a | flags | PTE_PS | PTE_P;
         } else if (!cpu.pse) {
             uint64_t lo = a < start ? start & ~0xFFFu : a;
             uint64_t hi = a + LARGE_PAGE < end ? a + LARGE_PAGE : end;
@@ -56,11 +56,12 @@ static void map_range(uint32_t start, uint64_t end, uint32_t flags)
 
 uint64_t paging_init(const struct boot_info *bi)
 {
-    global_bit = cpu.pge ? PTE_G : 0;
+    /* No global pages: a global TLB entry outlives the CR3 load into a
+     * guest's address space, and would let the guest reach this memory. */
     /* first 4 MiB in small pages, page 0 left out */
     kernel_pd[0] = (uint32_t)low_pt | PTE_P | PTE_W;
     for (uint32_t i = 1; i < 1024; i++)
-        low_pt[i] = (i << 12) | PTE_P | PTE_W | global_bit;
+        low_pt[i] = (i << 12) | PTE_P | PTE_W;
     uint64_t mapped = LARGE_PAGE;
     for (uint32_t i = 0; i < bi->nmmap; i++) {
         const struct boot_mmap_entry *e = &bi->mmap[i];
@@ -83,8 +84,6 @@ uint64_t paging_init(const struct boot_info *bi)
     write_cr4(cr4);
     write_cr3((uint32_t)kernel_pd);
     write_cr0(read_cr0() | CR0_PG | CR0_WP | CR0_NE);
-    if (cpu.pge)
-        write_cr4(cr4 | CR4_PGE);   /* after paging is on, as the SDM asks */
     gdt_set_df_cr3((uint32_t)kernel_pd);
     return mapped;
 }
@@ -106,3 +105,9 @@ void paging_map_mmio(uint32_t phys, uint32_t size)
 }
 
 uint32_t paging_kernel_cr3(void) { return (uint32_t)kernel_pd; }
+
+void paging_set_switcher_pt(uint32_t pt)
+{
+    kernel_pd[SWITCHER_PDE] = pt | PTE_P | PTE_W;
+    write_cr3((uint32_t)kernel_pd);
+}

@@ -23,5 +23,7 @@ uint64_t paging_init(const struct boot_info *bi);
 /* Identity-maps device memory uncached. */
 void paging_map_mmio(uint32_t phys, uint32_t size);
 uint32_t paging_kernel_cr3(void);
+/* Fills slot 1023 with the switcher's page table. */
+void paging_set_switcher_pt(uint32_t pt);
 
 #endif

@@ -21,6 +21,8 @@ typedef void (*irq_handler_t)(uint32_t vector);
 void idt_init(void);
 void irq_set_handler(uint32_t vector, irq_handler_t fn);
 void trap_dispatch(struct trap_frame *tf);
+/* Runs the handler of a hardware interrupt vector (>= 32). */
+void irq_dispatch(uint32_t vector);
 void double_fault_task(void);
 /* Prints everything known about a hypervisor fault and halts for good. */
 void fault_report(const struct trap_frame *tf, uint32_t cr2) __attribute__((noreturn));

@@ -26,6 +26,8 @@ vector_\n:
     .set i, i + 1
     .endr
 
+    .global trap_common_host
+trap_common_host:              /* also the switcher's way in for hypervisor traps */
 trap_common:
     pushal
     pushl %ds

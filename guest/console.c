@@ -1,0 +1,46 @@
+/* Line-buffered output through LHCALL_NOTIFY. A line longer than
+ * CONSOLE_CHUNK goes out in pieces: the host joins them, and its message
+ * reads stay well below any limit. */
+#include <string.h>
+#include "guest/console.h"
+#include "guest/hcall.h"
+#include "guest/irq.h"
+
+#define CONSOLE_CHUNK 960
+
+static char line[CONSOLE_CHUNK + 1];
+static unsigned len;
+
+static void send(void)
+{
+    if (!len)
+        return;
+    line[len] = 0;
+    /* The buffer is in the image, so its GPA is its direct-map address
+     * minus KERNEL_BASE. */
+    hcall(LHCALL_NOTIFY, __pa(line), 0, 0);
+    len = 0;
+}
+
+void console_write(const char *s, size_t n)
+{
+    u32 flags = irq_save();
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == 0)
+            continue;       /* would end the host's string early */
+        line[len++] = c;
+        if (c == '\n' || len == CONSOLE_CHUNK)
+            send();
+    }
+    irq_restore(flags);
+}
+
+void console_puts(const char *s) { console_write(s, strlen(s)); }
+
+void console_flush(void)
+{
+    u32 flags = irq_save();
+    send();
+    irq_restore(flags);
+}

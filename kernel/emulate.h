@@ -1,0 +1,16 @@
+/* The few ring-0 instructions a guest kernel executes that the hypervisor
+ * completes for it after a #GP (lguest ABI 4.6): cli does nothing; in reads
+ * all ones; out is dropped. Pure logic. */
+#ifndef KERNEL_EMULATE_H
+#define KERNEL_EMULATE_H
+#include <stdint.h>
+
+/* insn[0, avail) are the bytes at the faulting EIP (avail may be 0..3).
+ * Returns the length of the instruction (then *eax is updated for an in),
+ * or 0 when it is not one of: FA (cli); optional 66 prefix then E4/E5 or
+ * E6/E7 (2 bytes + prefix), EC/ED or EE/EF (1 byte + prefix).
+ * in byte forms (E4, EC): AL = 0xFF; 66 E5/ED: AX = 0xFFFF; E5/ED:
+ * EAX = 0xFFFFFFFF. A 66 prefix before FA is not emulated. */
+uint32_t emulate_io(const uint8_t *insn, uint32_t avail, uint32_t *eax);
+
+#endif

@@ -1,0 +1,61 @@
+/* Guest memory copies. Every length is checked with gmem_ok before base is
+ * touched, and a zero length never touches base at all (base may be NULL
+ * for an empty guest, and NULL + 0 or memcpy from NULL is undefined). */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include "kernel/gmem.h"
+
+bool gmem_read(const struct gmem *m, uint32_t gpa, void *dst, uint32_t len)
+{
+    if (!gmem_ok(m, gpa, len))
+        return false;
+    if (len)
+        memcpy(dst, m->base + gpa, len);
+    return true;
+}
+
+bool gmem_write(const struct gmem *m, uint32_t gpa, const void *src, uint32_t len)
+{
+    if (!gmem_ok(m, gpa, len))
+        return false;
+    if (len)
+        memcpy(m->base + gpa, src, len);
+    return true;
+}
+
+/* memcpy, not a uint32_t load: guest addresses need not be aligned. */
+bool gmem_read_u32(const struct gmem *m, uint32_t gpa, uint32_t *value)
+{
+    return gmem_read(m, gpa, value, sizeof(*value));
+}
+
+bool gmem_write_u32(const struct gmem *m, uint32_t gpa, uint32_t value)
+{
+    return gmem_write(m, gpa, &value, sizeof(value));
+}
+
+/* The scan is bounded by both cap and the end of guest memory, so a string
+ * near the top of memory is read up to the end rather than refused (lguest
+ * refused anything starting within 128 bytes of the end, ABI appendix D). */
+bool gmem_read_str(const struct gmem *m, uint32_t gpa, char *buf, uint32_t cap)
+{
+    if (cap == 0)                       /* no room even for the terminator */
+        return false;
+    buf[0] = 0;
+    if (gpa >= m->size)
+        return false;
+    uint32_t n = m->size - gpa;         /* >= 1, no wrap: gpa < size */
+    if (n > cap - 1)
+        n = cap - 1;
+    if (n == 0)
+        return true;
+    const uint8_t *s = m->base + gpa;
+    const uint8_t *nul = memchr(s, 0, n);
+    if (nul)
+        n = (uint32_t)(nul - s);
+    memcpy(buf, s, n);
+    buf[n] = 0;
+    return true;
+}

@@ -1,0 +1,129 @@
+/* One guest: everything the hypervisor keeps about it. The guest's own
+ * memory is one contiguous run of host frames (struct gmem); its register
+ * frame lives in a page of its own that the switcher maps while it runs. */
+#ifndef KERNEL_GUEST_H
+#define KERNEL_GUEST_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "arch/x86/trap.h"
+#include "kernel/gmem.h"
+#include "kernel/guest_config.h"
+#include "kernel/lguest_abi.h"
+#include "kernel/segments.h"
+#include "kernel/shadow.h"
+#include "kernel/timer.h"
+
+enum guest_state {
+    GUEST_EMPTY,        /* slot unused */
+    GUEST_RUNNING,      /* runnable, or halted waiting for an interrupt */
+    GUEST_STOPPED,      /* killed or powered off: never runs again */
+};
+
+struct guest_stats {
+    uint64_t exits, hypercalls, async_calls, reflected, irqs_injected, host_irqs;
+    uint64_t pf_resolved, pf_reflected, gp_emulated, fpu_switches, syscall_exits;
+};
+
+struct guest {
+    uint32_t id;
+    char name[GUEST_NAME_MAX];
+    const struct guest_config *cfg;
+    enum guest_state state;
+    bool released;              /* memory returned after it stopped */
+    char stop_reason[160];
+    uint32_t restarts;
+
+    /* memory: RAM [0, ram_size), then the device page and rings */
+    struct gmem mem;
+    uint32_t mem_phys;          /* host physical address of GPA 0 */
+    uint32_t ram_size;
+    uint32_t pfn_limit;
+    uint32_t mem_frames;        /* frames owned, for freeing */
+
+    /* registers: the frame in the switcher's regs page while it runs */
+    uint32_t regs_phys;
+    struct trap_frame *regs;
+
+    /* lguest_data, once LGUEST_INIT has registered it */
+    volatile struct lguest_data *ld;
+    uint32_t ld_gpa;
+    uint32_t noirq_start, noirq_end, kernel_address;
+    uint32_t async_cursor;
+
+    /* segments and gates, after the fix-ups */
+    uint64_t gdt[GUEST_GDT_ENTRIES];
+    uint64_t idt[256];
+    uint32_t ss1, esp1, stack_pages;
+
+    /* interrupts and time */
+    uint32_t irqs_pending;      /* bit n = virtual IRQ n raised */
+    bool halted;
+    struct timer clock;         /* SET_CLOCKEVENT */
+    struct timer poll;          /* forces an exit while an interrupt waits */
+
+    /* FPU: virtual CR0.TS, and the guest's state when not in the FPU */
+    bool ts;
+    uint8_t fpu[512] __attribute__((aligned(16)));
+
+    struct shadow shadow;
+
+    /* early console: output collected into lines */
+    char line[240];
+    uint32_t line_len;
+
+    struct guest_stats stats;
+};
+
+extern struct guest guests[MAX_GUESTS];
+extern uint32_t nguests;
+
+/* Stops g for good with a reason (printf format), logged with its name.
+ * Every check of guest input that fails ends here. */
+void guest_kill(struct guest *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static inline bool guest_alive(const struct guest *g) { return g->state == GUEST_RUNNING; }
+
+/* guest_boot.c: build a guest from its configuration, and start it again */
+int guest_create(struct guest *g, const struct guest_config *cfg, uint32_t id);
+void guest_restart(struct guest *g);
+void guest_release(struct guest *g);
+/* Stops g without calling it an error (power off). */
+void guest_stop(struct guest *g, const char *reason);
+
+/* run.c: run g until it stops, halts or its slice ends */
+void guest_run(struct guest *g);
+extern volatile bool need_resched;
+
+/* hypercalls.c */
+void hypercall(struct guest *g);
+/* notify.c: NOTIFY with a guest address */
+void guest_notify(struct guest *g, uint32_t gpa);
+void guest_console_write(struct guest *g, const char *s, uint32_t n);
+void guest_console_flush(struct guest *g);
+
+/* interrupts.c */
+void guest_raise_irq(struct guest *g, uint32_t irq);
+void guest_deliver_interrupts(struct guest *g);
+bool guest_has_deliverable_irq(struct guest *g);
+/* Pushes a trap frame on the guest's stack and points it at its handler
+ * for vector (ABI 4.5). Returns false if the guest was killed. */
+bool guest_reflect(struct guest *g, uint32_t vector, bool has_error, uint32_t error);
+void guest_set_time(struct guest *g);
+
+/* traps.c: everything after a guest exit */
+void guest_handle_exit(struct guest *g);
+
+/* vcpu.c: loading a guest's descriptor tables and FPU onto the CPU */
+void vcpu_init(void);
+void vcpu_load(struct guest *g);
+void vcpu_gdt_changed(struct guest *g, uint32_t first, uint32_t count);
+void vcpu_idt_changed(struct guest *g, uint32_t vector);
+void vcpu_stack_changed(struct guest *g);
+void vcpu_fpu_prepare(struct guest *g);
+bool vcpu_fpu_trap(struct guest *g);
+void vcpu_forget(struct guest *g);
+
+/* sched.c: runs the guests and the console; never returns */
+void sched_loop(void) __attribute__((noreturn));
+uint32_t guests_running(void);
+
+#endif

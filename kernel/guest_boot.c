@@ -1,0 +1,192 @@
+/* A guest's life: built from its GRUB modules (memory from the frame
+ * allocator, zeroed; kernel, initrd, boot_params, command line and the
+ * initial registers of lguest ABI 1), restarted from scratch on request,
+ * and stopped for good, with a reason, when it powers off or misbehaves. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "kernel/guest.h"
+#include "arch/x86/paging.h"
+#include "kernel/bootinfo.h"
+#include "kernel/bootparams.h"
+#include "kernel/frames.h"
+#include "kernel/loader.h"
+#include "kernel/log.h"
+
+/* Pages after RAM for the device page and virtqueue rings (ABI 1.1). */
+#define DEVICE_PAGES 64
+
+struct guest guests[MAX_GUESTS];
+uint32_t nguests;
+extern struct boot_info boot_info;
+
+static struct guest *guest_of_timer(struct timer *t, size_t offset)
+{
+    return (struct guest *)((char *)t - offset);
+}
+
+static void clock_expired(struct timer *t)
+{
+    guest_raise_irq(guest_of_timer(t, __builtin_offsetof(struct guest, clock)), 0);
+}
+
+static void poll_expired(struct timer *t)
+{
+    /* nothing: the interrupt that ran this made the guest exit, and every
+     * exit is another chance to deliver */
+}
+
+static const struct boot_module *module(int index)
+{
+    return index >= 0 ? &boot_info.modules[index] : 0;
+}
+
+/* Loads everything into zeroed memory and sets the entry state (ABI 1.6). */
+static int load(struct guest *g)
+{
+    uint8_t *ram = g->mem.base;
+    memset(ram, 0, g->mem.size);
+    const struct boot_module *k = module(g->cfg->kernel);
+    struct kernel_load kl;
+    if (load_kernel((const uint8_t *)k->start, k->end - k->start, ram, g->ram_size, &kl)) {
+        log_err("guest %s: kernel module %d: %s", g->name, g->cfg->kernel, kl.error);
+        return -1;
+    }
+    uint32_t initrd_gpa = 0, initrd_len = 0;
+    const struct boot_module *rd = module(g->cfg->initrd);
+    char err[160];
+    if (rd) {
+        initrd_len = rd->end - rd->start;
+        if (place_initrd(initrd_len, g->ram_size, &kl, &initrd_gpa, err)) {
+            log_err("guest %s: initrd module %d: %s", g->name, g->cfg->initrd, err);
+            return -1;
+        }
+        memcpy(ram + initrd_gpa, (const void *)rd->start, initrd_len);
+    }
+    build_boot_params(ram, g->ram_size, initrd_gpa, initrd_len);
+    if (write_cmdline(ram, g->ram_size, g->cfg->args, err)) {
+        log_err("guest %s: command line: %s", g->name, err);
+        return -1;
+    }
+
+    memset((void *)g->regs_phys, 0, PAGE_SIZE);
+    struct trap_frame *f = g->regs;
+    f->cs = GUEST_KERNEL_CS_SEL;
+    f->ds = f->es = f->ss = GUEST_KERNEL_DS_SEL;
+    f->eip = kl.entry;
+    f->eflags = 0x202;
+    memset(g->gdt, 0, sizeof(g->gdt));
+    g->gdt[12] = 0x00CFBB000000FFFFull;     /* flat code, DPL 1, accessed */
+    g->gdt[13] = 0x00CFB3000000FFFFull;     /* flat data, DPL 1, accessed */
+    memset(g->idt, 0, sizeof(g->idt));
+    memset(g->fpu, 0, sizeof(g->fpu));
+    g->fpu[0] = 0x7F;                       /* FCW 0x037F, as after fninit */
+    g->fpu[1] = 0x03;
+    g->fpu[24] = 0x80;                      /* MXCSR 0x1F80: all masked */
+    g->fpu[25] = 0x1F;
+    g->ld = 0;
+    g->kernel_address = 0xC0000000u;
+    g->irqs_pending = 0;
+    g->halted = false;
+    g->ts = false;
+    g->ss1 = g->esp1 = g->stack_pages = 0;
+    g->line_len = 0;
+    shadow_init(g);
+    g->state = GUEST_RUNNING;
+    log_info("guest %s: %s loaded, entry 0x%08lx; %lu MiB RAM at host 0x%08lx%s", g->name, kl.kind,
+             (unsigned long)kl.entry, (unsigned long)(g->ram_size >> 20), (unsigned long)g->mem_phys,
+             rd ? ", initrd" : "");
+    return 0;
+}
+
+int guest_create(struct guest *g, const struct guest_config *cfg, uint32_t id)
+{
+    memset(g, 0, sizeof(*g));
+    g->id = id;
+    g->cfg = cfg;
+    snprintf(g->name, sizeof(g->name), "%s", cfg->name);
+    g->ram_size = cfg->mem;
+    g->pfn_limit = cfg->mem / PAGE_SIZE + DEVICE_PAGES;
+    g->mem_frames = g->pfn_limit;
+    g->clock.fn = clock_expired;
+    g->poll.fn = poll_expired;
+    g->state = GUEST_STOPPED;
+    g->released = true;
+    uint32_t phys = frames_alloc(g->mem_frames, 1);
+    uint32_t regs = phys ? frame_alloc() : 0;
+    if (!regs) {
+        if (phys)
+            frames_free(phys, g->mem_frames);
+        log_err("guest %s: not enough memory: %lu MiB wanted, %lu MiB free", g->name,
+                (unsigned long)(g->mem_frames >> 8), (unsigned long)(frames_free_count() >> 8));
+        snprintf(g->stop_reason, sizeof(g->stop_reason), "not enough memory");
+        return -1;
+    }
+    g->mem_phys = phys;
+    g->mem = (struct gmem){ (uint8_t *)phys, g->mem_frames * PAGE_SIZE };
+    g->regs_phys = regs;
+    g->regs = (struct trap_frame *)(regs + PAGE_SIZE - sizeof(struct trap_frame));
+    g->released = false;
+    if (load(g)) {
+        guest_stop(g, "could not be loaded");
+        guest_release(g);
+        return -1;
+    }
+    return 0;
+}
+
+static void quiesce(struct guest *g)
+{
+    timer_cancel(&g->clock);
+    timer_cancel(&g->poll);
+    vcpu_forget(g);
+    shadow_release(g);
+}
+
+void guest_restart(struct guest *g)
+{
+    quiesce(g);
+    g->restarts++;
+    memset(&g->stats, 0, sizeof(g->stats));
+    if (load(g))
+        guest_stop(g, "restart failed");
+}
+
+void guest_stop(struct guest *g, const char *reason)
+{
+    if (g->state != GUEST_RUNNING)
+        return;
+    guest_console_flush(g);
+    g->state = GUEST_STOPPED;
+    snprintf(g->stop_reason, sizeof(g->stop_reason), "%s", reason);
+    timer_cancel(&g->clock);
+    timer_cancel(&g->poll);
+}
+
+void guest_kill(struct guest *g, const char *fmt, ...)
+{
+    if (g->state != GUEST_RUNNING)
+        return;
+    char reason[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof(reason), fmt, ap);
+    va_end(ap);
+    guest_console_flush(g);
+    log_err("guest %s: stopped: %s", g->name, reason);
+    guest_stop(g, reason);
+}
+
+/* Memory goes back only once nothing can touch it any more: the caller is
+ * the scheduler, outside any of the guest's exits. */
+void guest_release(struct guest *g)
+{
+    if (g->released)
+        return;
+    quiesce(g);
+    frames_free(g->mem_phys, g->mem_frames);
+    frame_free(g->regs_phys);
+    g->mem = (struct gmem){ 0, 0 };
+    g->ld = 0;
+    g->released = true;
+}

@@ -1,0 +1,144 @@
+/* Delivering traps and virtual interrupts into a guest (lguest ABI 4.5,
+ * 4.7): the hypervisor does what the CPU would have done had the guest's
+ * IDT been real, pushing the frame on the guest's stack through the
+ * guest's own page tables, one checked word at a time. */
+#include "kernel/guest.h"
+#include "arch/x86/x86.h"
+#include "kernel/clock.h"
+#include "kernel/gate.h"
+
+#define EFLAGS_TF 0x00000100u
+#define EFLAGS_NT 0x00004000u
+#define EFLAGS_RF 0x00010000u
+#define POLL_NS   1000000u      /* how soon a waiting interrupt gets another chance */
+
+/* Writes n bytes at guest-virtual va as the guest kernel would. */
+static bool write_virt(struct guest *g, uint32_t va, const uint8_t *src, uint32_t n, uint32_t vector)
+{
+    uint32_t gpa;
+    enum shadow_result r = shadow_translate(g, va, true, &gpa);
+    if (r == SHADOW_KILLED)
+        return false;
+    if (r != SHADOW_FIXED) {
+        guest_kill(g, "bad address 0x%08lx: cannot push the frame for trap %lu",
+                   (unsigned long)va, (unsigned long)vector);
+        return false;
+    }
+    if (!gmem_write(&g->mem, gpa, src, n)) {
+        guest_kill(g, "bad write address 0x%08lx len %lu", (unsigned long)gpa, (unsigned long)n);
+        return false;
+    }
+    return true;
+}
+
+static bool push(struct guest *g, uint32_t *esp, uint32_t value, uint32_t vector)
+{
+    *esp -= 4;
+    const uint8_t *bytes = (const uint8_t *)&value;
+    if ((*esp & 0xFFF) <= 0xFFC)
+        return write_virt(g, *esp, bytes, 4, vector);
+    for (uint32_t i = 0; i < 4; i++)        /* straddles two pages */
+        if (!write_virt(g, *esp + i, bytes + i, 1, vector))
+            return false;
+    return true;
+}
+
+bool guest_reflect(struct guest *g, uint32_t vector, bool has_error, uint32_t error)
+{
+    struct trap_frame *f = g->regs;
+    uint64_t gate = g->idt[vector & 255];
+    if (!g->ld || !gate_present(gate)) {
+        guest_kill(g, "unhandled trap %lu at 0x%08lx (0x%lx)", (unsigned long)vector,
+                   (unsigned long)f->eip, (unsigned long)(vector == 14 ? read_cr2() : error));
+        return false;
+    }
+    uint32_t ss = f->ss, esp = f->esp;
+    bool from_user = (f->ss & 3) != 1;
+    if (from_user) {
+        if (!g->ss1) {
+            guest_kill(g, "trap %lu from user mode before SET_STACK", (unsigned long)vector);
+            return false;
+        }
+        ss = g->ss1;
+        esp = g->esp1;
+    }
+    uint32_t eflags = f->eflags;
+    if (!(g->ld->irq_enabled & EFLAGS_IF))
+        eflags &= ~EFLAGS_IF;
+    if (from_user && (!push(g, &esp, f->ss, vector) || !push(g, &esp, f->esp, vector)))
+        return false;
+    if (!push(g, &esp, eflags, vector) || !push(g, &esp, f->cs, vector) ||
+        !push(g, &esp, f->eip, vector))
+        return false;
+    if (has_error && !push(g, &esp, error, vector))
+        return false;
+    f->ss = ss;
+    f->esp = esp;
+    f->cs = GUEST_KERNEL_CS_SEL;
+    f->eip = gate_offset(gate);
+    /* as the CPU does on any gate: no single-stepping into the handler */
+    f->eflags &= ~(EFLAGS_TF | EFLAGS_NT | EFLAGS_RF);
+    if (gate_type(gate) == GATE_TYPE_INT)
+        g->ld->irq_enabled = 0;
+    g->stats.reflected++;
+    return true;
+}
+
+void guest_set_time(struct guest *g)
+{
+    uint64_t ns = clock_wall_ns();
+    g->ld->time_sec = (uint32_t)(ns / 1000000000u);
+    g->ld->time_nsec = (uint32_t)(ns % 1000000000u);
+}
+
+void guest_raise_irq(struct guest *g, uint32_t irq)
+{
+    if (irq < LG_IRQS && guest_alive(g))
+        g->irqs_pending |= 1u << irq;
+}
+
+bool guest_has_deliverable_irq(struct guest *g)
+{
+    return g->ld && (g->irqs_pending & ~g->ld->blocked_interrupts);
+}
+
+static void poll_later(struct guest *g)
+{
+    if (!g->poll.armed)
+        timer_arm(&g->poll, clock_ns() + POLL_NS);
+}
+
+/* At most one interrupt per entry, the lowest line first (ABI 4.7). */
+void guest_deliver_interrupts(struct guest *g)
+{
+    if (!g->ld)
+        return;
+    uint32_t avail = g->irqs_pending & ~g->ld->blocked_interrupts;
+    if (!avail) {
+        if (g->ld->irq_pending)
+            g->ld->irq_pending = 0;
+        return;
+    }
+    uint32_t eip = g->regs->eip;
+    if (eip >= g->noirq_start && eip < g->noirq_end) {
+        poll_later(g);      /* inside the guest's iret: just after it, then */
+        return;
+    }
+    if (g->halted) {
+        g->ld->irq_enabled = EFLAGS_IF;     /* "sti; hlt" semantics */
+        g->halted = false;
+    } else if (!(g->ld->irq_enabled & EFLAGS_IF)) {
+        g->ld->irq_pending = EFLAGS_IF;
+        poll_later(g);
+        return;
+    }
+    uint32_t irq = (uint32_t)__builtin_ctz(avail);
+    if (!gate_present(g->idt[LG_FIRST_IRQ_VECTOR + irq]))
+        return;             /* stays pending until the guest has a handler */
+    g->irqs_pending &= ~(1u << irq);
+    if (!guest_reflect(g, LG_FIRST_IRQ_VECTOR + irq, false, 0))
+        return;
+    guest_set_time(g);
+    g->stats.irqs_injected++;
+    g->ld->irq_pending = (g->irqs_pending & ~g->ld->blocked_interrupts) ? EFLAGS_IF : 0;
+}

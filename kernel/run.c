@@ -1,0 +1,37 @@
+/* Running one guest: enter it through the switcher, handle its exit,
+ * repeat, until it stops, halts with nothing to deliver, or its time slice
+ * ends. The loop runs with interrupts off; a hardware interrupt that
+ * arrives while the guest runs is itself an exit, handled like any trap. */
+#include "kernel/guest.h"
+#include "arch/x86/switcher.h"
+#include "arch/x86/x86.h"
+
+volatile bool need_resched;
+
+#define EFLAGS_SAFE_CLEAR 0x00023000u   /* VM and IOPL: never the guest's to set */
+
+void guest_run(struct guest *g)
+{
+    vcpu_load(g);
+    while (guest_alive(g) && !need_resched) {
+        guest_deliver_interrupts(g);
+        if (!guest_alive(g) || g->halted)
+            break;
+        if (g->shadow.pin_needed && g->stack_pages && !shadow_pin_stack(g))
+            break;
+        uint32_t cr3 = shadow_cr3(g);
+        if (!cr3)
+            break;
+        vcpu_fpu_prepare(g);
+        g->regs->eflags = (g->regs->eflags & ~EFLAGS_SAFE_CLEAR) | EFLAGS_IF | 2;
+        if (switcher_run(cr3) == SWITCH_ENTRY_FAULT) {
+            guest_kill(g, "unhandled trap 256: its saved segment registers or EIP could not be "
+                          "loaded (cs 0x%lx ss 0x%lx ds 0x%lx es 0x%lx fs 0x%lx gs 0x%lx)",
+                       (unsigned long)g->regs->cs, (unsigned long)g->regs->ss,
+                       (unsigned long)g->regs->ds, (unsigned long)g->regs->es,
+                       (unsigned long)g->regs->fs, (unsigned long)g->regs->gs);
+            break;
+        }
+        guest_handle_exit(g);
+    }
+}

@@ -1,0 +1,371 @@
+/* Shadow page tables: see shadow.h. The guest's tables are read only here,
+ * through its checked memory; a shadow entry is made only from a present,
+ * checked guest entry, and points at host_base + GPA with the frame below
+ * pfn_limit, so the CPU can never reach outside the guest. */
+#include <string.h>
+#include "kernel/shadow.h"
+#include "arch/x86/paging.h"
+#include "arch/x86/switcher.h"
+#include "kernel/frames.h"
+#include "kernel/guest.h"
+#include "kernel/pte.h"
+
+#define PDE_INDEX(va) ((va) >> 22)
+#define PTE_INDEX(va) (((va) >> 12) & 1023)
+#define FIRST_RESERVED_PDE PDE_INDEX(SWITCHER_VA)
+
+/* --- frames for shadow tables: a per-guest pool, capped --- */
+
+static void drop_everything(struct guest *g);
+
+static uint32_t *shadow_frame(struct guest *g)
+{
+    struct shadow *s = &g->shadow;
+    uint32_t *f = s->pool;
+    if (f) {
+        s->pool = (uint32_t *)f[0];
+    } else {
+        if (s->frames >= SHADOW_MAX_FRAMES)
+            return 0;
+        f = (uint32_t *)frame_alloc();
+        if (!f)
+            return 0;
+        s->frames++;
+    }
+    memset(f, 0, PAGE_SIZE);
+    return f;
+}
+
+static void shadow_frame_free(struct guest *g, uint32_t *f)
+{
+    f[0] = (uint32_t)g->shadow.pool;
+    g->shadow.pool = f;
+}
+
+/* --- roots --- */
+
+static void drop_pdes(struct guest *g, uint32_t *pd, uint32_t first, uint32_t end)
+{
+    for (uint32_t i = first; i < end && i < FIRST_RESERVED_PDE; i++) {
+        if (pd[i] & PTE_P)
+            shadow_frame_free(g, (uint32_t *)(pd[i] & ~0xFFFu));
+        pd[i] = 0;
+    }
+}
+
+static void drop_root(struct guest *g, struct shadow_root *r)
+{
+    if (r->pd) {
+        drop_pdes(g, r->pd, 0, FIRST_RESERVED_PDE);
+        shadow_frame_free(g, r->pd);
+    }
+    r->pd = 0;      /* the root keeps its identity: it refills on demand */
+}
+
+static void drop_everything(struct guest *g)
+{
+    for (uint32_t i = 0; i < SHADOW_ROOTS; i++)
+        drop_root(g, &g->shadow.roots[i]);
+    g->shadow.pin_needed = true;
+}
+
+/* PDEs wholly or partly below kernel_address belong to the user half. */
+static uint32_t user_pdes(const struct guest *g)
+{
+    return (uint32_t)(((uint64_t)g->kernel_address + (LARGE_PAGE - 1)) >> 22);
+}
+
+void shadow_init(struct guest *g)
+{
+    struct shadow *s = &g->shadow;
+    drop_everything(g);
+    for (uint32_t i = 0; i < SHADOW_ROOTS; i++)
+        s->roots[i].used = false;
+    s->linear = true;
+    s->cur = 0;
+    s->victim = 1;
+    s->roots[0].used = true;
+    s->roots[0].gpgd = 0;
+}
+
+void shadow_release(struct guest *g)
+{
+    drop_everything(g);
+    struct shadow *s = &g->shadow;
+    while (s->pool) {
+        uint32_t *f = s->pool;
+        s->pool = (uint32_t *)f[0];
+        frame_free((uint32_t)f);
+        s->frames--;
+    }
+}
+
+static uint32_t *root_pd(struct guest *g, struct shadow_root *r)
+{
+    if (!r->pd) {
+        r->pd = shadow_frame(g);
+        if (!r->pd)
+            return 0;
+        r->pd[FIRST_RESERVED_PDE] = switcher_guest_pde();
+    }
+    return r->pd;
+}
+
+uint32_t shadow_cr3(struct guest *g)
+{
+    uint32_t *pd = root_pd(g, &g->shadow.roots[g->shadow.cur]);
+    if (!pd) {
+        drop_everything(g);
+        pd = root_pd(g, &g->shadow.roots[g->shadow.cur]);
+    }
+    if (!pd) {
+        guest_kill(g, "out of memory for shadow page tables");
+        return 0;
+    }
+    return (uint32_t)pd;
+}
+
+/* --- walking the guest's tables --- */
+
+struct walk {
+    uint32_t gpte;          /* the guest PTE, PDE permissions folded in */
+    uint32_t gpte_gpa;      /* where it lives (0 in linear mode) */
+    bool present;           /* both levels present */
+};
+
+/* Reads the guest's entries for va. SHADOW_GUEST_FAULT when not present. */
+static enum shadow_result walk(struct guest *g, uint32_t va, struct walk *w)
+{
+    w->present = false;
+    if (va >= SWITCHER_VA)
+        return SHADOW_GUEST_FAULT;
+    if (g->shadow.linear) {
+        /* 3.10 guests start on a pretend identity map (ABI 1.5) */
+        if (va >= g->mem.size) {
+            guest_kill(g, "bad page table entry: linear-mode access to 0x%08lx beyond memory",
+                       (unsigned long)va);
+            return SHADOW_KILLED;
+        }
+        w->gpte = (va & ~0xFFFu) | PTE_P | PTE_W | PTE_A | PTE_D;
+        w->gpte_gpa = 0;
+        w->present = true;
+        return SHADOW_FIXED;
+    }
+    uint32_t gpgd = g->shadow.roots[g->shadow.cur].gpgd;
+    uint32_t pde;
+    if (!gmem_read_u32(&g->mem, gpgd + PDE_INDEX(va) * 4, &pde)) {
+        guest_kill(g, "bad read address 0x%08lx len 4 (page directory)", (unsigned long)gpgd);
+        return SHADOW_KILLED;
+    }
+    if (!(pde & PTE_P))
+        return SHADOW_GUEST_FAULT;
+    const char *why = guest_pde_check(pde, g->pfn_limit);
+    if (why) {
+        guest_kill(g, "bad page directory entry 0x%08lx for 0x%08lx: %s", (unsigned long)pde,
+                   (unsigned long)va, why);
+        return SHADOW_KILLED;
+    }
+    uint32_t gpa = (pde & ~0xFFFu) + PTE_INDEX(va) * 4;
+    uint32_t pte;
+    if (!gmem_read_u32(&g->mem, gpa, &pte)) {
+        guest_kill(g, "bad read address 0x%08lx len 4 (page table)", (unsigned long)gpa);
+        return SHADOW_KILLED;
+    }
+    if (!(pte & PTE_P))
+        return SHADOW_GUEST_FAULT;
+    why = guest_pte_check(pte, g->pfn_limit);
+    if (why) {
+        guest_kill(g, "bad page table entry 0x%08lx for 0x%08lx: %s", (unsigned long)pte,
+                   (unsigned long)va, why);
+        return SHADOW_KILLED;
+    }
+    /* Permissions are the intersection of both levels, as on the CPU. */
+    w->gpte = pte & ~((~pde) & (PTE_W | PTE_U));
+    w->gpte_gpa = gpa;
+    w->present = true;
+    return SHADOW_FIXED;
+}
+
+/* Sets A (and D for a write) in the guest's PTE, as the CPU would have. */
+static bool mark_accessed(struct guest *g, const struct walk *w, uint32_t *pte, bool write)
+{
+    uint32_t want = PTE_A | (write ? PTE_D : 0);
+    if (!w->gpte_gpa || (*pte & want) == want)
+        return true;
+    uint32_t raw;
+    if (!gmem_read_u32(&g->mem, w->gpte_gpa, &raw) || !gmem_write_u32(&g->mem, w->gpte_gpa, raw | want)) {
+        guest_kill(g, "bad write address 0x%08lx len 4 (page table)", (unsigned long)w->gpte_gpa);
+        return false;
+    }
+    *pte |= want;
+    return true;
+}
+
+static enum shadow_result install(struct guest *g, uint32_t va, uint32_t gpte)
+{
+    uint32_t *pd = root_pd(g, &g->shadow.roots[g->shadow.cur]);
+    uint32_t *pt = 0;
+    if (pd && (pd[PDE_INDEX(va)] & PTE_P)) {
+        pt = (uint32_t *)(pd[PDE_INDEX(va)] & ~0xFFFu);
+    } else if (pd) {
+        pt = shadow_frame(g);
+        if (pt)
+            pd[PDE_INDEX(va)] = (uint32_t)pt | PTE_P | PTE_W | PTE_U;
+    }
+    if (!pt) {
+        /* out of shadow frames: start over with an empty cache and retry
+         * once; the fault simply happens again */
+        drop_everything(g);
+        return shadow_cr3(g) ? SHADOW_FIXED : SHADOW_KILLED;
+    }
+    pt[PTE_INDEX(va)] = shadow_pte_make(gpte, g->mem_phys);
+    return SHADOW_FIXED;
+}
+
+enum shadow_result shadow_fault(struct guest *g, uint32_t va, uint32_t *err)
+{
+    bool write = *err & 2, user = *err & 4;
+    struct walk w;
+    enum shadow_result r = walk(g, va, &w);
+    if (r == SHADOW_KILLED)
+        return r;
+    if (r == SHADOW_GUEST_FAULT || (write && !(w.gpte & PTE_W)) || (user && !(w.gpte & PTE_U))) {
+        /* what the guest's own tables say: present or not */
+        *err = (*err & ~1u) | (w.present ? 1u : 0u);
+        return SHADOW_GUEST_FAULT;
+    }
+    if (!mark_accessed(g, &w, &w.gpte, write))
+        return SHADOW_KILLED;
+    /* a read maps the page read-only until it is dirty (ABI 6.5) */
+    return install(g, va, w.gpte);
+}
+
+enum shadow_result shadow_translate(struct guest *g, uint32_t va, bool write, uint32_t *gpa)
+{
+    struct walk w;
+    enum shadow_result r = walk(g, va, &w);
+    if (r != SHADOW_FIXED)
+        return r;
+    if (write && !(w.gpte & PTE_W))
+        return SHADOW_GUEST_FAULT;
+    if (!mark_accessed(g, &w, &w.gpte, write))
+        return SHADOW_KILLED;
+    *gpa = (w.gpte & ~0xFFFu) | (va & 0xFFF);
+    return SHADOW_FIXED;
+}
+
+bool shadow_pin_stack(struct guest *g)
+{
+    g->shadow.pin_needed = false;
+    for (uint32_t i = 0; i < g->stack_pages; i++) {
+        uint32_t va = g->esp1 - 1 - i * PAGE_SIZE;
+        uint32_t err = 2;       /* a supervisor write, as the CPU's push */
+        enum shadow_result r = shadow_fault(g, va, &err);
+        if (r == SHADOW_KILLED)
+            return false;
+        if (r != SHADOW_FIXED) {
+            guest_kill(g, "bad stack page 0x%08lx", (unsigned long)va);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* --- the page-table hypercalls --- */
+
+static struct shadow_root *find_root(struct guest *g, uint32_t gpgd)
+{
+    for (uint32_t i = 0; i < SHADOW_ROOTS; i++)
+        if (g->shadow.roots[i].used && g->shadow.roots[i].gpgd == gpgd)
+            return &g->shadow.roots[i];
+    return 0;
+}
+
+void shadow_new_pgtable(struct guest *g, uint32_t gpgd)
+{
+    struct shadow *s = &g->shadow;
+    gpgd &= ~0xFFFu;
+    if (!gmem_ok(&g->mem, gpgd, PAGE_SIZE)) {
+        guest_kill(g, "bad page table address 0x%08lx", (unsigned long)gpgd);
+        return;
+    }
+    if (s->linear) {
+        /* the end of the pretend identity map: forget all of it */
+        drop_everything(g);
+        for (uint32_t i = 0; i < SHADOW_ROOTS; i++)
+            s->roots[i].used = false;
+        s->linear = false;
+    }
+    struct shadow_root *r = find_root(g, gpgd);
+    if (!r) {
+        uint32_t i = s->victim;
+        if (i == s->cur)
+            i = (i + 1) % SHADOW_ROOTS;
+        s->victim = (i + 1) % SHADOW_ROOTS;
+        r = &s->roots[i];
+        /* Kernel mappings are the same in every address space (ABI 6.3):
+         * a recycled root keeps its kernel half and loses its user half. */
+        if (r->pd)
+            drop_pdes(g, r->pd, 0, user_pdes(g));
+        r->used = true;
+        r->gpgd = gpgd;
+    }
+    s->cur = (uint32_t)(r - s->roots);
+    s->pin_needed = true;
+}
+
+static void clear_pte(struct shadow_root *r, uint32_t va)
+{
+    if (!r->used || !r->pd || !(r->pd[PDE_INDEX(va)] & PTE_P))
+        return;
+    ((uint32_t *)(r->pd[PDE_INDEX(va)] & ~0xFFFu))[PTE_INDEX(va)] = 0;
+}
+
+void shadow_set_pte(struct guest *g, uint32_t gpgd, uint32_t va)
+{
+    if (va >= SWITCHER_VA) {
+        guest_kill(g, "attempt to set pte in the switcher (0x%08lx)", (unsigned long)va);
+        return;
+    }
+    gpgd &= ~0xFFFu;
+    if (va >= g->kernel_address) {
+        for (uint32_t i = 0; i < SHADOW_ROOTS; i++)
+            clear_pte(&g->shadow.roots[i], va);
+    } else {
+        struct shadow_root *r = find_root(g, gpgd);
+        if (r)
+            clear_pte(r, va);
+    }
+    /* dropping the stack's mapping must not leave the direct syscall
+     * gate without a stack */
+    if (g->stack_pages && va < g->esp1 && va >= g->esp1 - g->stack_pages * PAGE_SIZE - PAGE_SIZE)
+        g->shadow.pin_needed = true;
+}
+
+void shadow_set_pgd(struct guest *g, uint32_t gpgd, uint32_t index)
+{
+    if (index >= 1024) {
+        guest_kill(g, "bad pgd index %lu", (unsigned long)index);
+        return;
+    }
+    struct shadow_root *r = find_root(g, gpgd & ~0xFFFu);
+    if (r && r->pd && index < FIRST_RESERVED_PDE)
+        drop_pdes(g, r->pd, index, index + 1);
+    g->shadow.pin_needed = true;
+}
+
+void shadow_flush(struct guest *g, bool all)
+{
+    if (all) {
+        for (uint32_t i = 0; i < SHADOW_ROOTS; i++) {
+            struct shadow_root *r = &g->shadow.roots[i];
+            if (r->pd)
+                drop_pdes(g, r->pd, 0, FIRST_RESERVED_PDE);
+        }
+    } else {
+        struct shadow_root *r = &g->shadow.roots[g->shadow.cur];
+        if (r->pd)
+            drop_pdes(g, r->pd, 0, user_pdes(g));
+    }
+    g->shadow.pin_needed = true;
+}

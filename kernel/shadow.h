@@ -1,0 +1,59 @@
+/* Shadow page tables (lguest ABI 6): the page tables the CPU really uses
+ * while a guest runs. They are a cache of the guest's own two-level tables,
+ * filled on page faults and emptied when the guest says its tables changed,
+ * exactly like a TLB. Every entry is checked against the guest's memory, so
+ * a shadow entry can only ever point into that guest's own frames. */
+#ifndef KERNEL_SHADOW_H
+#define KERNEL_SHADOW_H
+#include <stdbool.h>
+#include <stdint.h>
+
+#define SHADOW_ROOTS 4              /* address spaces kept, so a process switch is cheap */
+#define SHADOW_MAX_FRAMES 2048      /* per guest: 8 MiB of shadow tables at most */
+
+struct shadow_root {
+    bool used;
+    uint32_t gpgd;                  /* GPA of the guest page directory */
+    uint32_t *pd;                   /* the shadow directory (host frame) */
+};
+
+struct shadow {
+    struct shadow_root roots[SHADOW_ROOTS];
+    uint32_t cur;                   /* the root in use */
+    uint32_t victim;                /* next root to recycle */
+    bool linear;                    /* before the first NEW_PGTABLE (ABI 1.5) */
+    bool pin_needed;                /* the kernel stack must be faulted in again */
+    uint32_t *pool;                 /* free shadow frames, linked through word 0 */
+    uint32_t frames;                /* shadow frames owned, pool included */
+};
+
+struct guest;
+
+enum shadow_result {
+    SHADOW_FIXED,                   /* the shadow now maps the page: resume */
+    SHADOW_GUEST_FAULT,             /* the guest's own tables say fault: reflect */
+    SHADOW_KILLED,                  /* the guest was stopped (bad entry) */
+};
+
+void shadow_init(struct guest *g);          /* linear mode, nothing cached */
+void shadow_release(struct guest *g);       /* frees every shadow frame */
+/* CR3 for the guest's current address space. 0 if the guest was killed. */
+uint32_t shadow_cr3(struct guest *g);
+/* A page fault at va with hardware error code *err (updated to what the
+ * guest's tables say, for reflection). */
+enum shadow_result shadow_fault(struct guest *g, uint32_t va, uint32_t *err);
+/* Guest-virtual to guest-physical through the guest's tables, as an access
+ * by the guest kernel (write: the page must be writable; A and D are set as
+ * the CPU would). */
+enum shadow_result shadow_translate(struct guest *g, uint32_t va, bool write, uint32_t *gpa);
+/* Faults in the kernel stack pages (SET_STACK) so a direct system call can
+ * always push its frame. False if the guest was killed. */
+bool shadow_pin_stack(struct guest *g);
+
+/* The page-table hypercalls (ABI 6.3). */
+void shadow_new_pgtable(struct guest *g, uint32_t gpgd);
+void shadow_set_pte(struct guest *g, uint32_t gpgd, uint32_t va);
+void shadow_set_pgd(struct guest *g, uint32_t gpgd, uint32_t index);
+void shadow_flush(struct guest *g, bool all);
+
+#endif

@@ -1,0 +1,94 @@
+/* After a guest exit: what the trap was and who handles it. The hypercall
+ * and the faults the hypervisor can complete silently (shadow page faults,
+ * the FPU, cli/in/out) stay here; everything else the guest would have seen
+ * on real hardware is reflected into it (lguest ABI 4.6). */
+#include "kernel/guest.h"
+#include "arch/x86/x86.h"
+#include "kernel/emulate.h"
+
+/* The exceptions lguest pushes an error code for (ABI 4.1). */
+static bool guest_error_code(uint32_t v)
+{
+    return v == 8 || (v >= 10 && v <= 14) || v == 17;
+}
+
+static void page_fault(struct guest *g)
+{
+    uint32_t cr2 = read_cr2(), err = g->regs->error;
+    switch (shadow_fault(g, cr2, &err)) {
+    case SHADOW_FIXED:
+        g->stats.pf_resolved++;
+        return;
+    case SHADOW_KILLED:
+        return;
+    case SHADOW_GUEST_FAULT:
+        if (!g->ld) {
+            guest_kill(g, "unhandled trap 14 at 0x%08lx (0x%08lx) before LGUEST_INIT",
+                       (unsigned long)g->regs->eip, (unsigned long)cr2);
+            return;
+        }
+        g->ld->cr2 = cr2;
+        g->stats.pf_reflected++;
+        guest_reflect(g, 14, true, err);
+        return;
+    }
+}
+
+/* cli, in and out from the guest kernel (ABI 4.6). */
+static bool emulate_gp(struct guest *g)
+{
+    struct trap_frame *f = g->regs;
+    if (f->error != 0 || (f->cs & 3) != 1)
+        return false;
+    uint8_t insn[3];
+    uint32_t avail = 0;
+    for (; avail < sizeof(insn); avail++) {
+        uint32_t gpa;
+        if (shadow_translate(g, f->eip + avail, false, &gpa) != SHADOW_FIXED ||
+            !gmem_read(&g->mem, gpa, &insn[avail], 1))
+            break;
+    }
+    if (!guest_alive(g))
+        return true;
+    uint32_t len = emulate_io(insn, avail, &f->eax);
+    if (!len)
+        return false;
+    f->eip += len;
+    g->stats.gp_emulated++;
+    return true;
+}
+
+void guest_handle_exit(struct guest *g)
+{
+    struct trap_frame *f = g->regs;
+    uint32_t v = f->vector;
+    g->stats.exits++;
+    switch (v) {
+    case LG_HCALL_VECTOR:
+        hypercall(g);
+        return;
+    case 14:
+        page_fault(g);
+        return;
+    case 13:
+        if (emulate_gp(g))
+            return;
+        break;
+    case 7:
+        if (vcpu_fpu_trap(g))
+            return;
+        break;
+    case 2:
+        return;             /* an NMI: the hypervisor's, not the guest's */
+    case LG_SYSCALL_VECTOR:
+        g->stats.syscall_exits++;
+        break;
+    default:
+        if (v >= 32) {
+            g->stats.host_irqs++;
+            irq_dispatch(v);
+            return;
+        }
+    }
+    guest_reflect(g, v, guest_error_code(v), f->error);
+}

@@ -1,0 +1,122 @@
+/* Putting a guest's processor state where the CPU finds it: its GDT
+ * entries, its direct system-call gate, its ring-1 stack and its register
+ * page go into the switcher's tables; the FPU is switched lazily with TS.
+ * Only what differs from the guest last loaded is copied, so a guest that
+ * runs alone pays nothing here after its first entry. */
+#include "kernel/guest.h"
+#include "arch/x86/switcher.h"
+#include "arch/x86/gdt.h"
+#include "arch/x86/x86.h"
+#include "kernel/gate.h"
+
+static struct guest *loaded;        /* whose tables are in the switcher */
+static struct guest *fpu_owner;     /* whose registers are in the FPU */
+static bool cr0_ts;                 /* CR0.TS as last written */
+
+struct fx_area { uint8_t bytes[512]; };
+
+void vcpu_init(void)
+{
+    /* MP: wait/fwait also honour TS. NE: FPU errors as #MF (ABI 1.6). */
+    write_cr0(read_cr0() | CR0_MP | CR0_NE | CR0_TS);
+    cr0_ts = true;
+}
+
+/* The real gate for a vector whose guest gate may matter to the CPU:
+ * the system call goes straight to the guest (ABI 4.3) when the guest made
+ * it a trap gate; int3, into and the system call otherwise go through the
+ * hypervisor with the guest's DPL, so user mode can still raise them. */
+static uint64_t real_gate(const struct guest *g, uint32_t v)
+{
+    uint64_t gate = g->idt[v];
+    if (!gate_present(gate))
+        return switcher_stub_gate(v, 0);
+    if (v == LG_SYSCALL_VECTOR && gate_type(gate) == GATE_TYPE_TRAP)
+        return gate;
+    return switcher_stub_gate(v, gate_dpl(gate));
+}
+
+static void copy_gdt(const struct guest *g, uint32_t first, uint32_t count)
+{
+    uint64_t *gdt = switcher_gdt();
+    for (uint32_t i = first; i < first + count && i < GUEST_GDT_ENTRIES; i++)
+        if (!gdt_index_host_owned(i))
+            gdt[i] = g->gdt[i];
+}
+
+void vcpu_load(struct guest *g)
+{
+    if (loaded == g)
+        return;
+    copy_gdt(g, 0, GUEST_GDT_ENTRIES);
+    uint64_t *idt = switcher_idt();
+    idt[3] = real_gate(g, 3);
+    idt[4] = real_gate(g, 4);
+    idt[LG_SYSCALL_VECTOR] = real_gate(g, LG_SYSCALL_VECTOR);
+    struct tss *tss = switcher_tss();
+    tss->ss1 = (uint16_t)g->ss1;
+    tss->esp1 = g->esp1;
+    switcher_set_regs_page(g->regs_phys);
+    loaded = g;
+}
+
+void vcpu_gdt_changed(struct guest *g, uint32_t first, uint32_t count)
+{
+    if (loaded == g)
+        copy_gdt(g, first, count);
+}
+
+void vcpu_idt_changed(struct guest *g, uint32_t vector)
+{
+    if (loaded == g && (vector == 3 || vector == 4 || vector == LG_SYSCALL_VECTOR))
+        switcher_idt()[vector] = real_gate(g, vector);
+}
+
+void vcpu_stack_changed(struct guest *g)
+{
+    if (loaded == g) {
+        switcher_tss()->ss1 = (uint16_t)g->ss1;
+        switcher_tss()->esp1 = g->esp1;
+    }
+}
+
+void vcpu_forget(struct guest *g)
+{
+    if (loaded == g)
+        loaded = 0;
+    if (fpu_owner == g)
+        fpu_owner = 0;
+}
+
+static void set_ts(bool ts)
+{
+    if (ts == cr0_ts)
+        return;
+    uint32_t cr0 = read_cr0();
+    write_cr0(ts ? cr0 | CR0_TS : cr0 & ~CR0_TS);
+    cr0_ts = ts;
+}
+
+/* Real TS stays set unless this guest owns the FPU and wants it: its first
+ * FPU instruction otherwise traps to vcpu_fpu_trap (ABI 4.9). */
+void vcpu_fpu_prepare(struct guest *g)
+{
+    set_ts(g->ts || fpu_owner != g);
+}
+
+/* A #NM from the guest. With its virtual TS set, it is the guest's own
+ * (reflect it); otherwise the FPU simply is not its yet. */
+bool vcpu_fpu_trap(struct guest *g)
+{
+    if (g->ts)
+        return false;
+    set_ts(false);
+    if (fpu_owner != g) {
+        if (fpu_owner)
+            __asm__ volatile("fxsave %0" : "=m"(*(struct fx_area *)fpu_owner->fpu));
+        __asm__ volatile("fxrstor %0" :: "m"(*(struct fx_area *)g->fpu));
+        fpu_owner = g;
+        g->stats.fpu_switches++;
+    }
+    return true;
+}

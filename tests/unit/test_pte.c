@@ -1,0 +1,202 @@
+/* sources: kernel/pte.c */
+/* Guest PDE/PTE checks and shadow PTEs: Linux's real entries, every flag
+ * bit on its own, frame numbers at the limit, and non-present entries full
+ * of junk (which must never be judged). */
+#include <stdint.h>
+#include "kernel/pte.h"
+#include "tests/unit/check.h"
+
+#define PFNS 0x10000u                   /* a 256 MiB guest */
+
+static void pde_linux(void)
+{
+    CHECK(guest_pde_check(0x01234067, PFNS) == NULL);  /* kernel page table: P RW US A D */
+    CHECK(guest_pde_check(0x01234063, PFNS) == NULL);  /* P RW A D */
+    CHECK(guest_pde_check(0x00001001, PFNS) == NULL);
+    CHECK(guest_pde_check(0x00000067, PFNS) == NULL);  /* frame 0 is guest memory too */
+}
+
+static void pde_each_flag(void)
+{
+    for (uint32_t b = 1; b < 12; b++) {
+        uint32_t pde = 0x01234001 | 1u << b;
+        if (GPDE_ALLOWED & 1u << b) {
+            CHECK(guest_pde_check(pde, PFNS) == NULL);
+        } else {
+            const char *why = guest_pde_check(pde, PFNS);
+            CHECK(why != NULL);
+            if (why)
+                CHECK_CONTAINS(why, "page directory");
+        }
+    }
+    CHECK(guest_pde_check(0x012340E7, PFNS) != NULL);  /* PSE: a 4 MiB page */
+    CHECK(guest_pde_check(0x01234167, PFNS) != NULL);  /* global */
+    CHECK(guest_pde_check(0x0123406F, PFNS) != NULL);  /* PWT */
+    CHECK(guest_pde_check(0x01234077, PFNS) != NULL);  /* PCD */
+    CHECK(guest_pde_check(0x01234E67, PFNS) != NULL);  /* software bits */
+    CHECK(guest_pde_check(0x01234FFF, PFNS) != NULL);
+}
+
+static void pde_frames(void)
+{
+    CHECK(guest_pde_check((PFNS - 1) << 12 | 0x067, PFNS) == NULL);
+    CHECK(guest_pde_check(PFNS << 12 | 0x067, PFNS) != NULL);
+    CHECK(guest_pde_check((PFNS + 1) << 12 | 0x067, PFNS) != NULL);
+    CHECK(guest_pde_check(0xFFFFF067, PFNS) != NULL);
+    CHECK(guest_pde_check(0xFFFFF001, 0xFFFFF) != NULL);
+    CHECK(guest_pde_check(0xFFFFE001, 0xFFFFF) == NULL);
+    CHECK(guest_pde_check(0xFFFFF067, 0x100000) == NULL);     /* a full 4 GiB guest */
+    CHECK(guest_pde_check(0xFFFFF067, 0xFFFFFFFF) == NULL);
+    CHECK(guest_pde_check(0x00000001, 0) != NULL);            /* no memory at all */
+    CHECK(guest_pde_check(0x00000001, 1) == NULL);
+    CHECK(guest_pde_check(0x00001001, 1) != NULL);
+    const char *why = guest_pde_check(0xFFFFF067, PFNS);
+    if (why)
+        CHECK_CONTAINS(why, "page directory");
+}
+
+static void pde_not_present_any_junk(void)
+{
+    static const uint32_t junk[] = {
+        0, 0xFFFFFFFE, 0xFFFFF0FE, 0x000000E6, 0x00000F9E, 0x80000000, 0x12345678 & ~1u,
+    };
+    for (unsigned i = 0; i < sizeof(junk) / sizeof(junk[0]); i++) {
+        CHECK(guest_pde_check(junk[i], PFNS) == NULL);
+        CHECK(guest_pde_check(junk[i], 0) == NULL);
+    }
+}
+
+static void pte_linux(void)
+{
+    CHECK(guest_pte_check(0x01234163, PFNS) == NULL);  /* kernel: P RW A D G */
+    CHECK(guest_pte_check(0x01234161, PFNS) == NULL);  /* kernel read-only */
+    CHECK(guest_pte_check(0x01234067, PFNS) == NULL);  /* user, dirty */
+    CHECK(guest_pte_check(0x01234025, PFNS) == NULL);  /* user read-only, accessed */
+    CHECK(guest_pte_check(0x01234005, PFNS) == NULL);
+    CHECK(guest_pte_check(0x01234E7F & ~0x80u, PFNS) == NULL);    /* PWT PCD, software bits */
+}
+
+static void pte_each_flag(void)
+{
+    for (uint32_t b = 1; b < 12; b++) {
+        const char *why = guest_pte_check(0x01234001 | 1u << b, PFNS);
+        if (b == 7) {
+            CHECK(why != NULL);
+            if (why)
+                CHECK_CONTAINS(why, "page table");
+        } else {
+            CHECK(why == NULL);
+        }
+    }
+    CHECK(guest_pte_check(0x01234FFF, PFNS) != NULL);
+    CHECK(guest_pte_check(0x01234F7F, PFNS) == NULL);
+}
+
+static void pte_frames(void)
+{
+    CHECK(guest_pte_check((PFNS - 1) << 12 | 0x163, PFNS) == NULL);
+    CHECK(guest_pte_check(PFNS << 12 | 0x163, PFNS) != NULL);
+    CHECK(guest_pte_check((PFNS + 1) << 12 | 0x001, PFNS) != NULL);
+    CHECK(guest_pte_check(0xFFFFF163, PFNS) != NULL);
+    CHECK(guest_pte_check(0xFFFFF001, 0xFFFFF) != NULL);
+    CHECK(guest_pte_check(0xFFFFE001, 0xFFFFF) == NULL);
+    CHECK(guest_pte_check(0xFFFFF163, 0x100000) == NULL);
+    CHECK(guest_pte_check(0xFFFFF163, 0xFFFFFFFF) == NULL);
+    CHECK(guest_pte_check(0x00000001, 0) != NULL);
+    const char *why = guest_pte_check(0xFFFFF163, PFNS);
+    if (why)
+        CHECK_CONTAINS(why, "page table");
+}
+
+/* Linux 3.10's non-present PTEs: swap entries, nonlinear file PTEs (bit 6,
+ * offset bits in 7 and 12..31), PROT_NONE (global bit as PROTNONE, with A). */
+static void pte_not_present_any_junk(void)
+{
+    static const uint32_t junk[] = {
+        0, 0xFFFFFFFE, 0xFFFFF0FE, 0x123450C0, 0xFFFFF0C0, 0x01234120, 0xFFFFF160,
+        0x000000FE, 0x80000080,
+    };
+    for (unsigned i = 0; i < sizeof(junk) / sizeof(junk[0]); i++) {
+        CHECK(guest_pte_check(junk[i], PFNS) == NULL);
+        CHECK(guest_pte_check(junk[i], 0) == NULL);
+    }
+}
+
+#define HOST 0x08000000u
+
+static void shadow_linux_kernel(void)
+{
+    /* global stripped; dirty so writable */
+    CHECK_EQ(shadow_pte_make(0x00123163, HOST), 0x08123063);
+    CHECK_EQ(shadow_pte_make(0x00123161, HOST), 0x08123061);
+    /* writable but clean: read-only until the first write */
+    CHECK_EQ(shadow_pte_make(0x00123123, HOST), 0x08123021);
+    CHECK_EQ(shadow_pte_make(0x00123003, HOST), 0x08123001);
+}
+
+static void shadow_user(void)
+{
+    CHECK_EQ(shadow_pte_make(0x00456067, HOST), 0x08456067);
+    CHECK_EQ(shadow_pte_make(0x00456027, HOST), 0x08456025);
+    CHECK_EQ(shadow_pte_make(0x00456045, HOST), 0x08456045);   /* dirty, not writable */
+    CHECK_EQ(shadow_pte_make(0x00456005, HOST), 0x08456005);
+}
+
+/* Each flag bit alone on a present PTE. */
+static void shadow_each_flag(void)
+{
+    for (uint32_t b = 1; b < 12; b++) {
+        uint32_t kept = (1u << b) & 0x07D;      /* US PWT PCD A D */
+        CHECK_EQ(shadow_pte_make(0x00001001 | 1u << b, HOST), 0x08001001 | kept);
+    }
+    CHECK_EQ(shadow_pte_make(0x00001FFF, HOST), 0x0800107F);
+    CHECK_EQ(shadow_pte_make(0x00001F9D, HOST), 0x0800101D);   /* RW without D, PAT, G, soft */
+    CHECK_EQ(shadow_pte_make(0x00001FBF, HOST), 0x0800103D);
+}
+
+static void shadow_frames(void)
+{
+    CHECK_EQ(shadow_pte_make(0x00000001, 0), 0x00000001);
+    CHECK_EQ(shadow_pte_make(0xFFFFF001, 0), 0xFFFFF001);
+    CHECK_EQ(shadow_pte_make(0x00000063, 0xFFFFF000), 0xFFFFF063);
+    CHECK_EQ(shadow_pte_make(0x0FFFF001, 0xF0000000), 0xFFFFF001);
+    CHECK_EQ(shadow_pte_make(0x00001001, 0x00100000), 0x00101001);
+    /* the caller guarantees no overflow; a violation still wraps in 32
+     * bits without undefined behaviour, and never touches the flags */
+    CHECK_EQ(shadow_pte_make(0x00001063, 0xFFFFF000), 0x00000063);
+    /* a misaligned base (a caller bug) cannot set flag bits */
+    CHECK_EQ(shadow_pte_make(0x00001021, 0x00000FFF) & 0xFFF, 0x021);
+    CHECK_EQ(shadow_pte_make(0x00001001, 0x00000FFF) & 0xFFF, 0x001);
+}
+
+/* Never writable unless the guest PTE is both writable and dirty; never
+ * global; never PAT; the frame is always host_base + the guest frame. */
+static void shadow_invariants(void)
+{
+    for (uint32_t flags = 0; flags < 0x1000; flags++) {
+        uint32_t gpte = 0x00ABC000 | flags | 1;
+        uint32_t s = shadow_pte_make(gpte, HOST);
+        CHECK_EQ(s & 0xFFFFF000u, HOST + 0x00ABC000);
+        CHECK_EQ(s & 0x002, (flags & 0x042) == 0x042 ? 0x002 : 0);
+        CHECK_EQ(s & 0xF80, 0);
+        CHECK_EQ(s & 0x07D, gpte & 0x07D);
+    }
+}
+
+int main(void)
+{
+    RUN(pde_linux);
+    RUN(pde_each_flag);
+    RUN(pde_frames);
+    RUN(pde_not_present_any_junk);
+    RUN(pte_linux);
+    RUN(pte_each_flag);
+    RUN(pte_frames);
+    RUN(pte_not_present_any_junk);
+    RUN(shadow_linux_kernel);
+    RUN(shadow_user);
+    RUN(shadow_each_flag);
+    RUN(shadow_frames);
+    RUN(shadow_invariants);
+    return CHECK_EXIT_STATUS();
+}

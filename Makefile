@@ -21,6 +21,7 @@ LIBS     := $(NEWLIB)/i686-elf/lib/libc.a $(shell $(CC) -m32 -print-libgcc-file-
 
 SRCS     := $(wildcard boot/*.S arch/x86/*.S arch/x86/*.c kernel/*.c drivers/*.c virtio/*.c)
 OBJS     := $(patsubst %,$(BUILD)/obj/%.o,$(SRCS))
+include guest/guest.mk
 
 QEMU     := qemu-system-i386
 ACCEL    ?= tcg
@@ -31,7 +32,7 @@ QEMU_ARGS := -machine $(MACHINE) -accel $(ACCEL) -cpu coreduo -m $(MEM) -serial 
              -netdev user,id=net0,restrict=on -device e1000,netdev=net0
 
 .PHONY: all deps iso qemu qemu-gdb test unit bench clean
-all: $(BUILD)/lgvisor.elf
+all: $(BUILD)/lgvisor.elf $(GUEST_ELFS)
 
 deps:
 	@scripts/ensure-deps.sh

@@ -30,6 +30,7 @@ struct guest {
     const struct guest_config *cfg;
     enum guest_state state;
     bool released;              /* memory returned after it stopped */
+    bool restart_pending;       /* stopped, to be started afresh by the scheduler */
     char stop_reason[160];
     uint32_t restarts;
 
@@ -84,6 +85,8 @@ static inline bool guest_alive(const struct guest *g) { return g->state == GUEST
 
 /* guest_boot.c: build a guest from its configuration, and start it again */
 int guest_create(struct guest *g, const struct guest_config *cfg, uint32_t id);
+/* Starts g afresh from its modules (called by the scheduler, outside any
+ * exit of g, once g has stopped with restart_pending). */
 void guest_restart(struct guest *g);
 void guest_release(struct guest *g);
 /* Stops g without calling it an error (power off). */

@@ -146,10 +146,13 @@ static void quiesce(struct guest *g)
 void guest_restart(struct guest *g)
 {
     quiesce(g);
+    g->restart_pending = false;
     g->restarts++;
     memset(&g->stats, 0, sizeof(g->stats));
-    if (load(g))
+    if (load(g)) {
+        g->state = GUEST_RUNNING;
         guest_stop(g, "restart failed");
+    }
 }
 
 void guest_stop(struct guest *g, const char *reason)
@@ -175,6 +178,10 @@ void guest_kill(struct guest *g, const char *fmt, ...)
     guest_console_flush(g);
     log_err("guest %s: stopped: %s", g->name, reason);
     guest_stop(g, reason);
+    if (g->cfg->restart_on_kill) {
+        log_info("guest %s: restarting (on_kill=restart)", g->name);
+        g->restart_pending = true;
+    }
 }
 
 /* Memory goes back only once nothing can touch it any more: the caller is

@@ -13,6 +13,7 @@ struct parsed {
     char name[GUEST_NAME_MAX];
     uint32_t mem;
     int has_mem;
+    int restart_on_kill;
     const char *args;           /* after "--", or NULL */
 };
 
@@ -97,6 +98,13 @@ static int parse_line(uint32_t idx, const char *s, struct parsed *p, struct diag
                 p->mem = (uint32_t)v;
                 p->has_mem = 1;
             }
+        } else if (strcmp(t.key, "on_kill") == 0 && t.has_value && p->role == ROLE_KERNEL) {
+            if (strcmp(t.value, "stop") == 0 || strcmp(t.value, "restart") == 0) {
+                p->restart_on_kill = t.value[0] == 'r';
+            } else {
+                diag_add(d, "module %lu: on_kill=%s is not stop or restart", (unsigned long)idx, t.value);
+                bad = 1;
+            }
         } else {
             diag_add(d, "module %lu: unknown option '%s'", (unsigned long)idx, t.key);
             bad = 1;
@@ -153,6 +161,7 @@ uint32_t guest_configs_parse(const struct boot_module *mods, uint32_t nmods,
         g->kernel = (int)i;
         g->initrd = g->disk = -1;
         g->mem = p.has_mem ? p.mem : GUEST_MEM_DEFAULT;
+        g->restart_on_kill = p.restart_on_kill;
         if (p.args)
             snprintf(g->args, sizeof(g->args), "%s", p.args);
         broken[n++] = bad;

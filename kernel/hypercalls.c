@@ -60,7 +60,8 @@ static void h_shutdown(struct guest *g, uint32_t msg_gpa, uint32_t reason, uint3
     guest_console_flush(g);
     if (reason == LGUEST_SHUTDOWN_RESTART) {
         log_info("guest %s: restarting: %s", g->name, msg);
-        guest_restart(g);
+        guest_stop(g, "restarting");
+        g->restart_pending = true;
     } else {
         log_info("guest %s: power off: %s", g->name, msg);
         guest_stop(g, "powered off");

@@ -15,6 +15,7 @@
 #include "arch/x86/trap.h"
 #include "arch/x86/x86.h"
 #include "drivers/pci.h"
+#include "kernel/bench.h"
 #include "kernel/bootinfo.h"
 #include "kernel/clock.h"
 #include "kernel/console.h"
@@ -153,6 +154,8 @@ void kmain(uint32_t magic, const void *info)
     }
 
     console_enable_input_irq();
+    if (opt.bench)
+        bench_baselines();
     start_guests(nconfigs);
     selftest_run();
     uint64_t now = clock_ns();

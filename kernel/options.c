@@ -34,6 +34,7 @@ static const struct option_desc table[] = {
     { "pci", BOOL, OFF(pci), 0, 1, NULL, NULL, NULL },
     { "test_fault", CHOICE, OFF(test_fault), 0, 0, faults, NULL, NULL },
     { "test_ticks", UINT, OFF(test_ticks), 0, 1000, NULL, NULL, NULL },
+    { "bench", BOOL, OFF(bench), 0, 1, NULL, NULL, NULL },
 };
 #define NOPTS (sizeof(table) / sizeof(table[0]))
 

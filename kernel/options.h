@@ -15,6 +15,7 @@ struct options {
     uint32_t pci;           /* scan PCI */
     uint32_t test_fault;    /* test only: fault on purpose after boot */
     uint32_t test_ticks;    /* test only: log this many 10 ms timer ticks */
+    uint32_t bench;         /* measure the bare-metal baselines at boot */
 };
 extern struct options opt;
 

@@ -25,7 +25,9 @@ static void reap(void)
 {
     for (uint32_t i = 0; i < nguests; i++) {
         struct guest *g = &guests[i];
-        if (g->state == GUEST_STOPPED && !g->released) {
+        if (g->state == GUEST_STOPPED && g->restart_pending) {
+            guest_restart(g);
+        } else if (g->state == GUEST_STOPPED && !g->released) {
             guest_release(g);
             log_info("guest %s: stopped (%s); %lu running", g->name, g->stop_reason,
                      (unsigned long)guests_running());

@@ -522,14 +522,14 @@ static void options_format_summary(void)
     memset(buf, 'Z', sizeof(buf));
     options_format(&o, buf, sizeof(buf));
     CHECK_STR(buf, "console=com1 baud=115200 loglevel=info timer=auto pci=on "
-                   "test_fault=none test_ticks=0");
+                   "test_fault=none test_ticks=0 bench=off");
 
     struct diag d;
     o = parsed("console=none baud=300 loglevel=err timer=apic pci=off test_fault=df "
-               "test_ticks=1000", &d);
+               "test_ticks=1000 bench=on", &d);
     options_format(&o, buf, sizeof(buf));
     CHECK_STR(buf, "console=none baud=300 loglevel=err timer=apic pci=off "
-                   "test_fault=df test_ticks=1000");
+                   "test_fault=df test_ticks=1000 bench=on");
 }
 
 static void options_format_truncates(void)

@@ -82,6 +82,29 @@ static void bad_mem_costs_only_that_guest(void)
     CHECK_CONTAINS(d.msg[d.n - 1], "guest 'a' not started");
 }
 
+static void on_kill_choices(void)
+{
+    const char *l[] = { "kernel name=a on_kill=restart", "kernel name=b on_kill=stop",
+                        "kernel name=c", "kernel name=d on_kill=reboot", "initrd name=a on_kill=stop",
+                        NULL };
+    /* a loses to its initrd's bad option, d to its bad value */
+    CHECK_EQ(parse(l), 2);
+    CHECK_STR(g[0].name, "b");
+    CHECK_EQ(g[0].restart_on_kill, 0);
+    CHECK_STR(g[1].name, "c");
+    CHECK_EQ(g[1].restart_on_kill, 0);
+    CHECK_CONTAINS(d.msg[0], "module 3: on_kill=reboot is not stop or restart");
+    CHECK_CONTAINS(d.msg[1], "module 4: unknown option 'on_kill'");
+}
+
+static void on_kill_restart_kept(void)
+{
+    const char *l[] = { "kernel name=a on_kill=restart -- x", NULL };
+    CHECK_EQ(parse(l), 1);
+    CHECK_EQ(g[0].restart_on_kill, 1);
+    CHECK_STR(g[0].args, "x");
+}
+
 static void mem_limits(void)
 {
     const char *ok_lo[] = { "kernel mem=8M", NULL }, *ok_hi[] = { "kernel mem=768M", NULL };
@@ -189,6 +212,8 @@ int main(void)
     RUN(two_guests_and_shared_order);
     RUN(bad_mem_costs_only_that_guest);
     RUN(mem_limits);
+    RUN(on_kill_choices);
+    RUN(on_kill_restart_kept);
     RUN(unknown_role_and_option);
     RUN(bad_names);
     RUN(duplicate_names);

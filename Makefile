@@ -32,7 +32,9 @@ QEMU_ARGS := -machine $(MACHINE) -accel $(ACCEL) -cpu coreduo -m $(MEM) -serial 
              -netdev user,id=net0,restrict=on -device e1000,netdev=net0
 
 .PHONY: all deps iso qemu qemu-gdb test unit bench clean
-all: $(BUILD)/lgvisor.elf $(GUEST_ELFS)
+include guest/raw/raw.mk
+
+all: $(BUILD)/lgvisor.elf $(RAW_ELFS) $(GUEST_ELFS)
 
 deps:
 	@scripts/ensure-deps.sh
@@ -86,6 +88,9 @@ unit:
 
 test: deps all $(BUILD)/lgvisor.iso
 	@python3 tests/run.py
+
+bench: deps all
+	@python3 tests/bench.py
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/lgvisor.* $(BUILD)/test $(BUILD)/unit

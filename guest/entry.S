@@ -128,3 +128,5 @@ boot_pt_count:
     .skip 4
 boot_free_pa:
     .skip 4
+
+    .section .note.GNU-stack, "", @progbits

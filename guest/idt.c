@@ -58,6 +58,7 @@ void ret_to_user_prepare(struct trap_frame *f)
     if (need_resched)
         schedule();
     deliver_pending(f);
+    irq_disable();
 }
 
 static void kernel_fault(struct trap_frame *f, u32 cr2, u32 irq_enabled)
@@ -105,4 +106,7 @@ void trap_dispatch(struct trap_frame *f)
         ret_to_user_prepare(f);
     else
         deliver_pending(f);
+    /* Off until the iret routine sets the interrupted code's state: an
+     * interrupt now would only nest on this stack after the checks above. */
+    irq_disable();
 }

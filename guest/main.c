@@ -48,6 +48,8 @@ static const struct test_entry {
     { "panic", test_panic },
     { "checksum", test_checksum },
     { "bench", test_bench },
+    { "fuzz", test_fuzz },
+    { "hostile", test_hostile },
 };
 
 void kernel_main(void)

@@ -60,6 +60,7 @@ void pages_free(u32 pa, unsigned n)
 }
 
 unsigned pages_free_count(void) { return free_count; }
+int page_is_free(u32 pa) { return pa < ram_bytes && !used(pa >> PAGE_SHIFT); }
 
 static void window(unsigned pde)
 {

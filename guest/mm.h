@@ -35,6 +35,7 @@ u32 pages_alloc(unsigned n);            /* contiguous */
 void pages_free(u32 pa, unsigned n);
 static inline void page_free(u32 pa) { pages_free(pa, 1); }
 unsigned pages_free_count(void);
+int page_is_free(u32 pa);
 
 /* A new address space: user half empty, kernel half (PDEs 768-1022) the
  * same tables as kernel_pgd's. */

@@ -121,3 +121,5 @@ probe_esp:
     .skip 4
 probe_regs:
     .skip 32
+
+    .section .note.GNU-stack, "", @progbits

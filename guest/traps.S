@@ -98,3 +98,5 @@ switch_stacks:
     popl %ebx
     popl %ebp
     ret
+
+    .section .note.GNU-stack, "", @progbits

@@ -65,8 +65,10 @@ struct proc *proc_create(u32 entry, u32 arg)
         map_page(p->pgd, USER_STACK_TOP - i * PAGE_SIZE, page_alloc(), PTE_U | PTE_W | PTE_OWNED, 1);
     hcall_flush();
 
-    /* The stack as if entry had been called from the trampoline. */
-    u32 *ustack = proc_ptr(p, USER_STACK_TOP - 8);
+    /* The stack as if entry had been called from the trampoline, with
+     * the argument 16-byte aligned as the i386 ABI wants at a call (SSE
+     * code may rely on it). */
+    u32 *ustack = proc_ptr(p, USER_STACK_TOP - 20);
     ustack[0] = (u32)user_exit_trampoline;
     ustack[1] = arg;
 
@@ -79,7 +81,7 @@ struct proc *proc_create(u32 entry, u32 arg)
     f->eip = entry;
     f->cs = SEL_USER_CS;
     f->eflags = 0x202;
-    f->user_esp = USER_STACK_TOP - 8;
+    f->user_esp = USER_STACK_TOP - 20;
     f->user_ss = SEL_USER_DS;
     f->ds = f->es = SEL_USER_DS;
     u32 *sw = (u32 *)f - 5;

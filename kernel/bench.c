@@ -82,7 +82,7 @@ static uint64_t timer_latency(void)
 
 void bench_baselines(void)
 {
-    log_info("bench-baseline int_iret_rt %llu cycles", (unsigned long long)int_iret());
-    log_info("bench-baseline cr3_reload %llu cycles", (unsigned long long)cr3_reload());
-    log_info("bench-baseline host_timer_latency %llu cycles", (unsigned long long)timer_latency());
+    log_info("bench-baseline int_iret_rt %lu cycles", (unsigned long)int_iret());
+    log_info("bench-baseline cr3_reload %lu cycles", (unsigned long)cr3_reload());
+    log_info("bench-baseline host_timer_latency %lu cycles", (unsigned long)timer_latency());
 }

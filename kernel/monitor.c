@@ -27,14 +27,14 @@ static void cmd_guests(void)
     for (uint32_t i = 0; i < nguests; i++) {
         const struct guest *g = &guests[i];
         const struct guest_stats *s = &g->stats;
-        printf("%-8s %-8s%s %3lu MiB, %llu exits: %llu hypercalls (%llu queued), %llu reflected, "
-               "%llu page faults fixed, %llu irqs, %llu fpu switches, %llu syscall exits%s%s\n",
+        printf("%-8s %-8s%s %3lu MiB, %lu exits: %lu hypercalls (%lu queued), %lu reflected, "
+               "%lu page faults fixed, %lu irqs, %lu fpu switches, %lu syscall exits%s%s\n",
                g->name, states[g->state], g->halted ? " halted" : "",
-               (unsigned long)(g->ram_size >> 20), (unsigned long long)s->exits,
-               (unsigned long long)s->hypercalls, (unsigned long long)s->async_calls,
-               (unsigned long long)s->reflected, (unsigned long long)s->pf_resolved,
-               (unsigned long long)s->irqs_injected, (unsigned long long)s->fpu_switches,
-               (unsigned long long)s->syscall_exits, g->state == GUEST_STOPPED ? "; " : "",
+               (unsigned long)(g->ram_size >> 20), (unsigned long)s->exits,
+               (unsigned long)s->hypercalls, (unsigned long)s->async_calls,
+               (unsigned long)s->reflected, (unsigned long)s->pf_resolved,
+               (unsigned long)s->irqs_injected, (unsigned long)s->fpu_switches,
+               (unsigned long)s->syscall_exits, g->state == GUEST_STOPPED ? "; " : "",
                g->state == GUEST_STOPPED ? g->stop_reason : "");
     }
     if (!nguests)
@@ -60,10 +60,10 @@ static void cmd_irq(void)
 {
     for (int v = 32; v < 256; v++)
         if (irq_stats.count[v])
-            printf("vector 0x%02x: %llu\n", v, (unsigned long long)irq_stats.count[v]);
-    printf("spurious: pic %llu, apic %llu; unexpected %llu\n",
-           (unsigned long long)irq_stats.spurious_pic, (unsigned long long)irq_stats.spurious_apic,
-           (unsigned long long)irq_stats.unexpected);
+            printf("vector 0x%02x: %lu\n", v, (unsigned long)irq_stats.count[v]);
+    printf("spurious: pic %lu, apic %lu; unexpected %lu\n",
+           (unsigned long)irq_stats.spurious_pic, (unsigned long)irq_stats.spurious_apic,
+           (unsigned long)irq_stats.unexpected);
 }
 
 static void cmd_uptime(void)

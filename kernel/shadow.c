@@ -230,8 +230,10 @@ enum shadow_result shadow_fault(struct guest *g, uint32_t va, uint32_t *err)
     if (r == SHADOW_KILLED)
         return r;
     if (r == SHADOW_GUEST_FAULT || (write && !(w.gpte & PTE_W)) || (user && !(w.gpte & PTE_U))) {
-        /* what the guest's own tables say: present or not */
-        *err = (*err & ~1u) | (w.present ? 1u : 0u);
+        /* what the guest's own tables say: present or not; the switcher
+         * pages are really mapped, so there the CPU's code is the truth */
+        if (va < SWITCHER_VA)
+            *err = (*err & ~1u) | (w.present ? 1u : 0u);
         return SHADOW_GUEST_FAULT;
     }
     if (!mark_accessed(g, &w, &w.gpte, write))

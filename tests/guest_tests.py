@@ -14,8 +14,9 @@ MACHINES = ("pc", "q35")
 
 
 def modules(guests):
-    """guests: [(name, mem, args)] -> QEMU -initrd (multiboot modules)."""
-    return ",".join(f"{cases.GUEST_ELF} kernel name={n} mem={m} -- {a}" for n, m, a in guests)
+    """guests: [(name, mem, args[, module options])] -> QEMU -initrd."""
+    return ",".join(f"{cases.GUEST_ELF} kernel name={g[0]} mem={g[1]} {g[3] if len(g) > 3 else ''}"
+                    f" -- {g[2]}" for g in guests)
 
 
 def run_guests(guests, until=ALL_STOPPED, timeout=180, machine="pc", send=None, append=""):
@@ -24,7 +25,8 @@ def run_guests(guests, until=ALL_STOPPED, timeout=180, machine="pc", send=None, 
 
 
 def guest_lines(out, name):
-    return [m.group(1) for m in re.finditer(rf"^\[{re.escape(name)}\] (.*)$", out, re.M)]
+    # not anchored: a guest's first line may follow the console prompt
+    return [m.group(1) for m in re.finditer(rf"\[{re.escape(name)}\] (.*)$", out, re.M)]
 
 
 def stopped_reason(out, name):
@@ -83,11 +85,134 @@ def kill_test(case):
     return run
 
 
+def multi_test(case):
+    """Several guests in one boot: each passes on its own; guests given the
+    same checksum work agree on the value."""
+    def run():
+        results = []
+        tag = f"guest/multi/{case['name']}"
+        names = [f"g{i}" for i in range(len(case["guests"]))]
+        b = run_guests([(n, case.get("mem", "16M"), a) for n, a in zip(names, case["guests"])],
+                       timeout=case.get("timeout", 400))
+        check(results, f"{tag}/finished", not b.timed_out, "timed out: " + b.output[-1500:])
+        for n in names:
+            program_checks(results, f"{tag}/{n}", b.output, n, case.get("expect", []))
+        if case.get("same_value"):
+            vals = set()
+            for n in names:
+                for ln in guest_lines(b.output, n):
+                    if ln.startswith(f"PASS {case['same_value']}"):
+                        vals.add(ln.split()[-1])
+            check(results, f"{tag}/same-value", len(vals) == 1, f"values: {vals}")
+        return results
+    return run
+
+
+def special_test(case):
+    """Power off, restart and panic: what the hypervisor logs."""
+    def run():
+        results = []
+        tag = f"guest/shutdown/{case['case']}"
+        banners = case.get("banners", 1)
+        until = ALL_STOPPED if banners == 1 else rf"(?s)(\[s\] {cases.BANNER}.*){{{banners}}}"
+        b = run_guests([("s", "16M", case["args"])], until=until, timeout=120)
+        out = b.output
+        for want in case["log"]:
+            check(results, f"{tag}/log", want.format(name="s") in out, f"no '{want.format(name='s')}'")
+        # (the first banner may share its line with the console prompt)
+        n = len(re.findall(rf"\[s\] {cases.BANNER}", out))
+        check(results, f"{tag}/boots", n >= banners, f"{n} banner(s), wanted {banners}")
+        return results
+    return run
+
+
+FUZZ_CALLS = 100000
+
+
+def fuzz_total(out):
+    return sum(int(n) for n in re.findall(r"(?m)^\[fuzz\] FUZZ ok (\d+) calls", out))
+
+
+def fuzz_test():
+    """The hostile fuzzer (restarted after every kill) beside a checksum
+    guest: at least FUZZ_CALLS survivable calls, every kill announced by
+    the fuzzer with the reason it expected, and the checksum right."""
+    results = []
+    guests = [("fuzz", "16M", "test=fuzz calls=10000", "on_kill=restart"),
+              ("sum", "16M", cases.SIBLING["args"])]
+
+    def done(text):
+        return fuzz_total(text) >= FUZZ_CALLS and "guest sum: stopped" in text
+
+    b = run_guests(guests, until=done, timeout=600)
+    out = b.output
+    total = fuzz_total(out)
+    check(results, "guest/fuzz/calls", total >= FUZZ_CALLS, f"{total} survivable calls")
+    # pair each kill with the announcement before it
+    expect, kills, bad = None, 0, []
+    for line in out.splitlines():
+        m = re.match(r'\[fuzz\] FUZZ fatal (\S+) expect "(.*)"', line)
+        if m:
+            expect = m.group(2)
+            continue
+        m = re.search(r"guest fuzz: stopped: (.*)$", line)
+        if m:
+            kills += 1
+            if expect is None or expect not in m.group(1):
+                bad.append((expect, m.group(1)))
+            expect = None
+    check(results, "guest/fuzz/kills-announced", kills and not bad, f"{kills} kills; mismatched: {bad[:5]}")
+    fails = [ln for ln in guest_lines(out, "fuzz") if ln.startswith("FAIL")]
+    check(results, "guest/fuzz/no-fail", not fails, str(fails[:5]))
+    program_checks(results, "guest/fuzz/sibling", out, "sum", cases.SIBLING["expect"])
+    return results
+
+
+# raw guests (guest/raw/early.S): what happens before and at LGUEST_INIT
+RAW_KILLS = [
+    ("hcall_before_init", "hypercall 17 before LGUEST_INIT"),
+    ("init_outside", "bad lguest_data address 0xfffff000"),
+    ("init_unaligned", "bad lguest_data address 0x00201002"),
+    ("init_straddle", "bad lguest_data address"),
+    ("bad_syscall_vector", "bad syscall vector 129"),
+    ("bad_kernel_address", "bad kernel address 0xffc00000"),
+    ("fault_before_init", "unhandled trap 6 at 0x00200005"),
+    ("hlt_before_init", "unhandled trap 13 at 0x00200005"),
+    ("linear_beyond_memory", "linear-mode access to 0x40000000 beyond memory"),
+]
+
+
+def raw_boot(case, machine="pc"):
+    return boot(until=r"(?m)^r\s+stopped", timeout=60, machine=machine, kernel=ELF,
+                append="console=com1", initrd=f"build/guest/raw-{case}.elf kernel name=r mem=8M",
+                send=[(ALL_STOPPED, b"guests\r")])
+
+
+def raw_tests():
+    results = []
+    for machine in MACHINES:
+        b = raw_boot("ok", machine)
+        check(results, f"guest/raw/{machine}/ok", "[r] raw guest: hello" in b.output
+              and "guest r: power off: bye" in b.output, b.output[-800:])
+    for case, reason in RAW_KILLS:
+        b = raw_boot(case)
+        got = stopped_reason(b.output, "r")
+        check(results, f"guest/raw/kill/{case}", got and reason in got and
+              "SURVIVED" not in b.output, f"wanted '{reason}', got '{got}'")
+        check(results, f"guest/raw/kill/{case}/hypervisor-alive",
+              re.search(r"(?m)^r\s+stopped", b.output), "the monitor did not answer")
+    return results
+
+
 def tests():
-    out = []
+    out = [("guest/raw", raw_tests), ("guest/fuzz", fuzz_test)]
     for machine in MACHINES:
         for case in cases.TESTS:
             out.append((f"guest/{machine}/{case['test']}", program_test(case, machine)))
     for case in cases.KILLS:
         out.append((f"guest/kill/{case['case']}", kill_test(case)))
+    for case in cases.MULTI:
+        out.append((f"guest/multi/{case['name']}", multi_test(case)))
+    for case in cases.SPECIAL:
+        out.append((f"guest/shutdown/{case['case']}", special_test(case)))
     return out

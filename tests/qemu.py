@@ -78,7 +78,8 @@ def boot(until=None, timeout=60, send=None, **kw):
     thread = threading.Thread(target=reader, daemon=True)
     thread.start()
     pending = list(send or [])
-    pattern = re.compile(until) if until else None
+    # until: a regex, or a function of the text so far
+    pattern = until if callable(until) else (re.compile(until).search if until else None)
     start = time.monotonic()
     timed_out = True
     try:
@@ -89,7 +90,7 @@ def boot(until=None, timeout=60, send=None, **kw):
                 proc.stdin.write(pending.pop(0)[1])
                 proc.stdin.flush()
                 continue
-            if pattern and not pending and pattern.search(text):
+            if pattern and not pending and pattern(text):
                 timed_out = False
                 break
             if proc.poll() is not None:

@@ -55,12 +55,20 @@ switcher_entry_window_end:
 trap_from_hypervisor:
     cmpl $2, (%esp)
     je drop_nmi                     /* NMIs are dropped (lguest ABI 4.6) */
+    cmpl $1, (%esp)
+    je drop_debug
     cmpl $SW(switcher_entry_window), TF_EIP_FROM_VECTOR(%esp)
     jb 1f
     cmpl $SW(switcher_entry_window_end), TF_EIP_FROM_VECTOR(%esp)
     jb entry_fault
 1:  jmp *SW(host_trap_entry)
 
+/* A debug trap in ring 0 is never the hypervisor's (it uses no debug
+ * registers or TF); a guest's TF held over "mov ss; int $0x1f" can deliver
+ * one on the switcher's first instruction, still on the guest's CR3, where
+ * no hypervisor handler is mapped. Forget it right here. */
+drop_debug:
+    andl $~0x100, TF_EIP_FROM_VECTOR + 8(%esp)     /* the saved EFLAGS: TF off */
 drop_nmi:
     addl $8, %esp
     iret

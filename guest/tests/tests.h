@@ -24,6 +24,8 @@ void test_panic(void) __attribute__((noreturn));
 void test_checksum(void);
 void test_bench(void);
 void test_kill(const char *name) __attribute__((noreturn));
+void test_fuzz(void);
+void test_hostile(void);
 
 /* Entry points in the user image (guest/user/), user virtual addresses. */
 #define USER_ENTRY(name) extern char name[]
@@ -33,7 +35,6 @@ USER_ENTRY(u_tls_main);
 USER_ENTRY(u_fpu_keep_main);
 USER_ENTRY(u_fpu_long_main);
 USER_ENTRY(u_fpu_c_main);
-USER_ENTRY(u_sum_main);
 /* Fault probes (user/probes.S): each faults once, at its _insn label. */
 USER_ENTRY(u_pf_read);
 USER_ENTRY(u_pf_read_insn);
@@ -80,4 +81,12 @@ void probe_fpu_touch(void);
 /* Median of n cycle counts (sorts them). */
 u32 median_u32(u32 *v, unsigned n);
 
+
+
+/* A fresh address space with one user page at va holding marker. */
+u32 *space_with_page(u32 va, u32 marker, u32 *pa_out);
+/* Switches to pgd, reads va, switches back to the kernel's directory. */
+u32 read_in_space(u32 *pgd, u32 va);
+/* A fresh page whose first word is marker. */
+u32 page_with(u32 marker);
 #endif

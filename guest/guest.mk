@@ -1,0 +1,87 @@
+# lgtest: our own lguest guest kernel and its test programs (guest/), built
+# into $(BUILD)/guest/lgtest.elf. Included by the top Makefile, which adds
+# $(GUEST_ELFS) to `all`.
+#
+# Three kinds of source:
+#   guest/*.c, guest/tests/*.c, guest/*.S   the kernel (CPL 1), no FPU/SSE code
+#   guest/user/*.c, guest/user/*.S          user programs (CPL 3): partially
+#       linked into one object whose sections are renamed .user.*, so that
+#       guest.ld can link them at user addresses inside the kernel image
+#   GUEST_FPU_SRCS                          user files built with SSE code
+
+# This file comes before the top Makefile's first rule: keep `all` the
+# default goal (an empty .DEFAULT_GOAL lets the next rule's target be it).
+GUEST_SAVED_GOAL := $(.DEFAULT_GOAL)
+
+GUEST_OUT    := $(BUILD)/guest
+GUEST_OBJDIR := $(GUEST_OUT)/obj
+GUEST_ELFS   := $(GUEST_OUT)/lgtest.elf
+
+GUEST_CFLAGS_COMMON := -m32 -march=i686 -std=gnu11 -ffreestanding -fno-pie -fno-stack-protector \
+            -fno-omit-frame-pointer -fno-strict-aliasing -fno-common -fno-delete-null-pointer-checks \
+            -fno-asynchronous-unwind-tables -O2 -g \
+            -Wall -Wextra -Werror -Wno-unused-parameter \
+            -U__linux__ -U__linux -Ulinux -U__gnu_linux__ -U__unix__ -U__unix -Uunix \
+            -nostdinc -I. -isystem $(NEWLIB)/i686-elf/include -isystem $(GCC_INC) -MMD -MP
+GUEST_CFLAGS   := $(GUEST_CFLAGS_COMMON) -mgeneral-regs-only
+# User code must not call into the kernel image, not even for memset.
+GUEST_UCFLAGS  := $(GUEST_CFLAGS_COMMON) -fno-builtin -fno-tree-loop-distribute-patterns
+GUEST_FPU_FLAGS := -msse -msse2 -mfpmath=sse
+GUEST_FPU_SRCS := guest/user/fpu_c.c
+GUEST_ASFLAGS  := -m32 -I. -MMD -MP
+GUEST_LIBGCC   := $(shell $(CC) -m32 -print-libgcc-file-name 2>/dev/null)
+
+GUEST_KSRCS := $(wildcard guest/*.c guest/*.S guest/tests/*.c)
+GUEST_USRCS := $(wildcard guest/user/*.c guest/user/*.S)
+GUEST_KOBJS := $(patsubst guest/%,$(GUEST_OBJDIR)/%.o,$(GUEST_KSRCS))
+GUEST_UOBJS := $(patsubst guest/%,$(GUEST_OBJDIR)/%.o,$(GUEST_USRCS))
+GUEST_UIMAGE := $(GUEST_OBJDIR)/user-image.o
+
+$(GUEST_OBJDIR)/user/%.c.o: guest/user/%.c | $(NEWLIB_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(GUEST_UCFLAGS) $(if $(filter $<,$(GUEST_FPU_SRCS)),$(GUEST_FPU_FLAGS),-mgeneral-regs-only) -c $< -o $@
+
+$(GUEST_OBJDIR)/user/%.S.o: guest/user/%.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	@$(CC) $(GUEST_ASFLAGS) -c $< -o $@
+
+$(GUEST_OBJDIR)/%.c.o: guest/%.c | $(NEWLIB_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(GUEST_OBJDIR)/%.S.o: guest/%.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	@$(CC) $(GUEST_ASFLAGS) -c $< -o $@
+
+# The user image: one relocatable object, checked to need nothing from
+# the kernel and to define only u_/user_ names (it shares the final link's
+# symbol table with the kernel and newlib), then its sections renamed.
+$(GUEST_UIMAGE): $(GUEST_UOBJS)
+	@echo "  USER    $@"
+	@ld -m elf_i386 -r -o $@.tmp $(GUEST_UOBJS)
+	@undef=$$(nm -u $@.tmp); if [ -n "$$undef" ]; then \
+	    echo "guest user code calls outside itself:"; echo "$$undef"; rm -f $@.tmp; exit 1; fi
+	@bad=$$(nm -g --defined-only $@.tmp | awk '$$3 !~ /^(u_|user_)/'); if [ -n "$$bad" ]; then \
+	    echo "guest user globals must start with u_ or user_:"; echo "$$bad"; rm -f $@.tmp; exit 1; fi
+	@objcopy --prefix-alloc-sections=.user $@.tmp $@
+	@rm -f $@.tmp
+
+$(GUEST_OUT)/lgtest.elf: $(GUEST_KOBJS) $(GUEST_UIMAGE) guest/guest.ld $(NEWLIB_STAMP)
+	@echo "  LD      $@"
+	@$(CC) -m32 -nostdlib -static -no-pie -Wl,-T,guest/guest.ld -Wl,--build-id=none \
+	    -Wl,-z,noexecstack -Wl,-z,max-page-size=4096 -o $@ $(GUEST_KOBJS) $(GUEST_UIMAGE) \
+	    -Wl,--start-group $(NEWLIB)/i686-elf/lib/libc.a $(GUEST_LIBGCC) -Wl,--end-group
+
+.PHONY: guest guest-clean
+guest: $(GUEST_ELFS)
+guest-clean:
+	rm -rf $(GUEST_OUT)
+clean: guest-clean
+
+-include $(GUEST_KOBJS:.o=.d) $(GUEST_UOBJS:.o=.d)
+
+.DEFAULT_GOAL := $(GUEST_SAVED_GOAL)

@@ -1,0 +1,135 @@
+/* test=kill:NAME: one thing the ABI says makes the host stop the guest,
+ * after "KILL NAME starting". The host then logs
+ * "guest <name>: stopped: <reason>"; tests/guest_cases.py KILLS lists the
+ * reasons. If we are still running afterwards, that is a FAIL. */
+#include <string.h>
+#include "guest/hcall.h"
+#include "guest/idt.h"
+#include "guest/irq.h"
+#include "guest/mm.h"
+#include "guest/test.h"
+#include "guest/tests/tests.h"
+#include "guest/trap.h"
+
+/* Far beyond any guest's memory (at most 768 MiB + device pages). */
+#define BEYOND_MEMORY 0xF0000000u
+
+static void touch(u32 va) { (void)*(volatile u32 *)va; }
+
+static void init_twice(void) { hcall(LHCALL_LGUEST_INIT, __pa(&lguest_data), 0, 0); }
+static void hcall_3(void) { hcall(3, 0, 0, 0); }
+static void hcall_20(void) { hcall(20, 0, 0, 0); }
+static void hcall_ffffffff(void) { hcall(0xFFFFFFFF, 0, 0, 0); }
+static void set_pmd(void) { hcall(LHCALL_SET_PMD, pgd_pa(kernel_pgd), 0, 0); }
+
+static void idt_vector(void)
+{
+    u32 h = trap_stub(0);
+    hcall(LHCALL_LOAD_IDT_ENTRY, 256, gate_lo(h), gate_hi(h, GATE_INT, 0));
+}
+
+static void idt_type(void)
+{
+    u32 h = trap_stub(0x40);
+    hcall(LHCALL_LOAD_IDT_ENTRY, 0x40, gate_lo(h), gate_hi(h, 0xC, 0));     /* a call gate */
+}
+
+static void idt_handler(void)
+{
+    u32 h = HOST_RESERVED_MIN;
+    hcall(LHCALL_LOAD_IDT_ENTRY, 0x40, gate_lo(h), gate_hi(h, GATE_INT, 0));
+}
+
+static void stack_segment(void) { hcall(LHCALL_SET_STACK, 0x68, (u32)boot_stack_top, 2); }
+static void stack_pages(void) { hcall(LHCALL_SET_STACK, SEL_KERNEL_DS, (u32)boot_stack_top, 3); }
+static void stack_switcher(void) { hcall(LHCALL_SET_STACK, SEL_KERNEL_DS, HOST_RESERVED_MIN + 0x1000, 2); }
+static void stack_unmapped(void) { hcall(LHCALL_SET_STACK, SEL_KERNEL_DS, 0x50000000, 2); }
+static void gdt_index(void) { hcall(LHCALL_LOAD_GDT_ENTRY, 32, 0x0000FFFF, 0x00CF9300); }
+static void tls_address(void) { hcall(LHCALL_LOAD_TLS, 0xFFFFFFF0, 0, 0); }
+static void pgd_index(void) { hcall(LHCALL_SET_PGD, pgd_pa(kernel_pgd), 1024, 0); }
+static void pte_switcher(void) { hcall(LHCALL_SET_PTE, pgd_pa(kernel_pgd), HOST_RESERVED_MIN, page_alloc() | 0x63); }
+static void notify_beyond(void) { hcall(LHCALL_NOTIFY, BEYOND_MEMORY, 0, 0); }
+
+/* A directory entry the host must refuse once it uses it. */
+static void bad_pde(u32 value)
+{
+    kernel_pgd[SPARE_PDE] = value;
+    hcall(LHCALL_SET_PGD, pgd_pa(kernel_pgd), SPARE_PDE, 0);
+    touch(SPARE_VA);
+}
+
+static void pde_pse(void) { bad_pde(page_alloc() | PDE_USER | PTE_PSE); }
+static void pde_pwt(void) { bad_pde(page_alloc() | PDE_USER | PTE_PWT); }
+static void pde_beyond(void) { bad_pde(BEYOND_MEMORY | PDE_USER); }
+
+/* A page-table entry the host must refuse once it uses it. */
+static void bad_pte(u32 value)
+{
+    u32 va = KMAP_VA + 6 * PAGE_SIZE;
+    *pte_lookup(kernel_pgd, va) = value;
+    hcall(LHCALL_SET_PTE, pgd_pa(kernel_pgd), va, 0);
+    touch(va);
+}
+
+static void pte_beyond(void) { bad_pte(BEYOND_MEMORY | PTE_W | PTE_P); }
+static void pte_pat(void) { bad_pte(page_alloc() | PTE_PSE | PTE_W | PTE_P); }
+
+static void pf_no_gate(void)
+{
+    idt_clear(14);
+    probe_read(0);
+}
+
+/* Like Linux's reboot: the message pointer is __pa(NULL), outside
+ * memory. The host must restart anyway (not a kill). */
+static void shutdown_unreadable(void)
+{
+    hcall(LHCALL_SHUTDOWN, 0x40000000, LGUEST_SHUTDOWN_RESTART, 0);
+}
+
+static const struct kill_case {
+    const char *name;
+    void (*run)(void);
+} cases[] = {
+    { "init-twice", init_twice },
+    { "hcall-3", hcall_3 },
+    { "hcall-20", hcall_20 },
+    { "hcall-ffffffff", hcall_ffffffff },
+    { "set-pmd", set_pmd },
+    { "idt-vector", idt_vector },
+    { "idt-type", idt_type },
+    { "idt-handler", idt_handler },
+    { "stack-segment", stack_segment },
+    { "stack-pages", stack_pages },
+    { "stack-switcher", stack_switcher },
+    { "stack-unmapped", stack_unmapped },
+    { "gdt-index", gdt_index },
+    { "tls-address", tls_address },
+    { "pgd-index", pgd_index },
+    { "pte-switcher", pte_switcher },
+    { "pde-pse", pde_pse },
+    { "pde-pwt", pde_pwt },
+    { "pde-beyond", pde_beyond },
+    { "pte-beyond", pte_beyond },
+    { "pte-pat", pte_pat },
+    { "notify-beyond", notify_beyond },
+    { "pf-no-gate", pf_no_gate },
+    { "shutdown-unreadable", shutdown_unreadable },
+};
+
+void test_kill(const char *name)
+{
+    for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
+        if (strcmp(name, cases[i].name) != 0)
+            continue;
+        printf("KILL %s starting\n", name);
+        cases[i].run();
+        char msg[80];
+        snprintf(msg, sizeof msg, "kill:%s: guest not stopped", name);
+        fail("kill/not-stopped", "the guest still runs after kill:%s", name);
+        printf("DONE 0 passed, 1 failed\n");
+        shutdown(msg, LGUEST_SHUTDOWN_POWEROFF);
+    }
+    fail("kill/unknown", "no kill case '%s'", name);
+    tests_done();
+}

@@ -35,11 +35,9 @@ struct guest {
     uint32_t restarts;
 
     /* memory: RAM [0, ram_size), then the device page and rings */
-    struct gmem mem;
-    uint32_t mem_phys;          /* host physical address of GPA 0 */
+    struct gmem mem;            /* base = host physical address of GPA 0 */
     uint32_t ram_size;
-    uint32_t pfn_limit;
-    uint32_t mem_frames;        /* frames owned, for freeing */
+    uint32_t pfn_limit;         /* also the frames it owns */
 
     /* registers: the frame in the switcher's regs page while it runs */
     uint32_t regs_phys;
@@ -47,7 +45,6 @@ struct guest {
 
     /* lguest_data, once LGUEST_INIT has registered it */
     volatile struct lguest_data *ld;
-    uint32_t ld_gpa;
     uint32_t noirq_start, noirq_end, kernel_address;
     uint32_t async_cursor;
 

@@ -94,7 +94,7 @@ static int load(struct guest *g)
     shadow_init(g);
     g->state = GUEST_RUNNING;
     log_info("guest %s: %s loaded, entry 0x%08lx; %lu MiB RAM at host 0x%08lx%s", g->name, kl.kind,
-             (unsigned long)kl.entry, (unsigned long)(g->ram_size >> 20), (unsigned long)g->mem_phys,
+             (unsigned long)kl.entry, (unsigned long)(g->ram_size >> 20), (unsigned long)(uint32_t)g->mem.base,
              rd ? ", initrd" : "");
     return 0;
 }
@@ -107,28 +107,26 @@ int guest_create(struct guest *g, const struct guest_config *cfg, uint32_t id)
     snprintf(g->name, sizeof(g->name), "%s", cfg->name);
     g->ram_size = cfg->mem;
     g->pfn_limit = cfg->mem / PAGE_SIZE + DEVICE_PAGES;
-    g->mem_frames = g->pfn_limit;
     g->clock.fn = clock_expired;
     g->poll.fn = poll_expired;
     g->state = GUEST_STOPPED;
     g->released = true;
-    uint32_t phys = frames_alloc(g->mem_frames, 1);
+    uint32_t phys = frames_alloc(g->pfn_limit, 1);
     uint32_t regs = phys ? frame_alloc() : 0;
     if (!regs) {
         if (phys)
-            frames_free(phys, g->mem_frames);
+            frames_free(phys, g->pfn_limit);
         log_err("guest %s: not enough memory: %lu MiB wanted, %lu MiB free", g->name,
-                (unsigned long)(g->mem_frames >> 8), (unsigned long)(frames_free_count() >> 8));
+                (unsigned long)(g->pfn_limit >> 8), (unsigned long)(frames_free_count() >> 8));
         snprintf(g->stop_reason, sizeof(g->stop_reason), "not enough memory");
         return -1;
     }
-    g->mem_phys = phys;
-    g->mem = (struct gmem){ (uint8_t *)phys, g->mem_frames * PAGE_SIZE };
+    g->mem = (struct gmem){ (uint8_t *)phys, g->pfn_limit * PAGE_SIZE };
     g->regs_phys = regs;
     g->regs = (struct trap_frame *)(regs + PAGE_SIZE - sizeof(struct trap_frame));
     g->released = false;
     if (load(g)) {
-        guest_stop(g, "could not be loaded");
+        snprintf(g->stop_reason, sizeof(g->stop_reason), "could not be loaded");
         guest_release(g);
         return -1;
     }
@@ -191,7 +189,7 @@ void guest_release(struct guest *g)
     if (g->released)
         return;
     quiesce(g);
-    frames_free(g->mem_phys, g->mem_frames);
+    frames_free((uint32_t)g->mem.base, g->pfn_limit);
     frame_free(g->regs_phys);
     g->mem = (struct gmem){ 0, 0 };
     g->ld = 0;

@@ -44,7 +44,6 @@ static void lguest_init(struct guest *g, uint32_t gpa)
     ld->reserve_mem = SWITCHER_RESERVE;
     ld->tsc_khz = clock_tsc_khz();
     g->ld = ld;
-    g->ld_gpa = gpa;
     g->async_cursor = 0;
     guest_set_time(g);
     shadow_flush(g, true);

@@ -218,7 +218,7 @@ static enum shadow_result install(struct guest *g, uint32_t va, uint32_t gpte)
         drop_everything(g);
         return shadow_cr3(g) ? SHADOW_FIXED : SHADOW_KILLED;
     }
-    pt[PTE_INDEX(va)] = shadow_pte_make(gpte, g->mem_phys);
+    pt[PTE_INDEX(va)] = shadow_pte_make(gpte, (uint32_t)g->mem.base);
     return SHADOW_FIXED;
 }
 

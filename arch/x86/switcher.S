@@ -19,6 +19,7 @@
  * switch_to_guest returns SWITCH_EXIT to its caller. */
 #include "arch/x86/selectors.h"
 #include "arch/x86/switcher.h"
+#include "arch/x86/trap_stub.h"
 #include "asm-offsets.h"
 
 #define SWITCHER_FRAME_VA (SWITCHER_REGS_VA + 0x1000 - TF_SIZE)
@@ -76,14 +77,8 @@ drop_nmi:
 /* The guest's saved state could not be loaded. The fault frame sits on the
  * regs page; the guest is finished anyway, so simply go home. */
 entry_fault:
-    movl $SEL_HOST_DS, %eax
-    movl %eax, %ds
-    movl %eax, %es
-    movl SWITCHER_TABLES_VA + TBL_HOST_CR3, %eax
-    movl %eax, %cr3
-    movl SWITCHER_TABLES_VA + TBL_HOST_ESP, %esp
-    movl $SWITCH_ENTRY_FAULT, %eax
-    jmp return_to_host
+    movl $SWITCH_ENTRY_FAULT, %ecx
+    jmp go_home
 
 trap_common:
     testb $3, TF_CS_FROM_VECTOR(%esp)
@@ -93,14 +88,15 @@ trap_common:
     pushl %es
     pushl %fs
     pushl %gs
+    xorl %ecx, %ecx                 /* SWITCH_EXIT */
+go_home:                            /* ecx: what switch_to_guest returns */
     movl $SEL_HOST_DS, %eax
     movl %eax, %ds
     movl %eax, %es
     movl SWITCHER_TABLES_VA + TBL_HOST_CR3, %eax
     movl %eax, %cr3
     movl SWITCHER_TABLES_VA + TBL_HOST_ESP, %esp
-    xorl %eax, %eax                 /* SWITCH_EXIT */
-return_to_host:
+    movl %ecx, %eax
     cld                             /* the guest may have left DF set */
     popl %edi
     popl %esi
@@ -112,21 +108,9 @@ return_to_host:
 host_trap_entry:
     .long trap_common_host
 
-    .altmacro
-    .macro stub n
-    .align 4
-switcher_vector_\n:
-    .if (\n == 8) || ((\n >= 10) && (\n <= 14)) || (\n == 17) || (\n == 21) || (\n == 29) || (\n == 30)
-    .else
-    pushl $0
-    .endif
-    pushl $\n
-    jmp trap_common
-    .endm
-
     .set i, 0
     .rept 256
-    stub %i
+    trap_stub switcher_vector_, %i, trap_common, 4
     .set i, i + 1
     .endr
 switcher_end:

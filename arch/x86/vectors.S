@@ -2,18 +2,7 @@
  * zero where the CPU pushes no error code, then the vector number, so every
  * trap reaches trap_dispatch with the same frame (struct trap_frame). */
 #include "arch/x86/selectors.h"
-
-    .altmacro
-    .macro stub n
-    .align 8
-vector_\n:
-    .if (\n == 8) || ((\n >= 10) && (\n <= 14)) || (\n == 17) || (\n == 21) || (\n == 29) || (\n == 30)
-    .else
-    pushl $0
-    .endif
-    pushl $\n
-    jmp trap_common
-    .endm
+#include "arch/x86/trap_stub.h"
 
     .macro stub_addr n
     .long vector_\n
@@ -22,7 +11,7 @@ vector_\n:
     .text
     .set i, 0
     .rept 256
-    stub %i
+    trap_stub vector_, %i, trap_common, 8
     .set i, i + 1
     .endr
 

@@ -31,7 +31,7 @@ QEMU_ARGS := -machine $(MACHINE) -accel $(ACCEL) -cpu coreduo -m $(MEM) -serial 
              -display none -no-reboot \
              -netdev user,id=net0,restrict=on -device e1000,netdev=net0
 
-.PHONY: all deps iso qemu qemu-gdb test unit bench clean
+.PHONY: all deps iso image qemu qemu-gdb test unit bench clean
 include guest/raw/raw.mk
 
 all: $(BUILD)/lgvisor.elf $(RAW_ELFS) $(GUEST_ELFS)
@@ -74,9 +74,34 @@ $(BUILD)/lgvisor.iso: $(BUILD)/lgvisor.elf boot/mkiso.sh
 	@echo "  ISO     $@"
 	@boot/mkiso.sh $@ $(BUILD)/lgvisor.elf "console=com1"
 
-qemu: deps $(BUILD)/lgvisor.iso
-	@echo "lgvisor in QEMU ($(MACHINE), $(ACCEL)): Ctrl-A X quits, Ctrl-A C switches to the QEMU monitor"
-	$(QEMU) $(QEMU_ARGS) -cdrom $(BUILD)/lgvisor.iso
+# The appliance: the hypervisor and one guest with a disk. By default the
+# demo (our own guest's shell); GUEST/INITRD/DISK/GUEST_ARGS name your own:
+#   make qemu GUEST=vmlinux INITRD=initramfs.gz DISK=root.ext2 GUEST_ARGS="console=hvc0 root=/dev/vda"
+DEMO_DISK  := $(BUILD)/demo-disk.img
+GUEST      ?= $(BUILD)/guest/lgtest.elf
+GUEST_NAME ?= demo
+GUEST_MEM  ?= 64M
+GUEST_ARGS ?= test=shell ip=10.0.0.2
+INITRD     ?=
+DISK       ?= $(DEMO_DISK)
+HV_ARGS    ?= console=com1
+IMAGE      ?= $(BUILD)/appliance.iso
+
+$(DEMO_DISK): scripts/mkdisk.sh
+	@echo "  DISK    $@"
+	@scripts/mkdisk.sh $@ 8
+
+image: deps all $(if $(filter $(DEMO_DISK),$(DISK)),$(DEMO_DISK))
+	@echo "  ISO     $(IMAGE): $(GUEST_NAME) = $(GUEST)$(if $(INITRD), + $(INITRD))$(if $(DISK), + disk $(DISK))"
+	@boot/mkiso.sh $(IMAGE) $(BUILD)/lgvisor.elf "$(HV_ARGS)" \
+	    $(GUEST) "kernel name=$(GUEST_NAME) mem=$(GUEST_MEM) -- $(GUEST_ARGS)" \
+	    $(if $(INITRD),$(INITRD) "initrd name=$(GUEST_NAME)") \
+	    $(if $(DISK),$(DISK) "disk name=$(GUEST_NAME)")
+
+qemu: image
+	@echo "lgvisor in QEMU ($(MACHINE), $(ACCEL)): Ctrl-] moves the console between guests and the"
+	@echo "hypervisor monitor; Ctrl-A X quits QEMU, Ctrl-A C switches to the QEMU monitor"
+	$(QEMU) $(QEMU_ARGS) -cdrom $(IMAGE)
 
 qemu-gdb: deps $(BUILD)/lgvisor.iso
 	@echo "waiting for gdb: in another terminal run"

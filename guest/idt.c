@@ -12,6 +12,7 @@
 #include "guest/timer.h"
 #include "guest/trap.h"
 #include "guest/user.h"
+#include "guest/virtio.h"
 #include "guest/x86.h"
 
 volatile u32 trap_counts[256];
@@ -86,6 +87,8 @@ void trap_dispatch(struct trap_frame *f)
     if (v >= VEC_IRQ0 && v < VEC_IRQ0 + NR_IRQS) {
         if (v == VEC_IRQ0)
             timer_interrupt(now, irq_enabled, f);
+        else
+            vq_interrupt(v - VEC_IRQ0);     /* lines 1-31: virtqueues */
     } else if (v == VEC_SYSCALL) {
         syscall_dispatch(f, irq_enabled);
     } else if (v == VEC_ALT_INT3) {

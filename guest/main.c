@@ -50,6 +50,14 @@ static const struct test_entry {
     { "bench", test_bench },
     { "fuzz", test_fuzz },
     { "hostile", test_hostile },
+    { "console", test_console },
+    { "block", test_block },
+    { "vring_hostile", test_vring_hostile },
+    { "shell", test_shell },
+    { "net", test_net },
+    { "netpeer", test_netpeer },
+    { "blkbench", test_blkbench },
+    { "netbench", test_netbench },
 };
 
 void kernel_main(void)

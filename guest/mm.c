@@ -197,3 +197,19 @@ int user_range_ok(u32 *pgd, u32 va, u32 len, int write)
     }
     return 1;
 }
+
+void *dev_map(u32 pa, u32 len)
+{
+    static u32 mapped[DEV_PAGES];       /* pa | 1 of what each slot maps */
+    if (pa < ram_bytes || !len || len > DEV_PAGES * PAGE_SIZE || pa - ram_bytes > DEV_PAGES * PAGE_SIZE - len)
+        return 0;
+    u32 first = (pa - ram_bytes) >> PAGE_SHIFT, last = (pa + len - 1 - ram_bytes) >> PAGE_SHIFT;
+    for (u32 i = first; i <= last; i++) {
+        u32 page = ram_bytes + (i << PAGE_SHIFT);
+        if (mapped[i] != (page | 1)) {
+            kmap(DEV_KMAP_FIRST + i, page, PTE_W);
+            mapped[i] = page | 1;
+        }
+    }
+    return (void *)(KMAP_VA + (DEV_KMAP_FIRST << PAGE_SHIFT) + (pa - ram_bytes));
+}

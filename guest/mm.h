@@ -61,6 +61,16 @@ void mm_switch(u32 *pgd);
 u32 kmap(unsigned slot, u32 pa, u32 flags);
 void kunmap(unsigned slot);
 
+/* The device page and the rings after RAM (lguest-abi.md 8.1) are not
+ * RAM, so not in the direct map: they get the top KMAP slots, one slot
+ * per page from ram_bytes on (the host lets us reach 64 pages past RAM). */
+#define DEV_KMAP_FIRST  960
+#define DEV_PAGES       (KMAP_SLOTS - DEV_KMAP_FIRST)
+/* Maps the device-area pages holding [pa, pa + len) (once each) and
+ * returns the virtual address of pa, or 0 if the range is not inside the
+ * device area. */
+void *dev_map(u32 pa, u32 len);
+
 /* Our own #PF handler's work for the DEMAND window: 1 if it mapped a page. */
 int mm_demand_fault(u32 cr2, u32 error);
 extern volatile u32 demand_faults;

@@ -3,12 +3,15 @@
  * trip, a CR3 reload, and how late the hypervisor's own timer interrupt
  * arrives. Each figure is the median of many runs, in TSC cycles. */
 #include <stdlib.h>
+#include <string.h>
 #include "kernel/bench.h"
 #include "arch/x86/paging.h"
 #include "arch/x86/selectors.h"
 #include "arch/x86/switcher.h"
 #include "arch/x86/x86.h"
 #include "kernel/clock.h"
+#include "kernel/frames.h"
+#include "drivers/e1000.h"
 #include "kernel/log.h"
 #include "kernel/timer.h"
 
@@ -80,8 +83,103 @@ static uint64_t timer_latency(void)
     return median(samples, N);
 }
 
+/* memcpy bandwidth in MB/s for blocks of size bytes, streaming through
+ * 16 MiB so the caches do not flatter it (a ramdisk request is this copy). */
+static uint32_t memcpy_mbps(uint32_t size)
+{
+    enum { AREA = 16u << 20 };
+    uint32_t src = frames_alloc(AREA / 4096, 1), dst = frames_alloc(AREA / 4096, 1);
+    if (!src || !dst) {
+        if (src)
+            frames_free(src, AREA / 4096);
+        return 0;
+    }
+    uint64_t t = rdtsc();
+    for (uint32_t pass = 0; pass < 4; pass++)
+        for (uint32_t off = 0; off < AREA; off += size)
+            memcpy((void *)(dst + off), (const void *)(src + off), size);
+    uint64_t cycles = rdtsc() - t;
+    frames_free(src, AREA / 4096);
+    frames_free(dst, AREA / 4096);
+    uint64_t ns = cycles * 1000000 / (clock_tsc_khz() ? clock_tsc_khz() : 1);
+    return (uint32_t)((uint64_t)4 * AREA * 1000 / (ns ? ns : 1));
+}
+
+/* The e1000 receiving on its own, before any guest runs: frames come
+ * straight off the NIC's ring with e1000_poll and are only counted. Logs
+ * "bench-baseline e1000_rx waiting ..." (make bench's wire peer then blasts
+ * RX_BENCH_FRAMES frames), counts until they are all in or the wire has
+ * been quiet for RX_BENCH_IDLE_NS, and gives up after RX_BENCH_START_NS
+ * if nothing comes at all (no peer: the boot goes on). The rate is over
+ * first-to-last frame seen, so the wait for the peer is not in it. */
+#define RX_BENCH_FRAMES 20000
+#define RX_BENCH_START_NS 10000000000ull
+#define RX_BENCH_IDLE_NS 500000000ull
+
+struct rx_count {
+    uint32_t frames;
+    uint64_t bytes, first_len, first_tsc, last_tsc;
+};
+
+static void rx_counted(const uint8_t *frame, uint32_t len, void *ctx)
+{
+    struct rx_count *c = ctx;
+    uint64_t t = rdtsc();
+    if (!c->frames) {
+        c->first_tsc = t;
+        c->first_len = len;
+    }
+    c->last_tsc = t;
+    c->frames++;
+    c->bytes += len;
+}
+
+static void rx_ignored(const uint8_t *frame, uint32_t len, void *ctx) { }
+
+static void e1000_rx_baseline(void)
+{
+    struct rx_count c = { 0 };
+    for (uint32_t i = 0; i < 16 && e1000_poll(rx_ignored, 0, 256); i++)
+        ;                       /* whatever came before we asked */
+    log_info("bench-baseline e1000_rx waiting for %u frames (up to %u s)", RX_BENCH_FRAMES,
+             (unsigned)(RX_BENCH_START_NS / 1000000000ull));
+    uint64_t start = clock_ns(), heard = start;
+    while (c.frames < RX_BENCH_FRAMES) {
+        if (e1000_poll(rx_counted, &c, 64)) {
+            heard = clock_ns();
+            continue;
+        }
+        uint64_t now = clock_ns();
+        if (c.frames ? now - heard > RX_BENCH_IDLE_NS : now - start > RX_BENCH_START_NS)
+            break;
+        pause();
+    }
+    uint64_t cycles = c.last_tsc - c.first_tsc;
+    if (c.frames < 2 || !cycles) {
+        log_info("bench-baseline e1000_rx none (%lu frames arrived)", (unsigned long)c.frames);
+        return;
+    }
+    /* intervals between the first and the last frame: the first one's
+     * arrival starts the clock, so it is not counted */
+    uint64_t khz = clock_tsc_khz(), n = c.frames - 1, bytes = c.bytes - c.first_len;
+    log_info("bench-baseline e1000_rx %lu pps %lu Mbit/s (%lu frames, %lu us)",
+             (unsigned long)(n * khz * 1000 / cycles), (unsigned long)(bytes * 8 * khz / 1000 / cycles),
+             (unsigned long)c.frames, (unsigned long)(cycles * 1000 / khz));
+}
+
 void bench_baselines(void)
 {
+    log_info("bench-baseline memcpy_4k %lu MB/s", (unsigned long)memcpy_mbps(4096));
+    log_info("bench-baseline memcpy_64k %lu MB/s", (unsigned long)memcpy_mbps(65536));
+    if (e1000_ready()) {
+        enum { FRAMES = 4000 };
+        uint64_t c = e1000_bench_tx(FRAMES, 1514);
+        if (c)
+            log_info("bench-baseline e1000_tx %lu pps %lu Mbit/s",
+                     (unsigned long)((uint64_t)FRAMES * clock_tsc_khz() * 1000 / c),
+                     (unsigned long)((uint64_t)FRAMES * 1514 * 8 * clock_tsc_khz() / 1000 / c));
+        e1000_rx_baseline();
+    }
     log_info("bench-baseline int_iret_rt %lu cycles", (unsigned long)int_iret());
     log_info("bench-baseline cr3_reload %lu cycles", (unsigned long)cr3_reload());
     log_info("bench-baseline host_timer_latency %lu cycles", (unsigned long)timer_latency());

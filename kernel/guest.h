@@ -12,6 +12,7 @@
 #include "kernel/segments.h"
 #include "kernel/shadow.h"
 #include "kernel/timer.h"
+#include "virtio/device.h"
 
 enum guest_state {
     GUEST_EMPTY,        /* slot unused */
@@ -22,6 +23,14 @@ enum guest_state {
 struct guest_stats {
     uint64_t exits, hypercalls, async_calls, reflected, irqs_injected, host_irqs;
     uint64_t pf_resolved, pf_reflected, gp_emulated, fpu_switches, syscall_exits;
+};
+
+struct net_stats { uint64_t rx_packets, rx_bytes, rx_dropped, tx_packets, tx_bytes, tx_dropped; };
+
+/* Serial input for the guest's console, until it posts receive buffers. */
+struct cons_input {
+    uint8_t buf[4096];
+    uint32_t head, tail;
 };
 
 struct guest {
@@ -65,9 +74,17 @@ struct guest {
 
     struct shadow shadow;
 
-    /* early console: output collected into lines */
+    /* console output (early NOTIFY strings and virtio): collected into lines */
     char line[240];
     uint32_t line_len;
+    bool line_shown;            /* part of this line is on the terminal already */
+    struct cons_input cons_in;
+
+    /* devices */
+    struct vbus bus;
+    struct ramdisk *disk;       /* kept across restarts */
+    uint8_t mac[6];
+    struct net_stats net_stats;
 
     struct guest_stats stats;
 };
@@ -88,6 +105,8 @@ void guest_restart(struct guest *g);
 void guest_release(struct guest *g);
 /* Stops g without calling it an error (power off). */
 void guest_stop(struct guest *g, const char *reason);
+/* Stops g (if it runs) and has the scheduler start it afresh. */
+void guest_request_restart(struct guest *g, const char *reason);
 
 /* run.c: run g until it stops, halts or its slice ends */
 void guest_run(struct guest *g);
@@ -99,6 +118,20 @@ void hypercall(struct guest *g);
 void guest_notify(struct guest *g, uint32_t gpa);
 void guest_console_write(struct guest *g, const char *s, uint32_t n);
 void guest_console_flush(struct guest *g);
+/* After a burst of output: the focused guest's unfinished line (a shell
+ * prompt, an echo) goes to the terminal now rather than at its newline. */
+void guest_console_output_done(struct guest *g);
+/* Ends a guest's partly shown line before anything else is printed. */
+void console_break_line(void);
+/* virtio/console.c: bytes typed while g has the input focus. */
+void vcons_input(struct guest *g, const char *s, uint32_t n);
+
+/* focus.c: which guest the serial input goes to (NULL: the monitor). */
+extern struct guest *console_focus;
+void focus_init(void);
+void focus_poll_input(void);
+void focus_set(struct guest *g);
+void focus_guest_stopped(struct guest *g);
 
 /* interrupts.c */
 void guest_raise_irq(struct guest *g, uint32_t irq);

@@ -12,6 +12,9 @@
 #include "kernel/frames.h"
 #include "kernel/loader.h"
 #include "kernel/log.h"
+#include "drivers/ramdisk.h"
+#include "virtio/net.h"
+#include "virtio/netswitch.h"
 
 /* Pages after RAM for the device page and virtqueue rings (ABI 1.1). */
 #define DEVICE_PAGES 64
@@ -91,6 +94,10 @@ static int load(struct guest *g)
     g->ts = false;
     g->ss1 = g->esp1 = g->stack_pages = 0;
     g->line_len = 0;
+    g->line_shown = false;
+    g->cons_in.head = g->cons_in.tail = 0;
+    vbus_build(g);
+    netsw_forget((uint32_t)(g - guests) + 1);
     shadow_init(g);
     g->state = GUEST_RUNNING;
     log_info("guest %s: %s loaded, entry 0x%08lx; %lu MiB RAM at host 0x%08lx%s", g->name, kl.kind,
@@ -98,6 +105,8 @@ static int load(struct guest *g)
              rd ? ", initrd" : "");
     return 0;
 }
+
+static int allocate(struct guest *g);
 
 int guest_create(struct guest *g, const struct guest_config *cfg, uint32_t id)
 {
@@ -111,6 +120,27 @@ int guest_create(struct guest *g, const struct guest_config *cfg, uint32_t id)
     g->poll.fn = poll_expired;
     g->state = GUEST_STOPPED;
     g->released = true;
+    if (cfg->has_mac)
+        memcpy(g->mac, cfg->mac, sizeof(g->mac));
+    else
+        vnet_default_mac(cfg->name, g->mac);
+    if (cfg->disk >= 0 && !(g->disk = ramdisk_create(module(cfg->disk), g->name))) {
+        snprintf(g->stop_reason, sizeof(g->stop_reason), "its disk could not be set up");
+        return -1;
+    }
+    if (allocate(g))
+        return -1;
+    if (load(g)) {
+        snprintf(g->stop_reason, sizeof(g->stop_reason), "could not be loaded");
+        guest_release(g);
+        return -1;
+    }
+    return 0;
+}
+
+/* Memory for RAM, device page and rings, and the register page. */
+static int allocate(struct guest *g)
+{
     uint32_t phys = frames_alloc(g->pfn_limit, 1);
     uint32_t regs = phys ? frame_alloc() : 0;
     if (!regs) {
@@ -125,16 +155,13 @@ int guest_create(struct guest *g, const struct guest_config *cfg, uint32_t id)
     g->regs_phys = regs;
     g->regs = (struct trap_frame *)(regs + PAGE_SIZE - sizeof(struct trap_frame));
     g->released = false;
-    if (load(g)) {
-        snprintf(g->stop_reason, sizeof(g->stop_reason), "could not be loaded");
-        guest_release(g);
-        return -1;
-    }
     return 0;
 }
 
 static void quiesce(struct guest *g)
 {
+    if (!g->released)
+        vbus_teardown(g);
     timer_cancel(&g->clock);
     timer_cancel(&g->poll);
     vcpu_forget(g);
@@ -146,11 +173,21 @@ void guest_restart(struct guest *g)
     quiesce(g);
     g->restart_pending = false;
     g->restarts++;
+    if (g->released && allocate(g)) {
+        log_err("guest %s: cannot restart: %s", g->name, g->stop_reason);
+        return;
+    }
     memset(&g->stats, 0, sizeof(g->stats));
     if (load(g)) {
         g->state = GUEST_RUNNING;
         guest_stop(g, "restart failed");
     }
+}
+
+void guest_request_restart(struct guest *g, const char *reason)
+{
+    guest_stop(g, reason);
+    g->restart_pending = true;
 }
 
 void guest_stop(struct guest *g, const char *reason)

@@ -14,6 +14,9 @@ struct parsed {
     uint32_t mem;
     int has_mem;
     int restart_on_kill;
+    int net;                    /* -1 unset, 0 off, 1 on */
+    int has_mac;
+    uint8_t mac[6];
     const char *args;           /* after "--", or NULL */
 };
 
@@ -54,12 +57,27 @@ static const char *find_args(const char *s, size_t *opts_len)
     return NULL;
 }
 
+/* "02:4c:47:00:00:01": six hex pairs; unicast (the switch learns by it). */
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+    for (int i = 0; i < 6; i++) {
+        if (!isxdigit((unsigned char)s[0]) || !isxdigit((unsigned char)s[1]) || s[2] != (i < 5 ? ':' : 0))
+            return -1;
+        unsigned v;
+        sscanf(s, "%2x", &v);
+        mac[i] = (uint8_t)v;
+        s += 3;
+    }
+    return (mac[0] & 1) ? -1 : 0;
+}
+
 /* 0 when the line is good; otherwise a reason has been added to d. */
 static int parse_line(uint32_t idx, const char *s, struct parsed *p, struct diag *d)
 {
     char opts[256];
     size_t n;
     memset(p, 0, sizeof(*p));
+    p->net = -1;
     p->args = find_args(s, &n);
     if (n >= sizeof(opts)) {
         diag_add(d, "module %lu: options too long; module ignored", (unsigned long)idx);
@@ -104,6 +122,21 @@ static int parse_line(uint32_t idx, const char *s, struct parsed *p, struct diag
             } else {
                 diag_add(d, "module %lu: on_kill=%s is not stop or restart", (unsigned long)idx, t.value);
                 bad = 1;
+            }
+        } else if (strcmp(t.key, "net") == 0 && t.has_value && p->role == ROLE_KERNEL) {
+            if (strcmp(t.value, "on") == 0 || strcmp(t.value, "off") == 0) {
+                p->net = t.value[1] == 'n';
+            } else {
+                diag_add(d, "module %lu: net=%s is not on or off", (unsigned long)idx, t.value);
+                bad = 1;
+            }
+        } else if (strcmp(t.key, "mac") == 0 && t.has_value && p->role == ROLE_KERNEL) {
+            if (parse_mac(t.value, p->mac)) {
+                diag_add(d, "module %lu: mac=%s is not a unicast address like 02:4c:47:00:00:01",
+                         (unsigned long)idx, t.value);
+                bad = 1;
+            } else {
+                p->has_mac = 1;
             }
         } else {
             diag_add(d, "module %lu: unknown option '%s'", (unsigned long)idx, t.key);
@@ -162,6 +195,9 @@ uint32_t guest_configs_parse(const struct boot_module *mods, uint32_t nmods,
         g->initrd = g->disk = -1;
         g->mem = p.has_mem ? p.mem : GUEST_MEM_DEFAULT;
         g->restart_on_kill = p.restart_on_kill;
+        g->net = p.net != 0;
+        g->has_mac = p.has_mac;
+        memcpy(g->mac, p.mac, sizeof(g->mac));
         if (p.args)
             snprintf(g->args, sizeof(g->args), "%s", p.args);
         broken[n++] = bad;

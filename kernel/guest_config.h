@@ -14,7 +14,8 @@
 #define GUEST_MEM_MAX (768u << 20)
 
 /* One guest as its GRUB modules describe it:
- *   module2 /boot/vmlinux  kernel name=web mem=64M [on_kill=restart] -- console=hvc0 root=/dev/vda
+ *   module2 /boot/vmlinux  kernel name=web mem=64M [on_kill=restart] [net=off] [mac=02:..]
+ *                          -- console=hvc0 root=/dev/vda
  *   module2 /boot/initrd   initrd name=web
  *   module2 /boot/root.img disk   name=web
  * Everything after "--" is the guest kernel's own command line (GRUB drops
@@ -26,6 +27,9 @@ struct guest_config {
     int disk;
     uint32_t mem;               /* bytes of guest RAM, a multiple of 1 MiB */
     int restart_on_kill;        /* on_kill=restart: start afresh when stopped for bad input */
+    int net;                    /* net=off drops the network device */
+    int has_mac;                /* mac=..., else one derived from the name */
+    uint8_t mac[6];
     char args[GUEST_ARGS_MAX];
 };
 

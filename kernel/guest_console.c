@@ -1,17 +1,52 @@
-/* A guest's early console: LHCALL_NOTIFY with the address of a string in
- * RAM prints it (lguest ABI 8.5). Output is gathered into lines, so guests
- * writing at once never interleave mid-line, and each line is printed as
- * "[name] text" with anything unprintable replaced. */
+/* Guests' console output, from the early console (LHCALL_NOTIFY with the
+ * address of a string in RAM, lguest ABI 8.5) and from the virtio
+ * console. Output is gathered into lines printed as "[name] text", so
+ * guests writing at once never interleave mid-line and anything
+ * unprintable is replaced. The guest with the input focus also gets its
+ * unfinished line shown at the end of each burst (a prompt, an echo);
+ * whoever prints next first ends that line. */
 #include "kernel/guest.h"
 #include "kernel/log.h"
 
 #define NOTIFY_MAX 1024
 
+static struct guest *open_line;     /* whose line is partly on the terminal */
+
+void console_break_line(void)
+{
+    if (!open_line)
+        return;
+    struct guest *g = open_line;
+    open_line = 0;
+    g->line_shown = false;
+    log_raw("\n");
+}
+
+static void show(struct guest *g, bool end)
+{
+    if (open_line == g) {
+        log_raw("%.*s%s", (int)g->line_len, g->line, end ? "\n" : "");
+    } else {
+        console_break_line();
+        /* an empty line still shows its tag: a blank line is output too */
+        log_raw("[%s] %.*s%s", g->name, (int)(g->line_len || !end ? g->line_len : 1),
+                g->line_len ? g->line : " ", end ? "\n" : "");
+    }
+    open_line = end ? 0 : g;
+    g->line_shown = !end;
+    g->line_len = 0;
+}
+
 void guest_console_flush(struct guest *g)
 {
-    if (g->line_len)
-        log_raw("[%s] %.*s\n", g->name, (int)g->line_len, g->line);
-    g->line_len = 0;
+    if (g->line_len || g->line_shown)
+        show(g, true);
+}
+
+void guest_console_output_done(struct guest *g)
+{
+    if (g == console_focus && g->line_len)
+        show(g, false);
 }
 
 void guest_console_write(struct guest *g, const char *s, uint32_t n)
@@ -19,16 +54,14 @@ void guest_console_write(struct guest *g, const char *s, uint32_t n)
     for (uint32_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '\n') {
-            if (!g->line_len)
-                g->line[g->line_len++] = ' ';
-            guest_console_flush(g);
+            show(g, true);
             continue;
         }
         if (c == '\r')
             continue;
-        g->line[g->line_len++] = (c == '\t' || (c >= 0x20 && c < 0x7F)) ? (char)c : '?';
+        g->line[g->line_len++] = (c == '\t' || c == 0x08 || (c >= 0x20 && c < 0x7F)) ? (char)c : '?';
         if (g->line_len == sizeof(g->line))
-            guest_console_flush(g);
+            show(g, g != console_focus);
     }
 }
 
@@ -36,16 +69,19 @@ void guest_notify(struct guest *g, uint32_t gpa)
 {
     if (gpa == 0)
         return;
-    if (gpa >= g->ram_size) {
-        if (gpa < g->mem.size)
-            return;         /* the device page and rings: no devices yet */
+    if (gpa >= g->mem.size) {
         guest_kill(g, "bad notify address 0x%08lx", (unsigned long)gpa);
         return;
     }
+    /* lguest treats any other address below pfn_limit, even in the
+     * device area, as an early console string: so do we */
+    if (gpa >= g->ram_size && vbus_notify(g, gpa))
+        return;
     char buf[NOTIFY_MAX];
     gmem_read_str(&g->mem, gpa, buf, sizeof(buf));
     uint32_t n = 0;
     while (buf[n])
         n++;
     guest_console_write(g, buf, n);
+    guest_console_output_done(g);
 }

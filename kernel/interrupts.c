@@ -48,8 +48,11 @@ bool guest_reflect(struct guest *g, uint32_t vector, bool has_error, uint32_t er
     struct trap_frame *f = g->regs;
     uint64_t gate = g->idt[vector & 255];
     if (!g->ld || !gate_present(gate)) {
-        guest_kill(g, "unhandled trap %lu at 0x%08lx (0x%lx)", (unsigned long)vector,
-                   (unsigned long)f->eip, (unsigned long)(vector == 14 ? read_cr2() : error));
+        /* a kernel that traps before LGUEST_INIT is almost always one
+         * built without lguest support, running native code in ring 1 */
+        guest_kill(g, "unhandled trap %lu at 0x%08lx (0x%lx)%s", (unsigned long)vector,
+                   (unsigned long)f->eip, (unsigned long)(vector == 14 ? read_cr2() : error),
+                   g->ld ? "" : " before LGUEST_INIT: not an lguest guest kernel?");
         return false;
     }
     uint32_t ss = f->ss, esp = f->esp;

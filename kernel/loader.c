@@ -240,9 +240,9 @@ static int bz_unpack_area(const uint8_t *img, uint32_t entry, int relocatable, u
         base = aligned;
     char m[32];
     if (base + init_size > mem)
-        return fail(out, "bzImage unpacks itself into GPA 0x%llx-0x%llx (init_size 0x%x), which "
-                    "does not fit in %s of guest memory", (unsigned long long)base,
-                    (unsigned long long)(base + init_size - 1), (unsigned)init_size,
+        return fail(out, "bzImage unpacks itself into GPA 0x%lx-0x%lx (init_size 0x%x), which "
+                    "does not fit in %s of guest memory", (unsigned long)base,
+                    (unsigned long)(base + init_size - 1), (unsigned)init_size,
                     mem_str(mem, m));
     if (base < *lo)
         *lo = base;
@@ -274,8 +274,8 @@ static int load_bzimage(const uint8_t *img, uint32_t len, uint8_t *ram, uint32_t
                     "memory", (unsigned)plen, LOADER_BZ_PAYLOAD_GPA, mem_str(mem, m));
     uint32_t entry = get32(img + BP_CODE32_START);
     if (entry < LOADER_BZ_PAYLOAD_GPA || entry >= pend)
-        return fail(out, "bzImage code32_start 0x%x is outside its payload at GPA 0x%x-0x%llx",
-                    (unsigned)entry, LOADER_BZ_PAYLOAD_GPA, (unsigned long long)(pend - 1));
+        return fail(out, "bzImage code32_start 0x%x is outside its payload at GPA 0x%x-0x%lx",
+                    (unsigned)entry, LOADER_BZ_PAYLOAD_GPA, (unsigned long)(pend - 1));
     int relocatable = img[BP_RELOCATABLE_KERNEL] != 0;
     uint64_t lo = LOADER_BZ_PAYLOAD_GPA, hi = pend;
     if (bz_unpack_area(img, entry, relocatable, mem, &lo, &hi, out))

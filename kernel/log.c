@@ -5,6 +5,7 @@
 #include "kernel/log.h"
 #include "kernel/console.h"
 #include "kernel/clock.h"
+#include "kernel/guest.h"
 
 int log_level = LOG_INFO;
 
@@ -24,6 +25,7 @@ void klog(int level, const char *fmt, ...)
     va_end(ap);
     n = (m < 0) ? n : (n + m >= (int)sizeof(line) - 1 ? (int)sizeof(line) - 2 : n + m);
     line[n++] = '\n';
+    console_break_line();
     console_write(line, (size_t)n);
 }
 

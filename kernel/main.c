@@ -14,6 +14,7 @@
 #include "arch/x86/switcher.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/x86.h"
+#include "drivers/e1000.h"
 #include "drivers/pci.h"
 #include "kernel/bench.h"
 #include "kernel/bootinfo.h"
@@ -146,10 +147,11 @@ void kmain(uint32_t magic, const void *info)
     if (opt.pci) {
         pci_scan();
         const struct pci_dev *nic = pci_find_e1000();
-        if (nic)
+        if (nic) {
             log_info("e1000: Intel %s (%04x:%04x) at %02x:%02x.%x, irq %u", e1000_model_name(nic->device),
                      nic->vendor, nic->device, nic->bus, nic->dev, nic->fn, nic->irq_line);
-        else
+            e1000_init(nic);
+        } else
             log_info("e1000: none found");
     }
 
@@ -162,6 +164,6 @@ void kmain(uint32_t magic, const void *info)
     log_info("ready in %lu.%03lu ms: %lu guest(s) running; hypervisor console on serial (type 'help')",
              (unsigned long)(now / 1000000), (unsigned long)(now / 1000 % 1000),
              (unsigned long)guests_running());
-    monitor_start();
+    focus_init();
     sched_loop();
 }

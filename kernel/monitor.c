@@ -12,13 +12,71 @@
 #include "kernel/version.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/x86.h"
+#include "drivers/e1000.h"
 #include "drivers/pci.h"
+#include "drivers/ramdisk.h"
 
 extern struct boot_info boot_info;
 
 static void cmd_help(void)
 {
-    printf("commands: help, version, uptime, mem, pci, irq, guests\n");
+    printf("commands: help, version, uptime, mem, pci, irq, guests, net, disks,\n"
+           "          focus NAME|monitor, restart NAME, stop NAME  (Ctrl-] moves the console focus)\n");
+}
+
+static struct guest *guest_named(const char *name)
+{
+    for (uint32_t i = 0; i < nguests; i++)
+        if (strcmp(guests[i].name, name) == 0)
+            return &guests[i];
+    printf("no guest named '%s' (see 'guests')\n", name);
+    return 0;
+}
+
+static void cmd_focus(const char *arg)
+{
+    if (strcmp(arg, "monitor") == 0)
+        return;
+    struct guest *g = guest_named(arg);
+    if (g && g->state != GUEST_RUNNING)
+        printf("guest %s is not running\n", g->name);
+    else if (g)
+        focus_set(g);
+}
+
+static void cmd_stop(const char *arg)
+{
+    struct guest *g = guest_named(arg);
+    if (!g)
+        return;
+    if (g->state != GUEST_RUNNING && !g->restart_pending) {
+        printf("guest %s is already stopped\n", g->name);
+        return;
+    }
+    g->restart_pending = false;
+    guest_stop(g, "stopped from the console");
+    log_info("guest %s: stopped from the console", g->name);
+}
+
+static void cmd_restart(const char *arg)
+{
+    struct guest *g = guest_named(arg);
+    if (!g)
+        return;
+    log_info("guest %s: restarting from the console", g->name);
+    guest_request_restart(g, "restarted from the console");
+}
+
+static void cmd_disks(void)
+{
+    for (uint32_t i = 0; i < nguests; i++) {
+        const struct ramdisk *d = guests[i].disk;
+        if (d)
+            printf("%-8s %lu sectors: %lu reads (%lu KiB), %lu writes (%lu KiB), %lu flushes\n",
+                   guests[i].name, (unsigned long)(d->size / 512), (unsigned long)d->reads,
+                   (unsigned long)(d->read_bytes >> 10), (unsigned long)d->writes,
+                   (unsigned long)(d->written_bytes >> 10), (unsigned long)d->flushes);
+    }
 }
 
 static void cmd_guests(void)
@@ -66,6 +124,30 @@ static void cmd_irq(void)
            (unsigned long)irq_stats.unexpected);
 }
 
+static void cmd_net(void)
+{
+    if (!e1000_ready()) {
+        printf("net: no e1000\n");
+        return;
+    }
+    uint8_t m[6];
+    struct e1000_stats s;
+    struct e1000_rings r;
+    e1000_mac(m);
+    e1000_get_stats(&s);
+    e1000_get_rings(&r);
+    printf("e1000 %02x:%02x:%02x:%02x:%02x:%02x, link %s, %lu irqs\n", m[0], m[1], m[2], m[3],
+           m[4], m[5], e1000_link_up() ? "up" : "down", (unsigned long)s.irqs);
+    printf("rx %lu packets, %lu bytes, %lu dropped; ring %lu: head %lu tail %lu next %lu\n",
+           (unsigned long)s.rx_packets, (unsigned long)s.rx_bytes,
+           (unsigned long)s.rx_dropped, (unsigned long)r.rx_size, (unsigned long)r.rx_head,
+           (unsigned long)r.rx_tail, (unsigned long)r.rx_next);
+    printf("tx %lu packets, %lu bytes, %lu dropped; ring %lu: head %lu tail %lu clean %lu\n",
+           (unsigned long)s.tx_packets, (unsigned long)s.tx_bytes,
+           (unsigned long)s.tx_dropped, (unsigned long)r.tx_size, (unsigned long)r.tx_head,
+           (unsigned long)r.tx_tail, (unsigned long)r.tx_clean);
+}
+
 static void cmd_uptime(void)
 {
     uint64_t us = clock_ns() / 1000;
@@ -74,14 +156,32 @@ static void cmd_uptime(void)
 
 static void execute(char *line)
 {
+    static const struct { const char *name; void (*fn)(const char *); } with_arg[] = {
+        { "focus", cmd_focus }, { "stop", cmd_stop }, { "restart", cmd_restart },
+    };
     static const struct { const char *name; void (*fn)(void); } cmds[] = {
         { "help", cmd_help }, { "mem", cmd_mem }, { "pci", cmd_pci },
         { "irq", cmd_irq }, { "uptime", cmd_uptime }, { "guests", cmd_guests },
+        { "disks", cmd_disks },
+        { "net", cmd_net },
     };
     while (*line == ' ')
         line++;
     if (!*line)
         return;
+    for (size_t i = 0; i < sizeof(with_arg) / sizeof(with_arg[0]); i++) {
+        size_t n = strlen(with_arg[i].name);
+        if (strncmp(line, with_arg[i].name, n) == 0 && (line[n] == ' ' || !line[n])) {
+            const char *arg = line + n;
+            while (*arg == ' ')
+                arg++;
+            if (!*arg)
+                printf("usage: %s NAME\n", with_arg[i].name);
+            else
+                with_arg[i].fn(arg);
+            return;
+        }
+    }
     if (strcmp(line, "version") == 0) {
         printf("lgvisor %s\n", LGVISOR_VERSION);
         return;
@@ -104,23 +204,21 @@ void monitor_start(void)
     fflush(stdout);
 }
 
-void monitor_poll(void)
+void monitor_key(int c)
 {
-    int c;
-    while ((c = console_getc()) >= 0) {
-        if (c == '\r' || c == '\n') {
-            printf("\n");
-            line[line_n] = 0;
-            execute(line);
-            line_n = 0;
+    if (c == '\r' || c == '\n') {
+        printf("\n");
+        line[line_n] = 0;
+        execute(line);
+        line_n = 0;
+        if (!console_focus)
             printf("lgvisor> ");
-        } else if ((c == 0x7F || c == 0x08) && line_n > 0) {
-            line_n--;
-            printf("\b \b");
-        } else if (c >= 0x20 && c < 0x7F && line_n + 1 < sizeof(line)) {
-            line[line_n++] = (char)c;
-            putchar(c);
-        }
-        fflush(stdout);
+    } else if ((c == 0x7F || c == 0x08) && line_n > 0) {
+        line_n--;
+        printf("\b \b");
+    } else if (c >= 0x20 && c < 0x7F && line_n + 1 < sizeof(line)) {
+        line[line_n++] = (char)c;
+        putchar(c);
     }
+    fflush(stdout);
 }

@@ -5,6 +5,8 @@
 #include "kernel/guest.h"
 #include "arch/x86/switcher.h"
 #include "arch/x86/x86.h"
+#include "drivers/e1000.h"
+#include "virtio/netswitch.h"
 
 volatile bool need_resched;
 
@@ -33,5 +35,7 @@ void guest_run(struct guest *g)
             break;
         }
         guest_handle_exit(g);
+        if (e1000_pending)      /* frames from the wire: into guests' rings now */
+            netsw_poll_wire();
     }
 }

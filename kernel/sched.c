@@ -5,7 +5,7 @@
 #include "arch/x86/x86.h"
 #include "kernel/clock.h"
 #include "kernel/log.h"
-#include "kernel/monitor.h"
+#include "virtio/netswitch.h"
 
 #define SLICE_NS 10000000u      /* 10 ms */
 
@@ -29,6 +29,7 @@ static void reap(void)
             guest_restart(g);
         } else if (g->state == GUEST_STOPPED && !g->released) {
             guest_release(g);
+            focus_guest_stopped(g);
             log_info("guest %s: stopped (%s); %lu running", g->name, g->stop_reason,
                      (unsigned long)guests_running());
         }
@@ -50,7 +51,8 @@ void sched_loop(void)
     vcpu_init();
     for (;;) {
         reap();
-        monitor_poll();
+        focus_poll_input();
+        netsw_poll_wire();
         struct guest *g = 0;
         for (uint32_t i = 0; i < nguests && !g; i++) {
             uint32_t idx = (next + i) % nguests;

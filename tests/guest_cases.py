@@ -16,8 +16,10 @@ test=bench prints "BENCH name cycles" lines and then a bare "DONE".
 test=kill:NAME prints "KILL NAME starting" and must then be stopped by the
 host; if it is not, it prints "FAIL kill/not-stopped: ..." and powers off.
 """
+import os
 
-GUEST_ELF = "build/guest/lgtest.elf"
+# LGTEST_ELF: test another build of the guest (e.g. while guest/ is mid-change)
+GUEST_ELF = os.environ.get("LGTEST_ELF", "build/guest/lgtest.elf")
 
 # The guest's first line, every boot (a restart shows it again).
 BANNER = r"lgtest: booted, mem \d+ MiB, tsc \d+ kHz, cmdline '.*'"

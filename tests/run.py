@@ -15,6 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import boot_tests  # noqa: E402
 import guest_tests  # noqa: E402
+import device_tests  # noqa: E402
+import net_tests  # noqa: E402
 
 
 def unit_tests():
@@ -31,7 +33,8 @@ def unit_tests():
 
 def main():
     filters = sys.argv[1:]
-    tests = [("unit", unit_tests)] + boot_tests.all_tests() + guest_tests.tests()
+    tests = ([("unit", unit_tests)] + boot_tests.all_tests() + guest_tests.tests()
+             + device_tests.tests() + net_tests.tests())
     tests = [(n, f) for n, f in tests if not filters or any(s in n for s in filters)]
     if any(n != "unit" for n, _ in tests):
         boot_tests.prepare()

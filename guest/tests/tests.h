@@ -26,6 +26,14 @@ void test_bench(void);
 void test_kill(const char *name) __attribute__((noreturn));
 void test_fuzz(void);
 void test_hostile(void);
+void test_console(void);
+void test_block(void);
+void test_vring_hostile(void);
+void test_shell(void) __attribute__((noreturn));
+void test_net(void);
+void test_netpeer(void);
+void test_blkbench(void);
+void test_netbench(void);
 
 /* Entry points in the user image (guest/user/), user virtual addresses. */
 #define USER_ENTRY(name) extern char name[]

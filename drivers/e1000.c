@@ -1,0 +1,348 @@
+/* The Intel 8254x (e1000) NIC, QEMU's `-device e1000` among them: the
+ * hypervisor's one physical network port, behind the guests' software
+ * switch. The NIC takes every frame (promiscuous: the guests have MACs of
+ * their own) into a ring of 2 KiB buffers; the interrupt handler only notes
+ * that work is waiting, and the scheduler collects frames with e1000_poll.
+ * Frames to send are copied into a TX ring whose finished descriptors are
+ * reclaimed lazily by the next send. Everything runs with interrupts off
+ * (docs/ARCHITECTURE.md, "Interrupt discipline"), so the handler never
+ * races the rest of this file. */
+#include <stdio.h>
+#include <string.h>
+#include "drivers/e1000.h"
+#include "drivers/e1000_regs.h"
+#include "drivers/pci.h"
+#include "arch/x86/paging.h"
+#include "arch/x86/pic.h"
+#include "arch/x86/x86.h"
+#include "kernel/clock.h"
+#include "kernel/frames.h"
+#include "kernel/log.h"
+
+#define RX_N 256
+#define TX_N 256
+#define BUF_SIZE 2048u              /* RCTL.BSIZE 00: every frame fits one buffer */
+#define MEM_FRAMES (2 + (RX_N + TX_N) * BUF_SIZE / PAGE_SIZE)     /* two rings, then buffers */
+#define ETH_MIN 14
+#define ETH_MAX 1514
+
+#define PCI_COMMAND 0x04
+#define PCI_CMD_MEM (1u << 1)
+#define PCI_CMD_MASTER (1u << 2)
+#define PCI_CMD_INTX_OFF (1u << 10)
+
+volatile bool e1000_pending;
+
+static volatile uint8_t *regs;
+static bool ready;
+static uint8_t mac[6];
+static volatile struct e1000_rx_desc *rx;     /* volatile: the NIC writes them behind our back */
+static volatile struct e1000_tx_desc *tx;
+static uint8_t *rx_buf, *tx_buf;
+static uint32_t rx_next;            /* the next descriptor the NIC fills */
+static uint32_t tx_tail, tx_clean;  /* [tx_clean, tx_tail) belong to the NIC */
+static volatile uint32_t icr_seen;  /* causes noted by the handler since the last poll */
+static bool no_irq;                 /* INTx left unrouted by the firmware: always pending */
+static struct e1000_stats stats;
+
+static uint32_t rd(uint32_t reg) { return *(volatile uint32_t *)(regs + reg); }
+static void wr(uint32_t reg, uint32_t v) { *(volatile uint32_t *)(regs + reg) = v; }
+
+/* Bounded: a NIC that never answers must not hang the boot. */
+static bool wait_clear(uint32_t reg, uint32_t bits, uint64_t ns)
+{
+    uint64_t end = clock_ns() + ns;
+    while (rd(reg) & bits) {
+        if (clock_ns() > end)
+            return false;
+        pause();
+    }
+    return true;
+}
+
+static void delay_ns(uint64_t ns)
+{
+    uint64_t end = clock_ns() + ns;
+    while (clock_ns() < end)
+        pause();
+}
+
+static bool mac_valid(const uint8_t m[6])
+{
+    static const uint8_t zero[6];
+    return !(m[0] & 1) && memcmp(m, zero, 6) != 0;     /* unicast, not all zeros */
+}
+
+static bool eeprom_read(uint8_t word, uint16_t *out)
+{
+    wr(E1000_EERD, EERD_START | ((uint32_t)word << EERD_ADDR_SHIFT));
+    uint64_t end = clock_ns() + 1000000;               /* 1 ms; a word takes microseconds */
+    for (;;) {
+        uint32_t v = rd(E1000_EERD);
+        if (v & EERD_DONE) {
+            *out = EERD_DATA(v);
+            return true;
+        }
+        if (clock_ns() > end)
+            return false;
+    }
+}
+
+/* The EEPROM is where the address lives; RAL/RAH (loaded from it at reset)
+ * are the fallback for parts or emulators without EERD. */
+static void read_mac(void)
+{
+    uint16_t w[3];
+    if (eeprom_read(0, &w[0]) && eeprom_read(1, &w[1]) && eeprom_read(2, &w[2])) {
+        for (int i = 0; i < 3; i++) {
+            mac[2 * i] = (uint8_t)w[i];
+            mac[2 * i + 1] = (uint8_t)(w[i] >> 8);
+        }
+        if (mac_valid(mac))
+            return;
+    }
+    uint32_t lo = rd(E1000_RAL0), hi = rd(E1000_RAH0);
+    for (int i = 0; i < 4; i++)
+        mac[i] = (uint8_t)(lo >> (8 * i));
+    mac[4] = (uint8_t)hi;
+    mac[5] = (uint8_t)(hi >> 8);
+}
+
+static int reset(void)
+{
+    wr(E1000_IMC, ~0u);
+    wr(E1000_CTRL, rd(E1000_CTRL) | CTRL_RST);
+    delay_ns(1000);                                     /* the bit may read back before reset begins */
+    if (!wait_clear(E1000_CTRL, CTRL_RST, 10000000))
+        return -1;
+    delay_ns(5000000);                                  /* EEPROM reload after reset (as Linux) */
+    (void)rd(E1000_ICR);                                /* causes left over from the firmware */
+    uint32_t ctrl = rd(E1000_CTRL);
+    ctrl &= ~(CTRL_LRST | CTRL_PHY_RST | CTRL_ILOS | CTRL_VME);
+    wr(E1000_CTRL, ctrl | CTRL_SLU | CTRL_ASDE);
+    return 0;
+}
+
+static void rings_init(uint32_t mem)
+{
+    memset((void *)mem, 0, 2 * PAGE_SIZE);
+    rx = (volatile struct e1000_rx_desc *)mem;
+    tx = (volatile struct e1000_tx_desc *)(mem + PAGE_SIZE);
+    rx_buf = (uint8_t *)(mem + 2 * PAGE_SIZE);
+    tx_buf = rx_buf + RX_N * BUF_SIZE;
+    for (uint32_t i = 0; i < RX_N; i++)
+        rx[i].addr = (uint32_t)(rx_buf + i * BUF_SIZE);    /* identity map: bus = physical = virtual */
+    for (uint32_t i = 0; i < TX_N; i++)
+        tx[i].addr = (uint32_t)(tx_buf + i * BUF_SIZE);
+
+    for (uint32_t i = 0; i < 128; i++)
+        wr(E1000_MTA + 4 * i, 0);
+    wr(E1000_RAL0, mac[0] | mac[1] << 8 | mac[2] << 16 | (uint32_t)mac[3] << 24);
+    wr(E1000_RAH0, mac[4] | mac[5] << 8 | RAH_AV);
+
+    wr(E1000_RDBAL, (uint32_t)rx);
+    wr(E1000_RDBAH, 0);
+    wr(E1000_RDLEN, RX_N * sizeof(*rx));
+    wr(E1000_RDH, 0);
+    wr(E1000_RDT, RX_N - 1);                /* one slot always empty: head == tail means none free */
+    wr(E1000_RDTR, 0);                      /* interrupt per frame; ITR may still throttle */
+    wr(E1000_RCTL, RCTL_EN | RCTL_UPE | RCTL_MPE | RCTL_BAM | RCTL_SECRC);
+    rx_next = 0;
+
+    wr(E1000_TDBAL, (uint32_t)tx);
+    wr(E1000_TDBAH, 0);
+    wr(E1000_TDLEN, TX_N * sizeof(*tx));
+    wr(E1000_TDH, 0);
+    wr(E1000_TDT, 0);
+    wr(E1000_TIPG, TIPG_COPPER);
+    wr(E1000_TCTL, TCTL_EN | TCTL_PSP | TCTL_CT(0x0F) | TCTL_COLD(0x40));
+    tx_tail = tx_clean = 0;
+}
+
+/* Reading ICR acknowledges the NIC and drops its (level) interrupt line;
+ * the frames themselves wait for e1000_poll. */
+static void e1000_irq(int line)
+{
+    uint32_t icr = rd(E1000_ICR);
+    if (!icr)
+        return;                             /* a device sharing the line */
+    stats.irqs++;
+    icr_seen |= icr;
+    e1000_pending = true;
+}
+
+int e1000_init(const struct pci_dev *d)
+{
+    const char *model = e1000_model_name(d->device);
+    const struct pci_bar *bar = &d->bar[0];
+    if (bar->io || !bar->base || bar->base + bar->size > 0xFFC00000ull || bar->size < 0x20000) {
+        log_err("e1000: %s at %02x:%02x.%x: BAR0 is not usable memory (%s 0x%lx%08lx, 0x%lx bytes)",
+                model, d->bus, d->dev, d->fn, bar->io ? "io" : "mem", (unsigned long)(bar->base >> 32),
+                (unsigned long)bar->base, (unsigned long)bar->size);
+        return -1;
+    }
+    uint32_t mem = frames_alloc(MEM_FRAMES, 1);
+    if (!mem) {
+        log_err("e1000: no memory for the rings");
+        return -1;
+    }
+    uint32_t cmd = pci_read32(d->bus, d->dev, d->fn, PCI_COMMAND) & 0xFFFF;   /* status is write-1-to-clear */
+    cmd = (cmd | PCI_CMD_MEM | PCI_CMD_MASTER) & ~PCI_CMD_INTX_OFF;
+    pci_write32(d->bus, d->dev, d->fn, PCI_COMMAND, cmd);
+    paging_map_mmio((uint32_t)bar->base, (uint32_t)bar->size);
+    regs = (volatile uint8_t *)(uint32_t)bar->base;
+
+    if (reset() != 0) {
+        log_err("e1000: %s at %02x:%02x.%x does not come out of reset", model, d->bus, d->dev, d->fn);
+        frames_free(mem, MEM_FRAMES);
+        return -1;
+    }
+    read_mac();
+    rings_init(mem);
+
+    /* Lines 0-2 are the PIT, keyboard and cascade: a value there (or 0xFF)
+     * means the firmware never routed the pin. */
+    char irq[16] = "none (polled)";
+    no_irq = !(d->irq_pin && d->irq_line >= 3 && d->irq_line <= 15);
+    if (!no_irq) {
+        pic_set_handler(d->irq_line, e1000_irq);
+        snprintf(irq, sizeof(irq), "%u", d->irq_line);
+    }
+    e1000_pending = no_irq;
+    wr(E1000_IMS, INT_RXT0 | INT_RXDMT0 | INT_RXO | INT_LSC);  /* no TXDW: sends reclaim lazily */
+    ready = true;
+    log_info("e1000: %s at %02x:%02x.%x, MAC %02x:%02x:%02x:%02x:%02x:%02x, link %s, irq %s", model,
+             d->bus, d->dev, d->fn, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
+             e1000_link_up() ? "up" : "down", irq);
+    return 0;
+}
+
+bool e1000_ready(void) { return ready; }
+void e1000_mac(uint8_t out[6]) { memcpy(out, mac, 6); }
+bool e1000_link_up(void) { return ready && (rd(E1000_STATUS) & STATUS_LU); }
+
+static void tx_reclaim(void)
+{
+    while (tx_clean != tx_tail && (tx[tx_clean].status & TXD_DD)) {
+        stats.tx_packets++;
+        stats.tx_bytes += tx[tx_clean].length;
+        tx_clean = (tx_clean + 1) % TX_N;
+    }
+}
+
+/* -1 when the ring is full; the caller decides whether that is a drop. */
+static int tx_queue(const void *frame, uint32_t len)
+{
+    uint32_t next = (tx_tail + 1) % TX_N;
+    if (next == tx_clean) {
+        tx_reclaim();
+        if (next == tx_clean)
+            return -1;
+    }
+    volatile struct e1000_tx_desc *d = &tx[tx_tail];
+    memcpy(tx_buf + tx_tail * BUF_SIZE, frame, len);
+    d->length = (uint16_t)len;
+    d->cmd = TXD_EOP | TXD_IFCS | TXD_RS;
+    d->status = 0;
+    barrier();                  /* descriptor complete before the NIC may fetch it (x86 keeps store order) */
+    tx_tail = next;
+    wr(E1000_TDT, tx_tail);
+    return 0;
+}
+
+int e1000_send(const void *frame, uint32_t len)
+{
+    if (!ready)
+        return -1;
+    if (len < ETH_MIN || len > ETH_MAX || tx_queue(frame, len) != 0) {
+        stats.tx_dropped++;
+        return -1;
+    }
+    return 0;
+}
+
+uint32_t e1000_poll(void (*fn)(const uint8_t *frame, uint32_t len, void *ctx), void *ctx,
+                    uint32_t budget)
+{
+    if (!ready)
+        return 0;
+    e1000_pending = no_irq;
+    uint32_t icr = icr_seen;
+    icr_seen = 0;
+    if (icr & INT_RXO)
+        stats.rx_dropped += rd(E1000_MPC);
+    uint32_t n = 0, last = RX_N;
+    while (n < budget && (rx[rx_next].status & RXD_DD)) {
+        volatile struct e1000_rx_desc *d = &rx[rx_next];
+        uint32_t len = d->length;   /* valid once DD is seen (x86 keeps load order) */
+        /* a frame spanning buffers (no EOP) cannot happen without RCTL.LPE */
+        if ((d->status & RXD_EOP) && !d->errors && len >= ETH_MIN) {
+            fn(rx_buf + rx_next * BUF_SIZE, len, ctx);
+            stats.rx_packets++;
+            stats.rx_bytes += len;
+            n++;
+        } else {
+            stats.rx_dropped++;
+        }
+        d->status = 0;
+        last = rx_next;
+        rx_next = (rx_next + 1) % RX_N;
+    }
+    if (last != RX_N)
+        wr(E1000_RDT, last);    /* one register write returns the whole batch */
+    if (rx[rx_next].status & RXD_DD)
+        e1000_pending = true;   /* budget ran out: come back */
+    return n;
+}
+
+void e1000_get_stats(struct e1000_stats *s)
+{
+    if (ready) {
+        tx_reclaim();
+        stats.rx_dropped += rd(E1000_MPC);
+    }
+    *s = stats;
+}
+
+void e1000_get_rings(struct e1000_rings *r)
+{
+    memset(r, 0, sizeof(*r));
+    if (!ready)
+        return;
+    *r = (struct e1000_rings){
+        .rx_size = RX_N, .rx_head = rd(E1000_RDH), .rx_tail = rd(E1000_RDT), .rx_next = rx_next,
+        .tx_size = TX_N, .tx_head = rd(E1000_TDH), .tx_tail = tx_tail, .tx_clean = tx_clean,
+    };
+}
+
+uint64_t e1000_bench_tx(uint32_t frames, uint32_t len)
+{
+    static uint8_t frame[ETH_MAX];
+    if (!ready)
+        return 0;
+    if (len < ETH_MIN)
+        len = ETH_MIN;
+    if (len > ETH_MAX)
+        len = ETH_MAX;
+    memset(frame, 0xFF, 6);
+    memcpy(frame + 6, mac, 6);
+    frame[12] = 0x88;           /* EtherType 0x88B5: IEEE local experimental */
+    frame[13] = 0xB5;
+    for (uint32_t i = ETH_MIN; i < len; i++)
+        frame[i] = (uint8_t)i;
+    uint64_t start = rdtsc(), stall = 0;
+    for (uint32_t i = 0; i < frames; ) {
+        if (tx_queue(frame, len) == 0) {
+            i++;
+            stall = 0;
+            continue;
+        }
+        /* ring full: a NIC that stops sending must not hang the benchmark */
+        if (!stall)
+            stall = clock_ns();
+        else if (clock_ns() - stall > 100000000)
+            return 0;
+        pause();
+    }
+    return rdtsc() - start;
+}

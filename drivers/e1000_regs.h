@@ -1,0 +1,99 @@
+/* Intel 8254x (e1000) registers and descriptors: the subset the driver
+ * uses, named as in Intel's "PCI/PCI-X Family of Gigabit Ethernet
+ * Controllers Software Developer's Manual" (317453), sections 13 and 3. */
+#ifndef DRIVERS_E1000_REGS_H
+#define DRIVERS_E1000_REGS_H
+#include <stdint.h>
+
+#define E1000_CTRL   0x0000
+#define E1000_STATUS 0x0008
+#define E1000_EERD   0x0014
+#define E1000_ICR    0x00C0     /* read clears (and so acknowledges) */
+#define E1000_IMS    0x00D0
+#define E1000_IMC    0x00D8
+#define E1000_RCTL   0x0100
+#define E1000_TCTL   0x0400
+#define E1000_TIPG   0x0410
+#define E1000_RDBAL  0x2800
+#define E1000_RDBAH  0x2804
+#define E1000_RDLEN  0x2808
+#define E1000_RDH    0x2810
+#define E1000_RDT    0x2818
+#define E1000_RDTR   0x2820
+#define E1000_TDBAL  0x3800
+#define E1000_TDBAH  0x3804
+#define E1000_TDLEN  0x3808
+#define E1000_TDH    0x3810
+#define E1000_TDT    0x3818
+#define E1000_MPC    0x4010     /* missed packets (no RX descriptor), read clears */
+#define E1000_MTA    0x5200     /* 128 words */
+#define E1000_RAL0   0x5400
+#define E1000_RAH0   0x5404
+
+#define CTRL_ASDE    (1u << 5)
+#define CTRL_SLU     (1u << 6)
+#define CTRL_RST     (1u << 26)
+#define CTRL_PHY_RST (1u << 31)
+#define CTRL_LRST    (1u << 3)
+#define CTRL_ILOS    (1u << 7)
+#define CTRL_VME     (1u << 30)
+
+#define STATUS_FD    (1u << 0)
+#define STATUS_LU    (1u << 1)
+#define STATUS_SPEED(s) (((s) >> 6) & 3)    /* 0: 10, 1: 100, 2/3: 1000 Mb/s */
+
+/* EERD as on the 82540/82545/82546 (the 82541/82547 move these bits). */
+#define EERD_START   (1u << 0)
+#define EERD_DONE    (1u << 4)
+#define EERD_ADDR_SHIFT 8
+#define EERD_DATA(v) ((uint16_t)((v) >> 16))
+
+#define INT_TXDW     (1u << 0)
+#define INT_LSC      (1u << 2)
+#define INT_RXDMT0   (1u << 4)
+#define INT_RXO      (1u << 6)
+#define INT_RXT0     (1u << 7)
+
+#define RCTL_EN      (1u << 1)
+#define RCTL_UPE     (1u << 3)
+#define RCTL_MPE     (1u << 4)
+#define RCTL_BAM     (1u << 15)
+#define RCTL_SECRC   (1u << 26)     /* BSIZE 00 with BSEX 0: 2048-byte buffers */
+
+#define TCTL_EN      (1u << 1)
+#define TCTL_PSP     (1u << 3)
+#define TCTL_CT(n)   ((uint32_t)(n) << 4)
+#define TCTL_COLD(n) ((uint32_t)(n) << 12)
+
+/* IPGT 10, IPGR1 8, IPGR2 6: the values the manual gives for copper. */
+#define TIPG_COPPER  (10u | (8u << 10) | (6u << 20))
+
+#define RAH_AV       (1u << 31)
+
+struct e1000_rx_desc {
+    uint64_t addr;
+    uint16_t length;
+    uint16_t csum;
+    uint8_t status;
+    uint8_t errors;
+    uint16_t special;
+} __attribute__((packed));
+
+struct e1000_tx_desc {
+    uint64_t addr;
+    uint16_t length;
+    uint8_t cso;
+    uint8_t cmd;
+    uint8_t status;
+    uint8_t css;
+    uint16_t special;
+} __attribute__((packed));
+
+#define RXD_DD       (1u << 0)
+#define RXD_EOP      (1u << 1)
+#define TXD_EOP      (1u << 0)
+#define TXD_IFCS     (1u << 1)
+#define TXD_RS       (1u << 3)
+#define TXD_DD       (1u << 0)
+
+#endif

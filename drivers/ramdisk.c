@@ -1,0 +1,40 @@
+/* Ramdisks: see ramdisk.h. The copy keeps the disk apart from the module
+ * memory GRUB chose, which the frame allocator may not protect forever. */
+#include <string.h>
+#include "drivers/ramdisk.h"
+#include "kernel/frames.h"
+#include "kernel/log.h"
+
+#define MAX_DISKS 8
+static struct ramdisk disks[MAX_DISKS];
+static uint32_t ndisks;
+
+struct ramdisk *ramdisk_create(const struct boot_module *m, const char *guest_name)
+{
+    uint32_t len = m->end - m->start;
+    uint32_t size = len & ~511u;
+    if (!size) {
+        log_err("guest %s: disk module is %lu bytes, less than one sector", guest_name, (unsigned long)len);
+        return 0;
+    }
+    if (ndisks == MAX_DISKS) {
+        log_err("guest %s: more than %d disks", guest_name, MAX_DISKS);
+        return 0;
+    }
+    uint32_t pages = (size + 4095) / 4096;
+    uint32_t phys = frames_alloc(pages, 1);
+    if (!phys) {
+        log_err("guest %s: not enough memory for its %lu KiB disk", guest_name, (unsigned long)(size >> 10));
+        return 0;
+    }
+    struct ramdisk *d = &disks[ndisks++];
+    d->data = (uint8_t *)phys;
+    d->size = size;
+    memcpy(d->data, (const void *)m->start, size);
+    if (len != size)
+        log_warn("guest %s: disk module is %lu bytes; the last %lu (a partial sector) are ignored",
+                 guest_name, (unsigned long)len, (unsigned long)(len - size));
+    log_info("guest %s: disk of %lu sectors (%lu KiB) at host 0x%08lx", guest_name,
+             (unsigned long)(size / 512), (unsigned long)(size >> 10), (unsigned long)phys);
+    return d;
+}

@@ -1,0 +1,198 @@
+/* Device benchmarks for make bench (tests/bench.py), timed with the TSC
+ * (lguest_data.tsc_khz gives the rate). Every figure is one line
+ *   BENCH_IO name value unit (details)
+ * and the program ends with the usual PASS/FAIL lines and DONE.
+ *
+ * test=blkbench [passes=N]: sequential writes, then reads, of the whole
+ * disk in 4 KiB requests, then the same in 64 KiB requests, N passes each
+ * (default 3), through the synchronous driver (one request in flight).
+ * MB/s = 10^6 bytes per second over all passes.
+ *
+ * test=netbench ip=A peer=B [count=N]: resolves the wire peer B, then
+ *   guest->wire: N (default 20000) UDP datagrams of 1472 bytes (1514-byte
+ *     frames) to B port 5001, as fast as the TX ring takes them; the time is
+ *     from the first send to the last one queued (the host has put it on the
+ *     e1000 by then: its backend runs inside our kick).
+ *   wire->guest: prints "NETBENCH RX ready", the peer blasts N datagrams to
+ *     our port 5002; we count what arrives through the stack (checksums
+ *     checked) from the first to the last, stopping when all N are in or
+ *     nothing came for a second (up to 30 s for the first).
+ */
+#include <stdio.h>
+#include <string.h>
+#include "guest/bootopt.h"
+#include "guest/net.h"
+#include "guest/test.h"
+#include "guest/tests/tests.h"
+#include "guest/vblk.h"
+#include "guest/vnet.h"
+#include "guest/x86.h"
+
+/* ---- block ---------------------------------------------------------- */
+
+#define BLK_BIG 65536u
+static u8 blk_buf[BLK_BIG] __attribute__((aligned(4096)));
+
+/* MB/s (10^6 bytes per second) for bytes in cycles. */
+static u32 mbps(u64 bytes, u64 cycles)
+{
+    u64 us = cycles * 1000 / tsc_khz;
+    return (u32)(us ? bytes / us : 0);
+}
+
+/* passes x the whole disk in requests of size bytes; the device's status
+ * or 0. *cycles: the time of all of them. */
+static int blk_pass(int write, u32 size, unsigned passes, u64 cap, u64 *cycles)
+{
+    u32 per = size / VBLK_SECTOR;
+    u64 t0 = rdtsc();
+    for (unsigned p = 0; p < passes; p++) {
+        for (u64 s = 0; s + per <= cap; s += per) {
+            int r;
+            if (write) {
+                *(u32 *)blk_buf = (u32)s ^ p;       /* a mark read back below */
+                r = vblk_write(s, blk_buf, size);
+            } else {
+                r = vblk_read(s, blk_buf, size);
+            }
+            if (r != VIRTIO_BLK_S_OK)
+                return r;
+        }
+    }
+    *cycles = rdtsc() - t0;
+    return 0;
+}
+
+static void blk_figure(const char *name, int write, u32 size, unsigned passes, u64 cap)
+{
+    char check_name[48];
+    u64 cycles = 0;
+    snprintf(check_name, sizeof check_name, "blkbench/%s", name);
+    int r = blk_pass(write, size, passes, cap, &cycles);
+    if (!check(r == 0, check_name, "request failed with status %d", r))
+        return;
+    u64 bytes = (cap / (size / VBLK_SECTOR)) * size * passes;
+    printf("BENCH_IO %s %u MB/s (%u requests of %u bytes, %u passes, %u us)\n", name,
+           (unsigned)mbps(bytes, cycles), (unsigned)(bytes / size), (unsigned)size, passes,
+           (unsigned)(cycles * 1000 / tsc_khz));
+}
+
+void test_blkbench(void)
+{
+    unsigned passes = boot_option_u32("passes", 3);
+    if (!check(vblk_attach() == 0, "blkbench/attach", "no usable block device"))
+        return;
+    u64 cap = vblk_capacity();
+    printf("blkbench: disk of %u sectors (%u KiB), %u passes\n", (unsigned)cap, (unsigned)(cap / 2), passes);
+    if (!check(cap >= BLK_BIG / VBLK_SECTOR, "blkbench/size", "disk of %u sectors is too small", (unsigned)cap))
+        return;
+    memset(blk_buf, 0x5A, sizeof blk_buf);
+    blk_figure("blk_write_4k", 1, 4096, passes, cap);
+    blk_figure("blk_read_4k", 0, 4096, passes, cap);
+    /* the last 4 KiB request of the write pass, read back */
+    u64 last = (cap / 8 - 1) * 8;
+    check(*(u32 *)blk_buf == ((u32)last ^ (passes - 1)), "blkbench/data",
+          "the last block reads back 0x%08x", (unsigned)*(u32 *)blk_buf);
+    blk_figure("blk_write_64k", 1, BLK_BIG, passes, cap);
+    blk_figure("blk_read_64k", 0, BLK_BIG, passes, cap);
+}
+
+/* ---- network -------------------------------------------------------- */
+
+#define NB_TX_PORT   5001       /* the peer's sink */
+#define NB_RX_PORT   5002       /* ours */
+#define NB_SPORT     5000
+#define NB_FRAME     (ETH_HLEN + IP_HLEN + UDP_HLEN + UDP_MAX_PAYLOAD)
+
+static u8 nb_payload[UDP_MAX_PAYLOAD];
+static volatile u32 nb_rx_frames, nb_rx_bad;
+static u64 nb_rx_first, nb_rx_last;
+
+static void nb_rx(u32 src, u16 sport, u16 dport, const u8 *data, unsigned len)
+{
+    u64 t = rdtsc();
+    if (len != UDP_MAX_PAYLOAD) {
+        nb_rx_bad++;
+        return;
+    }
+    if (!nb_rx_frames)
+        nb_rx_first = t;
+    nb_rx_last = t;
+    nb_rx_frames++;
+}
+
+/* pps and Mbit/s for frames of NB_FRAME bytes over cycles. */
+static void nb_print(const char *name, u32 frames, u64 cycles, const char *more)
+{
+    u64 khz = tsc_khz;
+    u32 pps = cycles ? (u32)((u64)frames * khz * 1000 / cycles) : 0;
+    u32 mbit = cycles ? (u32)((u64)frames * NB_FRAME * 8 * khz / 1000 / cycles) : 0;
+    printf("BENCH_IO %s %u pps %u Mbit/s (%u frames of %u bytes, %u us%s)\n", name, (unsigned)pps,
+           (unsigned)mbit, (unsigned)frames, (unsigned)NB_FRAME, (unsigned)(cycles * 1000 / khz), more);
+}
+
+void test_netbench(void)
+{
+    char ipbuf[16];
+    u8 mac[ETH_ALEN];
+    u32 peer = 0, count = boot_option_u32("count", 20000);
+    if (!check(net_init() == 0 && net_ip, "netbench/device", "no usable virtio-net device or no ip="))
+        return;
+    if (!check(boot_option("peer", ipbuf, sizeof ipbuf) && ip_parse(ipbuf, &peer), "netbench/peer",
+               "no peer=A.B.C.D"))
+        return;
+    if (!check(arp_resolve(peer, mac, 30000) == 0, "netbench/arp", "%s does not answer ARP", ipbuf))
+        return;
+    for (unsigned i = 0; i < sizeof nb_payload; i++)
+        nb_payload[i] = (u8)i;
+    udp_bind(NB_RX_PORT, nb_rx);
+
+    /* guest -> wire */
+    printf("NETBENCH TX start %u frames\n", (unsigned)count);
+    u32 sent = 0, errors = 0;
+    u64 t0 = rdtsc();
+    for (u32 i = 0; i < count; i++) {
+        *(u32 *)nb_payload = i;
+        if (udp_send(peer, NB_SPORT, NB_TX_PORT, nb_payload, sizeof nb_payload) == 0)
+            sent++;
+        else
+            errors++;
+    }
+    u64 tx_cycles = rdtsc() - t0;
+    char more[64];
+    snprintf(more, sizeof more, ", %u send errors, %u ring-full waits", (unsigned)errors,
+             (unsigned)vnet_stats.tx_full);
+    nb_print("net_tx", sent, tx_cycles, more);
+    check(errors == 0, "netbench/tx", "%u of %u sends failed", (unsigned)errors, (unsigned)count);
+    net_poll();                 /* whatever came meanwhile (ARP) */
+
+    /* wire -> guest */
+    nb_rx_frames = nb_rx_bad = 0;
+    printf("NETBENCH RX ready port %u count %u\n", NB_RX_PORT, (unsigned)count);
+    u64 start = rdtsc(), first_wait = us_to_cycles(30000000), idle = us_to_cycles(1000000);
+    u64 heard = start;
+    u32 seen = 0;
+    while (nb_rx_frames < count) {
+        net_wait_until(net_deadline_us(100000));
+        u64 now = rdtsc();
+        if (nb_rx_frames != seen) {
+            seen = nb_rx_frames;
+            heard = now;
+        } else if (seen ? now - heard > idle : now - start > first_wait) {
+            break;
+        }
+    }
+    u32 got = nb_rx_frames;
+    snprintf(more, sizeof more, ", %u of %u arrived, %u bad", (unsigned)got, (unsigned)count,
+             (unsigned)nb_rx_bad);
+    /* intervals from the first frame to the last: the first starts the clock */
+    nb_print("net_rx", got > 1 ? got - 1 : 0, got > 1 ? nb_rx_last - nb_rx_first : 0, more);
+    check(got > 1 && !nb_rx_bad, "netbench/rx", "%u frames arrived, %u bad", (unsigned)got, (unsigned)nb_rx_bad);
+    printf("NETBENCH VNET rx %u frames irqs %u polls %u refills %u; tx %u frames full %u irqs %u; "
+           "stack udp in %u bad %u noport %u\n",
+           (unsigned)vnet_stats.rx_frames, (unsigned)vnet_stats.rx_irqs, (unsigned)vnet_stats.rx_polls,
+           (unsigned)vnet_stats.rx_refills, (unsigned)vnet_stats.tx_frames, (unsigned)vnet_stats.tx_full,
+           (unsigned)vnet_stats.tx_irqs, (unsigned)net_stats.udp_in, (unsigned)net_stats.udp_bad,
+           (unsigned)net_stats.udp_no_port);
+    udp_unbind(NB_RX_PORT);
+}

@@ -1,0 +1,267 @@
+"""Network tests (issue 4): lgtest guests (test=net, test=netpeer) on
+lgvisor's switch, and tests/netpeer.py on the wire. QEMU's e1000 is wired to
+the peer with `-netdev dgram` on 127.0.0.1 (one raw Ethernet frame per UDP
+datagram; fresh ports per run, so runs can go in parallel).
+
+Each run boots in a thread while the peer works the network, watching the
+guests' console output as it grows. Checks: ARP who-has answered with the
+guest's MAC (and nothing answered for an address nobody has), 100 pings of
+varied sizes back intact, 10,000 UDP datagrams (up to 1472 bytes, at most 32
+outstanding, nothing retransmitted) echoed with none lost or altered, the
+guest pinging the wire peer, two guests talking through the switch while the
+wire pings both; pc and q35; full virtio (INDIRECT + EVENT_IDX) and plain.
+Measured figures go to stderr and build/test/net-metrics.txt."""
+import os
+import re
+import sys
+import threading
+import time
+
+from boot_tests import ELF, TESTDIR, check
+from guest_tests import ALL_STOPPED, guest_lines, modules, program_checks
+from netpeer import PEER_IP, Peer, free_udp_port, mac_str
+from qemu import boot
+
+MAC = {"a": "02:00:00:00:00:0a", "b": "02:00:00:00:00:0b"}
+IP = {"a": "10.0.0.2", "b": "10.0.0.3"}
+NOBODY = "10.0.0.99"
+MEM = "32M"
+PING_SIZES = [56, 0, 1, 64, 100, 512, 1000, 1400, 1472]
+SERVE_EXPECT = ["device", "features", "link", "address", "device-ok", "rx-clean", "checksums", "tx"]
+NET_EXPECT = [f"net/{c}" for c in SERVE_EXPECT] + ["net/ping-out"]
+NETPEER_EXPECT = [f"netpeer/{c}" for c in SERVE_EXPECT + ["peer", "arp", "ping", "ping-large", "udp"]]
+BROKEN = re.compile(r"(?m)^.*virtio.*device stopped until reset.*$")
+
+
+def metric(text):
+    line = f"net metrics: {text}"
+    print(line, file=sys.stderr)
+    os.makedirs(TESTDIR, exist_ok=True)
+    with open(os.path.join(TESTDIR, "net-metrics.txt"), "a") as f:
+        f.write(line + "\n")
+
+
+class Run:
+    """lgvisor under QEMU in a thread, its e1000 wired to a Peer; the console
+    output so far is in self.text while it runs."""
+
+    def __init__(self, guests, machine="pc", timeout=900, send=None):
+        self.peer = Peer()
+        qemu_port = free_udp_port()
+        self.peer.qemu = ("127.0.0.1", qemu_port)
+        netdev = (f"dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port={qemu_port},"
+                  f"remote.type=inet,remote.host=127.0.0.1,remote.port={self.peer.port}")
+        self.text, self.abort, self.result = "", False, None
+
+        def until(text):
+            self.text = text
+            return self.abort or re.search(ALL_STOPPED, text)
+
+        def run():
+            self.result = boot(until=until, timeout=timeout, machine=machine, kernel=ELF, send=send,
+                               append="console=com1", initrd=modules(guests), e1000=False,
+                               extra=["-netdev", netdev, "-device", "e1000,netdev=n0"])
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+
+    def wait_for(self, pattern, timeout):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            m = re.search(pattern, self.text, re.M)
+            if m or not self.thread.is_alive():
+                return m
+            time.sleep(0.1)
+        return None
+
+    def quit(self, name):
+        """Tells a guest's control port to quit, until it says DONE."""
+        mac = self.peer.neigh.get(IP[name]) or bytes.fromhex(MAC[name].replace(":", ""))
+        for _ in range(5):
+            self.peer.send_udp(IP[name], 5556, 9, b"quit", mac)
+            if self.wait_for(rf"\[{name}\] DONE ", 10):
+                return
+
+    def finish(self):
+        self.thread.join()
+        self.peer.close()
+        return self.result
+
+
+def ready(results, tag, run, name):
+    m = run.wait_for(rf"\[{name}\] NET READY ip (\S+) mac (\S+)", 240)
+    check(results, f"{tag}/{name}/ready", m, "no NET READY line; output: " + run.text[-1500:])
+    if m:
+        check(results, f"{tag}/{name}/mac-option", m.group(2) == MAC[name] and m.group(1) == IP[name],
+              f"guest says ip {m.group(1)} mac {m.group(2)}, module line gave {IP[name]} {MAC[name]}")
+    return m
+
+
+def arp_checks(results, tag, peer, name):
+    mac, frame = peer.arp(IP[name], timeout=1.0, tries=3)
+    want = bytes.fromhex(MAC[name].replace(":", ""))
+    check(results, f"{tag}/{name}/arp-reply", mac == want,
+          f"who-has {IP[name]}: {mac_str(mac) if mac else 'no reply'}, want {MAC[name]}")
+    if frame:
+        problems = []
+        if frame[:6] != peer.mac or frame[6:12] != want:
+            problems.append(f"Ethernet {mac_str(frame[6:12])} -> {mac_str(frame[:6])}")
+        if frame[20:22] != b"\0\2":
+            problems.append(f"opcode {frame[20:22].hex()}")
+        if frame[28:32] != bytes(map(int, IP[name].split("."))):
+            problems.append(f"sender ip {frame[28:32].hex()}")
+        if frame[32:38] != peer.mac or frame[38:42] != peer.ipb:
+            problems.append(f"target {frame[32:38].hex()} {frame[38:42].hex()}")
+        check(results, f"{tag}/{name}/arp-fields", not problems, "; ".join(problems))
+
+
+def ping_checks(results, tag, peer, name, count):
+    r = peer.ping(IP[name], count, sizes=PING_SIZES)
+    rtts = sorted(r["rtts"])
+    check(results, f"{tag}/{name}/ping", r["received"] == count and not r["bad"],
+          f"{r['received']}/{r['sent']} replies intact, {r['bad']} bad: {r['errors'][:3]}")
+    if rtts:
+        metric(f"{tag}/{name} ping {len(rtts)}/{count}, sizes 0-1472, rtt min "
+               f"{rtts[0] * 1000:.2f} median {rtts[len(rtts) // 2] * 1000:.2f} max {rtts[-1] * 1000:.2f} ms")
+
+
+def udp_checks(results, tag, peer, name, count):
+    r = peer.udp_echo(IP[name], count, window=32)
+    check(results, f"{tag}/{name}/udp-echo",
+          r["received"] == count and not r["lost"] and not r["bad"] and not r["dup"],
+          f"{r['received']}/{count} intact, lost {r['lost']} (first {r['lost_ids']}), bad {r['bad']}, "
+          f"dup {r['dup']}, stray {r['stray']}: {r['errors'][:3]}")
+    rate = r["received"] / r["elapsed"] if r["elapsed"] else 0
+    metric(f"{tag}/{name} udp {r['received']}/{count} echoed in {r['elapsed']:.1f} s = {rate:.0f} datagrams/s, "
+           f"{2 * r['bytes'] / r['elapsed'] / 1e6:.2f} MB/s both ways")
+
+
+def end_checks(results, tag, b, names_expect):
+    check(results, f"{tag}/finished", b and not b.timed_out,
+          "timed out: " + (b.output[-1500:] if b else "no result"))
+    if not b:
+        return
+    bad = BROKEN.findall(b.output)
+    check(results, f"{tag}/no-broken-device", not bad, str(bad[:3]))
+    for name, expect in names_expect:
+        program_checks(results, f"{tag}/{name}", b.output, name, expect)
+
+
+def echoed(out, name):
+    for line in guest_lines(out, name):
+        m = re.search(r"echoed (\d+)", line)
+        if m and line.startswith("NET STACK"):
+            return int(m.group(1))
+    return None
+
+
+def single_test(machine, plain=False, count=10000):
+    """One guest (test=net) and the wire peer: ARP, ping, UDP echo, the
+    guest's own ping to the peer."""
+    def run():
+        results = []
+        tag = f"net/{machine}/{'plain' if plain else 'single'}"
+        args = f"test=net ip={IP['a']} ping={PEER_IP}" + (" virtio=plain" if plain else "")
+        r = Run([("a", MEM, args, f"mac={MAC['a']}")], machine)
+        try:
+            if ready(results, tag, r, "a"):
+                arp_checks(results, tag, r.peer, "a")
+                _, frame = r.peer.arp(NOBODY, timeout=1.0)
+                check(results, f"{tag}/arp-nobody", frame is None, f"who-has {NOBODY} was answered")
+                ping_checks(results, tag, r.peer, "a", 100)
+                udp_checks(results, tag, r.peer, "a", count)
+                r.wait_for(r"\[a\] (PASS|FAIL) net/ping-out", 60)
+                m = r.wait_for(r"\[a\] NET PING .*$", 1)
+                if m:
+                    metric(f"{tag}/a guest->wire {m.group(0)}")
+                r.quit("a")
+            else:
+                r.abort = True
+        finally:
+            r.abort = r.abort or not r.wait_for(r"\[a\] DONE ", 5)
+            b = r.finish()
+        end_checks(results, tag, b, [("a", NET_EXPECT)])
+        if b:
+            n = echoed(b.output, "a")
+            check(results, f"{tag}/a/echo-count", n is not None and n >= count,
+                  f"the guest echoed {n} datagrams, the peer sent {count}")
+            stats = r.peer.stats
+            check(results, f"{tag}/wire-clean", not stats["bad"], f"{stats}: {r.peer.bad_frames}")
+        return results
+    return run
+
+
+def two_guest_test(machine="pc", count=1000):
+    """Guests a (test=net) and b (test=netpeer against a) on the switch; the
+    wire peer pings both meanwhile."""
+    def run():
+        results = []
+        tag = f"net/{machine}/two-guests"
+        guests = [("a", MEM, f"test=net ip={IP['a']}", f"mac={MAC['a']}"),
+                  ("b", MEM, f"test=netpeer ip={IP['b']} peer={IP['a']} count={count}", f"mac={MAC['b']}")]
+        r = Run(guests, machine)
+        try:
+            if ready(results, tag, r, "a") and ready(results, tag, r, "b"):
+                for name in ("a", "b"):
+                    arp_checks(results, tag, r.peer, name)
+                    ping_checks(results, tag, r.peer, name, 20)
+                m = r.wait_for(r"\[b\] (PASS|FAIL) netpeer/udp.*$", 600)
+                check(results, f"{tag}/b/exchange-ended", m, "b never finished its UDP exchange: "
+                      + "\n".join(guest_lines(r.text, "b")[-5:]))
+                for line in guest_lines(r.text, "b"):
+                    if line.startswith(("NET UDP", "NET PING")):
+                        metric(f"{tag}/b->a {line}")
+                # the wire once more, after the guests' exchange
+                for name in ("a", "b"):
+                    ping_checks(results, f"{tag}/after", r.peer, name, 5)
+                r.quit("b")
+                r.quit("a")
+            else:
+                r.abort = True
+        finally:
+            r.abort = r.abort or not r.wait_for(ALL_STOPPED, 10)
+            b = r.finish()
+        end_checks(results, tag, b, [("a", [f"net/{c}" for c in SERVE_EXPECT]), ("b", NETPEER_EXPECT)])
+        return results
+    return run
+
+
+def shell_test(machine="pc"):
+    """The shell's network commands, typed into the serial console: the
+    peer answers the guest's ARP and ping."""
+    def run():
+        results = []
+        tag = f"net/{machine}/shell"
+        send = [(r"lgtest\$ ", b"ifconfig\r"),
+                (r"eth0: rx \d+ frames", b"ping 10.0.0.1 3 1000\r"),
+                (r"ping: 10\.0\.0\.1 \d+/\d+ replies", b"arp\r"),
+                (r"arp: 10\.0\.0\.1 ", b"netstat\r"),
+                (r"netstat: eth", b"poweroff\r")]
+        r = Run([("a", MEM, f"test=shell ip={IP['a']}", f"mac={MAC['a']}")], machine, timeout=120, send=send)
+        b = r.finish()
+        out = b.output if b else ""
+        lines = guest_lines(out, "a")
+        check(results, f"{tag}/finished", b and not b.timed_out and "guest a: stopped (powered off)" in out,
+              "the guest did not power off: " + "\n".join(lines[-8:]))
+
+        def line(prefix):
+            return next((ln for ln in lines if ln.startswith(prefix)), "")
+        got = line("eth0: mac")
+        check(results, f"{tag}/ifconfig", f"mac {MAC['a']} ip {IP['a']} link up" in got, f"'{got}'")
+        got = line("ping: 10.0.0.1")
+        check(results, f"{tag}/ping", "3/3 replies, 0 bad" in got, f"'{got}'")
+        got = line("arp: 10.0.0.1")
+        check(results, f"{tag}/arp", f"at {mac_str(r.peer.mac)}" in got, f"'{got}'")
+        check(results, f"{tag}/netstat", line("netstat: eth"), "no netstat line")
+        return results
+    return run
+
+
+def tests():
+    return [
+        ("net/pc/single", single_test("pc")),
+        ("net/q35/single", single_test("q35")),
+        ("net/pc/plain", single_test("pc", plain=True, count=3000)),
+        ("net/pc/two-guests", two_guest_test("pc")),
+        ("net/pc/shell", shell_test("pc")),
+    ]

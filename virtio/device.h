@@ -1,0 +1,81 @@
+/* A virtio device on a guest's lguest bus (lguest-abi.md 8): its
+ * descriptor in the device page, its queues, its state, and the backend
+ * that serves it. One guest has at most one device of each type. */
+#ifndef VIRTIO_DEVICE_H
+#define VIRTIO_DEVICE_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "virtio/vring.h"
+
+#define VIRTIO_ID_NET     1
+#define VIRTIO_ID_BLOCK   2
+#define VIRTIO_ID_CONSOLE 3
+
+#define VIRTIO_S_FAILED  0x80
+#define VIRTIO_S_BROKEN  0x40   /* ours (virtio 1.0's NEEDS_RESET): we stopped it */
+
+#define VIRTIO_F_INDIRECT  28
+#define VIRTIO_F_EVENT_IDX 29
+
+#define VDEV_QUEUES_MAX 2
+#define VDEV_CONFIG_MAX 16
+#define VQ_NUM 256              /* entries per ring, as the reference Launcher */
+
+struct guest;
+struct vdevice;
+
+struct vdev_ops {
+    const char *name;
+    void (*start)(struct guest *g, struct vdevice *d);      /* features are final */
+    void (*reset)(struct guest *g, struct vdevice *d);      /* forget everything in flight */
+    void (*kick)(struct guest *g, struct vdevice *d, uint32_t queue);
+};
+
+struct vqueue {
+    struct vring ring;
+    uint32_t gpa;               /* where the ring is: fixed when the page is built */
+    uint32_t irq;
+};
+
+struct vdevice {
+    uint8_t type, nvq, config_len;
+    uint32_t desc_off;          /* offset of the descriptor in the device page */
+    uint32_t offered;           /* host feature bits 0..31 */
+    uint32_t features;          /* accepted, read at start */
+    bool started, broken;
+    struct vqueue vq[VDEV_QUEUES_MAX];
+    const struct vdev_ops *ops;
+};
+
+struct vbus {
+    uint32_t page_gpa;          /* = RAM size */
+    uint32_t ndev;
+    struct vdevice dev[3];
+};
+
+/* Builds the device page and rings after RAM (memory already zeroed) with
+ * the devices g's configuration asks for. Returns the pages used. */
+uint32_t vbus_build(struct guest *g);
+/* Stops every device's backend (the guest stops or restarts). */
+void vbus_teardown(struct guest *g);
+/* NOTIFY of an address in the device area: status change or kick. False
+ * when gpa is neither a descriptor nor a ring. */
+bool vbus_notify(struct guest *g, uint32_t gpa);
+/* The device of a type, started and not broken, or NULL. */
+struct vdevice *vbus_active(struct guest *g, uint8_t type);
+/* The guest broke the device: log why, set the BROKEN status bit, ignore
+ * it until the guest resets it. */
+void vdev_broken(struct guest *g, struct vdevice *d, const char *why);
+/* Takes the next request of a queue: 1, 0 when empty, -1 when the ring is
+ * malformed (the device is then broken). */
+int vdev_pop(struct guest *g, struct vdevice *d, uint32_t queue, struct vring_req *r);
+/* Returns a request; vdev_signal afterwards raises the queue's interrupt
+ * if the guest wants one. */
+void vdev_push(struct guest *g, struct vdevice *d, uint32_t queue, uint16_t head, uint32_t len);
+void vdev_signal(struct guest *g, struct vdevice *d, uint32_t queue);
+bool vdev_has_avail(struct guest *g, struct vdevice *d, uint32_t queue);
+
+/* Backends. */
+extern const struct vdev_ops vcons_ops, vblk_ops, vnet_ops;
+
+#endif

@@ -1,0 +1,26 @@
+/* The learning switch between guests' network devices and the wire (the
+ * e1000): unicast goes to the port its destination was last seen on,
+ * broadcast, multicast and unknown destinations to every other port. */
+#ifndef VIRTIO_NETSWITCH_H
+#define VIRTIO_NETSWITCH_H
+#include <stdint.h>
+
+#define NETSW_WIRE 0u
+#define ETH_MIN 14u
+#define ETH_MAX 1514u           /* no FCS, no VLAN tag room: 1500-byte MTU */
+
+struct guest;
+/* Port n + 1 belongs to guests[n]. */
+
+/* A frame entering the switch on port (NETSW_WIRE or a guest's port). */
+void netsw_input(uint32_t port, const uint8_t *frame, uint32_t len);
+/* Takes what the wire has brought (the scheduler calls it when the NIC
+ * interrupted). */
+void netsw_poll_wire(void);
+/* Forgets what was learned on a port (its guest stopped or restarted). */
+void netsw_forget(uint32_t port);
+
+struct netsw_stats { uint64_t switched, flooded, to_wire, from_wire, dropped; };
+extern struct netsw_stats netsw_stats;
+
+#endif

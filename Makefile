@@ -81,7 +81,7 @@ DEMO_DISK  := $(BUILD)/demo-disk.img
 GUEST      ?= $(BUILD)/guest/lgtest.elf
 GUEST_NAME ?= demo
 GUEST_MEM  ?= 64M
-GUEST_ARGS ?= test=shell ip=10.0.0.2
+GUEST_ARGS ?= test=shell ip=10.0.2.15
 INITRD     ?=
 DISK       ?= $(DEMO_DISK)
 HV_ARGS    ?= console=com1

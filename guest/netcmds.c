@@ -1,16 +1,19 @@
 /* The shell's network commands (shell.h's extension table): ifconfig, arp,
- * ping, netstat. The network starts on first use. The shell only polls
- * the network while one of these runs: at the prompt the guest does not
- * answer ARP or ping. */
+ * ping, netstat. The network starts on first use, or at the prompt when
+ * the command line gives ip=; the prompt's wait polls it, so the guest
+ * answers ARP and ping while the shell is idle. */
 #include <stdio.h>
 #include <stdlib.h>
+#include "guest/bootopt.h"
 #include "guest/net.h"
 #include "guest/shell.h"
+#include "guest/vcons.h"
 #include "guest/vnet.h"
+
+static int state;                       /* 0 not tried, 1 up, -1 failed */
 
 static int up(const char *cmd)
 {
-    static int state;                   /* 0 not tried, 1 up, -1 failed */
     if (!state)
         state = net_init() == 0 ? 1 : -1;
     if (state < 0)
@@ -89,3 +92,12 @@ const struct shell_cmd shell_net_cmds[] = {
     { "netstat", "", "the stack's counters", cmd_netstat },
     { 0, 0, 0, 0 },
 };
+
+void vcons_idle(void)
+{
+    char ip[16];
+    if (!state && boot_option("ip", ip, sizeof(ip)))
+        up("network");
+    if (state > 0)
+        net_poll();
+}

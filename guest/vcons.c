@@ -183,6 +183,12 @@ int vcons_getc(void)
     return (unsigned char)input[in_tail++ % INPUT_SIZE];
 }
 
+/* Work to do while waiting for input (the network answers pings at the
+ * shell prompt): nothing unless someone provides it. */
+__attribute__((weak)) void vcons_idle(void)
+{
+}
+
 int vcons_read_line(char *buf, unsigned n, int echo)
 {
     unsigned len = 0;
@@ -191,6 +197,7 @@ int vcons_read_line(char *buf, unsigned n, int echo)
     for (;;) {
         int c = vcons_getc();
         if (c < 0) {
+            vcons_idle();
             /* Check again with interrupts off, then sleep: no lost wake-up. */
             irq_disable();
             if (in_tail == in_head)
@@ -202,20 +209,24 @@ int vcons_read_line(char *buf, unsigned n, int echo)
         }
         if (c == '\r' || c == '\n') {
             buf[len] = 0;
-            /* The host shows whole lines only, so the echo goes out as
-             * one, after the prompt, once the line is finished. */
-            if (echo) {
-                console_write(buf, len);
+            if (echo)
                 console_write("\n", 1);
-            }
             return (int)len;
         }
+        /* Echo as typed: the host shows the focused guest's unfinished
+         * line at once. */
         if (c == 0x7F || c == 0x08) {
-            if (len)
+            if (len) {
                 len--;
+                if (echo)
+                    console_write("\b \b", 3);
+            }
             continue;
         }
-        if (c >= 0x20 && c < 0x7F && len + 1 < n)
+        if (c >= 0x20 && c < 0x7F && len + 1 < n) {
             buf[len++] = (char)c;       /* other control characters are dropped */
+            if (echo)
+                console_write(&buf[len - 1], 1);
+        }
     }
 }

@@ -34,4 +34,7 @@ int vcons_read_line(char *buf, unsigned n, int echo);
 
 extern volatile u32 vcons_tx_bufs, vcons_rx_bufs, vcons_rx_bytes, vcons_rx_dropped;
 
+/* Called while vcons_read_line waits; weak, empty unless defined. */
+void vcons_idle(void);
+
 #endif

@@ -34,3 +34,15 @@ uint32_t emulate_io(const uint8_t *insn, uint32_t avail, uint32_t *eax)
     }
     return len;
 }
+
+uint32_t emulate_dr_read(const uint8_t *insn, uint32_t avail, uint32_t *reg, uint32_t *value)
+{
+    if (avail < 3 || insn[0] != 0x0F || insn[1] != 0x21 || (insn[2] & 0xC0) != 0xC0)
+        return 0;
+    uint32_t dr = (insn[2] >> 3) & 7, rm = insn[2] & 7;
+    if (rm == 4 || dr == 4 || dr == 5)      /* ESP; DR4/5 alias 6/7 only without CR4.DE */
+        return 0;
+    *reg = rm;
+    *value = dr == 6 ? 0xFFFF0FF0u : dr == 7 ? 0x400u : 0;
+    return 3;
+}

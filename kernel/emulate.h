@@ -1,6 +1,6 @@
 /* The few ring-0 instructions a guest kernel executes that the hypervisor
  * completes for it after a #GP (lguest ABI 4.6): cli does nothing; in reads
- * all ones; out is dropped. Pure logic. */
+ * all ones; out is dropped; debug registers read as after reset. Pure logic. */
 #ifndef KERNEL_EMULATE_H
 #define KERNEL_EMULATE_H
 #include <stdint.h>
@@ -12,5 +12,14 @@
  * in byte forms (E4, EC): AL = 0xFF; 66 E5/ED: AX = 0xFFFF; E5/ED:
  * EAX = 0xFFFFFFFF. A 66 prefix before FA is not emulated. */
 uint32_t emulate_io(const uint8_t *insn, uint32_t avail, uint32_t *eax);
+
+/* mov %drN, %reg (0F 21 /r, register form): a 3.10 guest reads the debug
+ * registers natively while printing every oops, and would fault again
+ * inside its own fault report without this. Returns 3 and sets *reg (the
+ * register number in pusha order reversed: 0 EAX, 1 ECX, 2 EDX, 3 EBX,
+ * 5 EBP, 6 ESI, 7 EDI) and *value (DR6 0xFFFF0FF0, DR7 0x400, others 0:
+ * no breakpoints exist), or 0 when the bytes are anything else or the
+ * destination is ESP. */
+uint32_t emulate_dr_read(const uint8_t *insn, uint32_t avail, uint32_t *reg, uint32_t *value);
 
 #endif

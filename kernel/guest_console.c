@@ -59,7 +59,10 @@ void guest_console_write(struct guest *g, const char *s, uint32_t n)
         }
         if (c == '\r')
             continue;
-        g->line[g->line_len++] = (c == '\t' || c == 0x08 || (c >= 0x20 && c < 0x7F)) ? (char)c : '?';
+        /* the guest at the keyboard may drive the terminal (escape
+         * sequences of a shell or an editor); the others only print text */
+        bool shown = c == '\t' || c == 0x08 || (c >= 0x20 && c < 0x7F) || (c == 0x1B && g == console_focus);
+        g->line[g->line_len++] = shown ? (char)c : '?';
         if (g->line_len == sizeof(g->line))
             show(g, g != console_focus);
     }

@@ -51,7 +51,7 @@ TESTS = [
      "expect": [
          "traps/divide", "traps/int3", "traps/ud2", "traps/gp-selector", "traps/pf-read-unmapped",
          "traps/pf-write-readonly", "traps/kernel-frame", "traps/eflags-image", "traps/interrupt-gate",
-         "traps/emulated-cli", "traps/emulated-in", "traps/emulated-out",
+         "traps/emulated-cli", "traps/emulated-in", "traps/emulated-out", "traps/emulated-dr-read",
          "traps/user-pf-read", "traps/user-pf-write-readonly", "traps/user-pf-kernel-page",
          "traps/user-hypercall-gp", "traps/user-int3", "traps/user-ud2", "traps/user-divide",
          "traps/user-cli-gp", "traps/user-in-gp", "traps/user-hlt-gp", "traps/user-frame",

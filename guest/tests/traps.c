@@ -128,6 +128,16 @@ static void emulated(void)
     __asm__ __volatile__("outb %%al, %%dx; outw %%ax, %%dx; outl %%eax, %%dx" :: "a"(eax), "d"(0x80));
     check(trap_counts[13] == gp, "traps/emulated-out", "%u #GP reached the guest",
           (unsigned)(trap_counts[13] - gp));
+    /* Linux 3.10 reads DR0-7 natively in every oops report (__show_regs);
+     * unemulated, each read faults into another oops, forever. */
+    u32 d0 = 1, d6 = 0, d7 = 0, d3 = 1;
+    __asm__ __volatile__("mov %%db0, %0" : "=r"(d0));
+    __asm__ __volatile__("mov %%db3, %0" : "=r"(d3));
+    __asm__ __volatile__("mov %%db6, %0" : "=r"(d6));
+    __asm__ __volatile__("mov %%db7, %0" : "=r"(d7));
+    check(d0 == 0 && d3 == 0 && d6 == 0xFFFF0FF0 && d7 == 0x400 && trap_counts[13] == gp,
+          "traps/emulated-dr-read", "dr0 0x%x dr3 0x%x dr6 0x%x dr7 0x%x, %u #GP in the guest",
+          (unsigned)d0, (unsigned)d3, (unsigned)d6, (unsigned)d7, (unsigned)(trap_counts[13] - gp));
 }
 
 /* A process that traps once; the kernel records the frame and kills it

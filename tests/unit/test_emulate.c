@@ -9,6 +9,47 @@
 #include "kernel/emulate.h"
 #include "tests/unit/check.h"
 
+static uint32_t dr(const uint8_t *bytes, uint32_t avail, uint32_t *reg, uint32_t *value)
+{
+    uint8_t *p = avail ? malloc(avail) : NULL;
+    if (avail)
+        memcpy(p, bytes, avail);
+    uint32_t n = emulate_dr_read(p, avail, reg, value);
+    free(p);
+    return n;
+}
+
+#define DR(reg, value, avail, ...) dr((const uint8_t[]){ __VA_ARGS__ }, avail, reg, value)
+
+static void dr_reads(void)
+{
+    uint32_t reg = 99, value = 99;
+    CHECK_EQ(DR(&reg, &value, 3, 0x0F, 0x21, 0xC0), 3);          /* mov %dr0, %eax */
+    CHECK_EQ(reg, 0);
+    CHECK_EQ(value, 0);
+    CHECK_EQ(DR(&reg, &value, 3, 0x0F, 0x21, 0xF7), 3);          /* mov %dr6, %edi */
+    CHECK_EQ(reg, 7);
+    CHECK_EQ(value, 0xFFFF0FF0u);
+    CHECK_EQ(DR(&reg, &value, 3, 0x0F, 0x21, 0xFA), 3);          /* mov %dr7, %edx */
+    CHECK_EQ(reg, 2);
+    CHECK_EQ(value, 0x400);
+    CHECK_EQ(DR(&reg, &value, 3, 0x0F, 0x21, 0xCB), 3);          /* mov %dr1, %ebx */
+    CHECK_EQ(reg, 3);
+}
+
+static void dr_refused(void)
+{
+    uint32_t reg = 99, value = 99;
+    CHECK_EQ(DR(&reg, &value, 3, 0x0F, 0x21, 0xC4), 0);          /* into %esp */
+    CHECK_EQ(DR(&reg, &value, 3, 0x0F, 0x21, 0xE0), 0);          /* %dr4 */
+    CHECK_EQ(DR(&reg, &value, 3, 0x0F, 0x21, 0x00), 0);          /* memory form */
+    CHECK_EQ(DR(&reg, &value, 3, 0x0F, 0x23, 0xC0), 0);          /* mov to %dr0: never */
+    CHECK_EQ(DR(&reg, &value, 2, 0x0F, 0x21), 0);                /* bytes missing */
+    CHECK_EQ(DR(&reg, &value, 0, 0x0F), 0);
+    CHECK_EQ(reg, 99);
+    CHECK_EQ(value, 99);
+}
+
 /* Emulates bytes[0, avail) starting from EAX = *eax. */
 static uint32_t emu(const uint8_t *bytes, uint32_t avail, uint32_t *eax)
 {
@@ -174,5 +215,7 @@ int main(void)
     RUN(not_emulated);
     RUN(every_first_byte);
     RUN(every_byte_after_prefix);
+    RUN(dr_reads);
+    RUN(dr_refused);
     return CHECK_EXIT_STATUS();
 }

@@ -108,19 +108,20 @@ CONSOLE_EXPECT = ["console/bus-scan", "console/device", "console/attach", "conso
                   "console/no-notify-after-attach"]
 ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 TYPED = ["early bird", "hello virtio", "  spaced   words  ", "x" * 150]
+# "early bird" goes in while the guest waits 1 s before attaching its
+# driver: the host must keep it until RX buffers come
+CONSOLE_SEND = [(r"\[c\] console: attaching in 1 s", b"early bird\r"),
+                (r"\[c\] READY console", b"hello virtio\r"),
+                (r"\[c\] ECHO hello virtio", TYPED[2].encode() + b"\r"),
+                (r"\[c\] ECHO   spaced", TYPED[3].encode() + b"\r"),
+                (r"\[c\] ECHO x{150}", b"done\r")]
 
 
 def console_test(machine):
     def run():
         results = []
         tag = f"device/{machine}/console"
-        # "early bird" goes in while the guest waits 1 s before attaching
-        # its driver: the host must keep it until RX buffers come
-        send = [(r"\[c\] console: attaching in 1 s", b"early bird\r"),
-                (r"\[c\] READY console", b"hello virtio\r"),
-                (r"\[c\] ECHO hello virtio", TYPED[2].encode() + b"\r"),
-                (r"\[c\] ECHO   spaced", TYPED[3].encode() + b"\r"),
-                (r"\[c\] ECHO x{150}", b"done\r")]
+        send = CONSOLE_SEND
         b = boot_devices([("c", "16M", "test=console")], machine=machine, timeout=180, send=send)
         out = b.output
         save_log(tag, out)
@@ -147,11 +148,7 @@ def console_only_test(machine):
     def run():
         results = []
         tag = f"device/{machine}/console-only"
-        send = [(r"\[c\] console: attaching in 1 s", b"early bird\r"),
-                (r"\[c\] READY console", b"hello virtio\r"),
-                (r"\[c\] ECHO hello virtio", TYPED[2].encode() + b"\r"),
-                (r"\[c\] ECHO   spaced", TYPED[3].encode() + b"\r"),
-                (r"\[c\] ECHO x{150}", b"done\r")]
+        send = CONSOLE_SEND
         b = boot_devices([("c", "16M", "test=console devices=1", "net=off")], machine=machine,
                          timeout=180, send=send)
         out = b.output

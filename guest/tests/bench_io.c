@@ -9,7 +9,7 @@
  * MB/s = 10^6 bytes per second over all passes.
  *
  * test=netbench ip=A peer=B [count=N]: resolves the wire peer B, then
- *   guest->wire: N (default 20000) UDP datagrams of 1472 bytes (1514-byte
+ *   guest->wire: N (default 50000) UDP datagrams of 1472 bytes (1514-byte
  *     frames) to B port 5001, as fast as the TX ring takes them; the time is
  *     from the first send to the last one queued (the host has put it on the
  *     e1000 by then: its backend runs inside our kick).
@@ -135,7 +135,7 @@ void test_netbench(void)
 {
     char ipbuf[16];
     u8 mac[ETH_ALEN];
-    u32 peer = 0, count = boot_option_u32("count", 20000);
+    u32 peer = 0, count = boot_option_u32("count", 50000);
     if (!check(net_init() == 0 && net_ip, "netbench/device", "no usable virtio-net device or no ip="))
         return;
     if (!check(boot_option("peer", ipbuf, sizeof ipbuf) && ip_parse(ipbuf, &peer), "netbench/peer",

@@ -24,6 +24,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include "guest/bootopt.h"
 #include "guest/cmdline.h"
 #include "guest/fpu.h"
 #include "guest/hcall.h"
@@ -55,31 +56,12 @@ static u32 seed;
 
 /* ---- command line ---- */
 
-/* key=VALUE on the command line: VALUE and its length, or 0. */
-static const char *option(const char *key, size_t *len)
-{
-    size_t k = strlen(key);
-    for (const char *p = boot_cmdline; *p;) {
-        while (*p == ' ' || *p == '\t' || *p == '\n')
-            p++;
-        const char *w = p;
-        while (*p && *p != ' ' && *p != '\t' && *p != '\n')
-            p++;
-        if ((size_t)(p - w) > k && strncmp(w, key, k) == 0 && w[k] == '=') {
-            *len = (size_t)(p - w) - k - 1;
-            return w + k + 1;
-        }
-    }
-    return 0;
-}
-
 static int option_u32(const char *key, u32 *value)
 {
-    size_t len;
-    const char *v = option(key, &len);
-    if (!v)
+    char v[24];
+    if (!boot_option(key, v, sizeof v))
         return 0;
-    *value = (u32)strtoul(v, 0, 0);     /* stops at the blank after it */
+    *value = (u32)strtoul(v, 0, 0);
     return 1;
 }
 
@@ -809,11 +791,11 @@ static const struct fatal {
 
 static void run_fatal(void)
 {
-    size_t len;
-    const char *want = option("fatal", &len);
+    char want[32];
+    int named = boot_option("fatal", want, sizeof want) != 0;
     const struct fatal *f = &fatals[below(ARRAY_SIZE(fatals))];
-    for (unsigned i = 0; want && i < ARRAY_SIZE(fatals); i++)
-        if (strlen(fatals[i].name) == len && strncmp(fatals[i].name, want, len) == 0)
+    for (unsigned i = 0; named && i < ARRAY_SIZE(fatals); i++)
+        if (strcmp(fatals[i].name, want) == 0)
             f = &fatals[i];
     f->run();
     /* Still here: the hypervisor let it pass. */
@@ -831,9 +813,8 @@ void test_fuzz(void)
     }
     printf("FUZZ seed 0x%08x\n", (unsigned)seed);
     option_u32("calls", &calls);
-    size_t len;
-    const char *f = option("fatal", &len);
-    if (f && len == 1 && f[0] == '0')
+    char f[4];
+    if (boot_option("fatal", f, sizeof f) && strcmp(f, "0") == 0)
         fatal = 0;
     rng_seed(seed);
     setup();

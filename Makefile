@@ -31,7 +31,7 @@ QEMU_ARGS := -machine $(MACHINE) -accel $(ACCEL) -cpu coreduo -m $(MEM) -serial 
              -display none -no-reboot \
              -netdev user,id=net0,restrict=on -device e1000,netdev=net0
 
-.PHONY: all deps iso image qemu qemu-gdb test unit bench clean
+.PHONY: all deps iso image qemu qemu-gdb test test-linux unit bench clean
 include guest/raw/raw.mk
 
 all: $(BUILD)/lgvisor.elf $(RAW_ELFS) $(GUEST_ELFS)
@@ -114,8 +114,25 @@ unit:
 test: deps all $(BUILD)/lgvisor.iso
 	@python3 tests/run.py
 
+# Opt-in tests with a Linux 3.10 lguest guest (not in `make test`: no kernel ships):
+#   make test-linux LINUX=vmlinux INITRD=initramfs.cpio.gz [DISK=root.ext2] [PLAIN=non-lguest-kernel]
+# (DISK's default above is the demo disk, which is not a Linux root: it is not passed on.)
+test-linux: $(if $(LINUX),deps all)
+	@python3 tests/linux_tests.py --linux "$(LINUX)" --initrd "$(INITRD)" \
+	    --disk "$(filter-out $(DEMO_DISK),$(DISK))" --plain $(PLAIN) $(if $(ONLY),-- $(ONLY))
+
 bench: deps all
 	@python3 tests/bench.py
+
+# A Linux lguest guest on lgvisor against the same kernel booted natively in
+# QEMU (tests/linux_bench.py; NATIVE= a bzImage when LINUX is a vmlinux):
+#   make bench-linux LINUX=bzImage INITRD=initramfs.cpio.gz [NATIVE=bzImage]
+LINUX  ?=
+NATIVE ?=
+.PHONY: bench-linux
+bench-linux: deps all
+	@test -n "$(LINUX)" -a -n "$(INITRD)" || { echo "usage: make bench-linux LINUX=bzImage|vmlinux INITRD=initramfs.cpio.gz [NATIVE=bzImage]" >&2; exit 2; }
+	@python3 tests/linux_bench.py --linux "$(LINUX)" --initrd "$(INITRD)" $(if $(NATIVE),--native "$(NATIVE)")
 
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/lgvisor.* $(BUILD)/test $(BUILD)/unit

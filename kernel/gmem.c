@@ -7,12 +7,27 @@
 #include <string.h>
 #include "kernel/gmem.h"
 
+void gmem_settle(const struct gmem *m, uint32_t gpa, uint32_t len)
+{
+    if (!m->unzeroed || !len)
+        return;
+    for (uint32_t p = gpa >> 12, last = (gpa + len - 1) >> 12; p <= last; p++) {
+        uint32_t bit = 1u << (p & 31);
+        if (m->unzeroed[p >> 5] & bit) {
+            memset(m->base + ((size_t)p << 12), 0, 4096);
+            m->unzeroed[p >> 5] &= ~bit;
+        }
+    }
+}
+
 bool gmem_read(const struct gmem *m, uint32_t gpa, void *dst, uint32_t len)
 {
     if (!gmem_ok(m, gpa, len))
         return false;
-    if (len)
+    if (len) {
+        gmem_settle(m, gpa, len);
         memcpy(dst, m->base + gpa, len);
+    }
     return true;
 }
 
@@ -20,8 +35,10 @@ bool gmem_write(const struct gmem *m, uint32_t gpa, const void *src, uint32_t le
 {
     if (!gmem_ok(m, gpa, len))
         return false;
-    if (len)
+    if (len) {
+        gmem_settle(m, gpa, len);
         memcpy(m->base + gpa, src, len);
+    }
     return true;
 }
 
@@ -51,6 +68,7 @@ bool gmem_read_str(const struct gmem *m, uint32_t gpa, char *buf, uint32_t cap)
         n = cap - 1;
     if (n == 0)
         return true;
+    gmem_settle(m, gpa, n);
     const uint8_t *s = m->base + gpa;
     const uint8_t *nul = memchr(s, 0, n);
     if (nul)

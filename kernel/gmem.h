@@ -10,7 +10,16 @@
 struct gmem {
     uint8_t *base;
     uint32_t size;          /* bytes the guest may reference */
+    /* Pages not zeroed yet (bit n = page n), or NULL. A guest's RAM is
+     * zeroed a page at a time on first use, by the guest or by us, rather
+     * than all at once when it is loaded: a 128 MiB guest would otherwise
+     * wait for 128 MiB of memset before its first instruction. */
+    uint32_t *unzeroed;
 };
+
+/* Zeroes the not-yet-zeroed pages of [gpa, gpa + len), which must be
+ * inside guest memory. Every way to guest memory passes through here. */
+void gmem_settle(const struct gmem *m, uint32_t gpa, uint32_t len);
 
 /* [gpa, gpa + len) lies inside guest memory; never wraps. */
 static inline bool gmem_ok(const struct gmem *m, uint32_t gpa, uint32_t len)
@@ -21,7 +30,11 @@ static inline bool gmem_ok(const struct gmem *m, uint32_t gpa, uint32_t len)
 /* Host pointer to [gpa, gpa + len), or NULL when any byte is outside. */
 static inline void *gmem_ptr(const struct gmem *m, uint32_t gpa, uint32_t len)
 {
-    return gmem_ok(m, gpa, len) ? m->base + gpa : 0;
+    if (!gmem_ok(m, gpa, len))
+        return 0;
+    if (m->unzeroed)
+        gmem_settle(m, gpa, len);
+    return m->base + gpa;
 }
 
 /* Copies between guest and host; false (and nothing copied) when any byte

@@ -45,6 +45,7 @@ struct guest {
 
     /* memory: RAM [0, ram_size), then the device page and rings */
     struct gmem mem;            /* base = host physical address of GPA 0 */
+    uint32_t unzeroed[(GUEST_MEM_MAX / 4096 + 64 + 31) / 32];  /* mem.unzeroed */
     uint32_t ram_size;
     uint32_t pfn_limit;         /* also the frames it owns */
 

@@ -44,17 +44,30 @@ static const struct boot_module *module(int index)
     return index >= 0 ? &boot_info.modules[index] : 0;
 }
 
-/* Loads everything into zeroed memory and sets the entry state (ABI 1.6). */
+/* Loads everything into memory that reads as zero (ABI 1.3) and sets the
+ * entry state (ABI 1.6). Only the pages written here are zeroed now; the
+ * rest are zeroed on first use (gmem_settle). */
 static int load(struct guest *g)
 {
     uint8_t *ram = g->mem.base;
-    memset(ram, 0, g->mem.size);
+    g->mem.unzeroed = g->unzeroed;
+    uint32_t pages = g->mem.size / PAGE_SIZE;
+    memset(g->unzeroed, 0, sizeof(g->unzeroed));
+    memset(g->unzeroed, 0xFF, pages / 32 * 4);
+    for (uint32_t p = pages / 32 * 32; p < pages; p++)
+        g->unzeroed[p / 32] |= 1u << (p % 32);
     const struct boot_module *k = module(g->cfg->kernel);
+    const uint8_t *image = (const uint8_t *)k->start;
     struct kernel_load kl;
-    if (load_kernel((const uint8_t *)k->start, k->end - k->start, ram, g->ram_size, &kl)) {
+    /* where it goes first, so those pages are zero before it lands */
+    if (load_kernel(image, k->end - k->start, 0, g->ram_size, &kl)) {
         log_err("guest %s: kernel module %d: %s", g->name, g->cfg->kernel, kl.error);
         return -1;
     }
+    gmem_settle(&g->mem, kl.start, kl.end - kl.start);
+    gmem_settle(&g->mem, 0, LOADER_LOW_RESERVED);
+    gmem_settle(&g->mem, g->ram_size, g->mem.size - g->ram_size);     /* devices */
+    load_kernel(image, k->end - k->start, ram, g->ram_size, &kl);
     uint32_t initrd_gpa = 0, initrd_len = 0;
     const struct boot_module *rd = module(g->cfg->initrd);
     char err[160];
@@ -64,6 +77,7 @@ static int load(struct guest *g)
             log_err("guest %s: initrd module %d: %s", g->name, g->cfg->initrd, err);
             return -1;
         }
+        gmem_settle(&g->mem, initrd_gpa, initrd_len);
         memcpy(ram + initrd_gpa, (const void *)rd->start, initrd_len);
     }
     build_boot_params(ram, g->ram_size, initrd_gpa, initrd_len);
@@ -151,7 +165,7 @@ static int allocate(struct guest *g)
         snprintf(g->stop_reason, sizeof(g->stop_reason), "not enough memory");
         return -1;
     }
-    g->mem = (struct gmem){ (uint8_t *)phys, g->pfn_limit * PAGE_SIZE };
+    g->mem = (struct gmem){ (uint8_t *)phys, g->pfn_limit * PAGE_SIZE, 0 };
     g->regs_phys = regs;
     g->regs = (struct trap_frame *)(regs + PAGE_SIZE - sizeof(struct trap_frame));
     g->released = false;
@@ -228,7 +242,7 @@ void guest_release(struct guest *g)
     quiesce(g);
     frames_free((uint32_t)g->mem.base, g->pfn_limit);
     frame_free(g->regs_phys);
-    g->mem = (struct gmem){ 0, 0 };
+    g->mem = (struct gmem){ 0, 0, 0 };
     g->ld = 0;
     g->released = true;
 }

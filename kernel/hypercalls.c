@@ -142,7 +142,7 @@ static void h_set_pmd(struct guest *g, uint32_t a1, uint32_t a2, uint32_t a3, ui
 
 static void h_set_pte(struct guest *g, uint32_t pgd, uint32_t va, uint32_t pte, uint32_t a4)
 {
-    shadow_set_pte(g, pgd, va);     /* lazily: the entry is read on the next fault */
+    shadow_set_pte(g, pgd, va, pte);
 }
 
 static void h_set_pgd(struct guest *g, uint32_t pgd, uint32_t index, uint32_t a3, uint32_t a4)

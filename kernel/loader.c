@@ -209,7 +209,8 @@ static int load_elf(const uint8_t *img, uint32_t len, uint8_t *ram, uint32_t mem
 {
     if (elf_check_header(img, len, out) || elf_validate(img, len, mem, out))
         return -1;
-    elf_copy(img, ram);
+    if (ram)
+        elf_copy(img, ram);
     out->kind = "ELF vmlinux";
     return 0;
 }
@@ -280,7 +281,8 @@ static int load_bzimage(const uint8_t *img, uint32_t len, uint8_t *ram, uint32_t
     uint64_t lo = LOADER_BZ_PAYLOAD_GPA, hi = pend;
     if (bz_unpack_area(img, entry, relocatable, mem, &lo, &hi, out))
         return -1;
-    memcpy(ram + LOADER_BZ_PAYLOAD_GPA, img + setup, plen);
+    if (ram)
+        memcpy(ram + LOADER_BZ_PAYLOAD_GPA, img + setup, plen);
     out->entry = entry;
     out->start = (uint32_t)lo;
     out->end = (uint32_t)hi;    /* hi <= mem, so it fits */

@@ -25,7 +25,8 @@ struct kernel_load {
 };
 
 /* Recognises and loads image[0, len) into ram[0, mem). 0 on success; -1 with
- * out->error set, in which case ram is left exactly as it was. */
+ * out->error set, in which case ram is left exactly as it was. With ram
+ * NULL it only checks the image and fills in out (where it would go). */
 int load_kernel(const uint8_t *image, uint32_t len, uint8_t *ram, uint32_t mem,
                 struct kernel_load *out);
 

@@ -218,6 +218,7 @@ static enum shadow_result install(struct guest *g, uint32_t va, uint32_t gpte)
         drop_everything(g);
         return shadow_cr3(g) ? SHADOW_FIXED : SHADOW_KILLED;
     }
+    gmem_settle(&g->mem, gpte & ~0xFFFu, PAGE_SIZE);    /* first sight of the page */
     pt[PTE_INDEX(va)] = shadow_pte_make(gpte, (uint32_t)g->mem.base);
     return SHADOW_FIXED;
 }
@@ -323,21 +324,34 @@ static void clear_pte(struct shadow_root *r, uint32_t va)
     ((uint32_t *)(r->pd[PDE_INDEX(va)] & ~0xFFFu))[PTE_INDEX(va)] = 0;
 }
 
-void shadow_set_pte(struct guest *g, uint32_t gpgd, uint32_t va)
+void shadow_set_pte(struct guest *g, uint32_t gpgd, uint32_t va, uint32_t gpte)
 {
     if (va >= SWITCHER_VA) {
         guest_kill(g, "attempt to set pte in the switcher (0x%08lx)", (unsigned long)va);
         return;
     }
     gpgd &= ~0xFFFu;
+    struct shadow_root *cur = &g->shadow.roots[g->shadow.cur];
+    bool in_cur;
     if (va >= g->kernel_address) {
         for (uint32_t i = 0; i < SHADOW_ROOTS; i++)
             clear_pte(&g->shadow.roots[i], va);
+        in_cur = true;
     } else {
         struct shadow_root *r = find_root(g, gpgd);
         if (r)
             clear_pte(r, va);
+        in_cur = r == cur;
     }
+    /* A new entry the guest has already marked accessed is one it is
+     * about to use (a page fault it just handled): fill the shadow now and
+     * save the fault that would otherwise follow, as lguest does. The
+     * guest's tables are read afresh, so the value passed in only says
+     * whether it is worth it. */
+    struct walk w;
+    if (in_cur && !g->shadow.linear && (gpte & (PTE_P | PTE_A)) == (PTE_P | PTE_A) && cur->pd &&
+        (cur->pd[PDE_INDEX(va)] & PTE_P) && walk(g, va, &w) == SHADOW_FIXED && (w.gpte & PTE_A))
+        install(g, va, w.gpte);
     /* dropping the stack's mapping must not leave the direct syscall
      * gate without a stack */
     if (g->stack_pages && va < g->esp1 && va >= g->esp1 - g->stack_pages * PAGE_SIZE - PAGE_SIZE)

@@ -52,7 +52,7 @@ bool shadow_pin_stack(struct guest *g);
 
 /* The page-table hypercalls (ABI 6.3). */
 void shadow_new_pgtable(struct guest *g, uint32_t gpgd);
-void shadow_set_pte(struct guest *g, uint32_t gpgd, uint32_t va);
+void shadow_set_pte(struct guest *g, uint32_t gpgd, uint32_t va, uint32_t gpte);
 void shadow_set_pgd(struct guest *g, uint32_t gpgd, uint32_t index);
 void shadow_flush(struct guest *g, bool all);
 

@@ -110,7 +110,7 @@ static bool walk_indirect(const struct gmem *m, const struct vring_desc *top, st
     }
     if (!buffer_ok(m, top, "indirect table at head", r->head, err))
         return false;
-    const struct vring_desc *t = (const struct vring_desc *)(m->base + (uint32_t)top->addr);
+    const struct vring_desc *t = gmem_ptr(m, (uint32_t)top->addr, top->len);
     uint32_t i = 0;
     for (uint32_t steps = 0;; steps++) {
         struct vring_desc d;

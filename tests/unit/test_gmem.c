@@ -12,7 +12,7 @@
 /* A guest of size bytes, filled with a recognisable pattern. */
 static struct gmem guest(uint32_t size)
 {
-    struct gmem m = { malloc(size ? size : 1), size };
+    struct gmem m = { malloc(size ? size : 1), size, NULL };
     for (uint32_t i = 0; i < size; i++)
         m.base[i] = (uint8_t)(i * 7 + 1);
     return m;
@@ -20,7 +20,7 @@ static struct gmem guest(uint32_t size)
 
 static void ok_exact_limits(void)
 {
-    struct gmem m = { (uint8_t *)0x1000, 4096 };
+    struct gmem m = { (uint8_t *)0x1000, 4096, NULL };
     CHECK(gmem_ok(&m, 0, 4096));
     CHECK(gmem_ok(&m, 4095, 1));
     CHECK(gmem_ok(&m, 4096, 0));
@@ -35,7 +35,7 @@ static void ok_exact_limits(void)
 
 static void ok_never_wraps(void)
 {
-    struct gmem m = { (uint8_t *)0x1000, 4096 };
+    struct gmem m = { (uint8_t *)0x1000, 4096, NULL };
     CHECK(!gmem_ok(&m, 0xFFFFFFFF, 1));
     CHECK(!gmem_ok(&m, 1, 0xFFFFFFFF));
     CHECK(!gmem_ok(&m, 0xFFFFFFFF, 0xFFFFFFFF));
@@ -45,7 +45,7 @@ static void ok_never_wraps(void)
     CHECK(!gmem_ok(&m, 0xFFFFF000, 0x2000));
     CHECK(!gmem_ok(&m, 0x80000000, 0x80000000));
     /* the largest guest: every in-range pair still judged exactly */
-    struct gmem big = { (uint8_t *)0x1000, 0xFFFFFFFF };
+    struct gmem big = { (uint8_t *)0x1000, 0xFFFFFFFF, NULL };
     CHECK(gmem_ok(&big, 0, 0xFFFFFFFF));
     CHECK(gmem_ok(&big, 0xFFFFFFFE, 1));
     CHECK(gmem_ok(&big, 0xFFFFFFFF, 0));
@@ -67,7 +67,7 @@ static void ptr_inside_or_null(void)
  * touching base (which is NULL here, so any dereference would crash). */
 static void size_zero(void)
 {
-    struct gmem m = { NULL, 0 };
+    struct gmem m = { NULL, 0, NULL };
     uint8_t b[4] = { 1, 2, 3, 4 };
     uint32_t v = 0x5A5A5A5A;
     char s[8] = "junk";
@@ -267,6 +267,45 @@ static void str_huge_cap(void)
     free(m.base);
 }
 
+/* Lazily zeroed pages: untouched pages keep their bytes until something
+ * reaches them through the accessors, then read as zero, once. */
+static void lazy_zeroing(void)
+{
+    struct gmem m = guest(4 * 4096);
+    uint32_t bits = 0x0000000Du;            /* pages 0, 2, 3 not yet zeroed */
+    m.unzeroed = &bits;
+    uint8_t keep = m.base[4096 + 5];
+    uint32_t v = 0xFFFFFFFF;
+    CHECK(gmem_read_u32(&m, 2 * 4096 + 8, &v));
+    CHECK_EQ(v, 0);
+    CHECK_EQ(bits, 0x9);                    /* page 2 done, 0 and 3 untouched */
+    CHECK(m.base[3 * 4096] != 0 || m.base[3 * 4096 + 1] != 0);
+    CHECK(gmem_write_u32(&m, 4096 - 2, 0x11223344));    /* straddles pages 0 and 1 */
+    CHECK_EQ(bits, 0x8);
+    CHECK_EQ(m.base[0], 0);
+    CHECK_EQ(m.base[4096 + 5], keep);       /* page 1 was zeroed already: left alone */
+    uint8_t *p = gmem_ptr(&m, 3 * 4096 + 100, 10);
+    CHECK(p != NULL && p[0] == 0 && m.base[3 * 4096] == 0);
+    CHECK_EQ(bits, 0);
+    p[0] = 7;
+    CHECK(gmem_ptr(&m, 3 * 4096, 4096) != NULL);
+    CHECK_EQ(m.base[3 * 4096 + 100], 7);    /* zeroed once, never again */
+    free(m.base);
+}
+
+static void lazy_string(void)
+{
+    struct gmem m = guest(2 * 4096);
+    uint32_t bits = 0x2u;
+    m.unzeroed = &bits;
+    memcpy(m.base + 4096 - 2, "ab", 2);     /* ends where the unzeroed page begins */
+    char buf[16];
+    CHECK(gmem_read_str(&m, 4096 - 2, buf, sizeof(buf)));
+    CHECK(strcmp(buf, "ab") == 0);          /* stale bytes of page 1 were not read */
+    CHECK_EQ(bits, 0);
+    free(m.base);
+}
+
 int main(void)
 {
     RUN(ok_exact_limits);
@@ -284,5 +323,7 @@ int main(void)
     RUN(str_start_outside);
     RUN(str_cap_zero_writes_nothing);
     RUN(str_huge_cap);
+    RUN(lazy_zeroing);
+    RUN(lazy_string);
     return CHECK_EXIT_STATUS();
 }

@@ -415,6 +415,29 @@ static void bz_loads_payload(void)
     CHECK(ram_untouched(MIB + 0x3000, MEM_BIG + GUARD));
 }
 
+/* With no RAM the loader only plans: the same verdict and range, nothing
+ * written (the caller zeroes that range first, then loads for real). */
+static void plan_without_ram(void)
+{
+    build_bz(3, 0x3000, 0x020C, MIB, 1, 16 * MIB, 4 * MIB);
+    uint8_t *copy = malloc(bzlen);
+    memcpy(copy, bz, bzlen);
+    CHECK_EQ(load_kernel(copy, bzlen, NULL, MEM_BIG, &k), 0);
+    CHECK_STR(k.kind ? k.kind : "(null)", "bzImage");
+    CHECK_EQ(k.start, MIB);
+    CHECK_EQ(k.end, 20 * MIB);
+    free(copy);
+    build_simple_elf();
+    copy = malloc(elflen);
+    memcpy(copy, elf, elflen);
+    CHECK_EQ(load_kernel(copy, elflen, NULL, MEM_SMALL, &k), 0);
+    CHECK_STR(k.kind ? k.kind : "(null)", "ELF vmlinux");
+    CHECK_EQ(k.start, MIB);
+    CHECK_EQ(k.end, MIB + 0x1000);
+    CHECK_EQ(load_kernel(copy, 3, NULL, MEM_SMALL, &k), -1);
+    free(copy);
+}
+
 /* setup_sects 0 means 4; a 2.07 header says nothing about unpacking, so the
  * range is the payload alone. */
 static void bz_setup_sects_zero_means_four(void)
@@ -599,6 +622,7 @@ static void initrd_avoids_bz_unpack_area(void)
 int main(void)
 {
     RUN(elf_single_segment);
+    RUN(plan_without_ram);
     RUN(elf_three_segments_and_others);
     RUN(elf_boundaries_accepted);
     RUN(elf_truncated_header);

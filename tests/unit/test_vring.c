@@ -41,6 +41,7 @@ static void setup(struct guest *g, uint32_t num, bool indirect, bool event_idx)
 {
     g->m.base = calloc(MEM, 1);
     g->m.size = MEM;
+    g->m.unzeroed = NULL;
     g->num = num;
     vring_init(&g->vr, RING, num, indirect, event_idx);
 }

@@ -53,6 +53,8 @@ static void h_shutdown(struct guest *g, uint32_t msg_gpa, uint32_t reason, uint3
 {
     char msg[128];
     gmem_read_str(&g->mem, msg_gpa, msg, sizeof(msg));     /* unreadable: "" (ABI 10) */
+    for (size_t n = strlen(msg); n && (msg[n - 1] == '\n' || msg[n - 1] == ' ' || msg[n - 1] == '\r'); n--)
+        msg[n - 1] = 0;                 /* a panic text ends in a newline */
     for (char *c = msg; *c; c++)
         if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7F)
             *c = '?';

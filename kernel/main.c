@@ -42,10 +42,13 @@ static uint32_t calibrate_tsc(void)
 {
     if (!cpu.tsc)
         return 0;
+    /* A delay inside a measurement (an SMI, or the host descheduling a
+     * virtual machine) only ever adds TSC cycles to the PIT's interval,
+     * so the smallest of the samples is the truest. */
     uint64_t best = 0;
     for (int i = 0; i < 3; i++) {
         uint64_t per_ms = pit_measure_tsc(10);
-        if (per_ms > best)
+        if (per_ms && (!best || per_ms < best))
             best = per_ms;
     }
     if (best)

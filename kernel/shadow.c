@@ -142,8 +142,8 @@ static enum shadow_result walk(struct guest *g, uint32_t va, struct walk *w)
     if (g->shadow.linear) {
         /* 3.10 guests start on a pretend identity map (ABI 1.5) */
         if (va >= g->mem.size) {
-            guest_kill(g, "bad page table entry: linear-mode access to 0x%08lx beyond memory",
-                       (unsigned long)va);
+            guest_kill(g, "bad page table entry: linear-mode access to 0x%08lx beyond memory%s",
+                       (unsigned long)va, g->ld ? "" : " before LGUEST_INIT: not an lguest guest kernel?");
             return SHADOW_KILLED;
         }
         w->gpte = (va & ~0xFFFu) | PTE_P | PTE_W | PTE_A | PTE_D;

@@ -23,7 +23,7 @@ static void page_fault(struct guest *g)
         return;
     case SHADOW_GUEST_FAULT:
         if (!g->ld) {
-            guest_kill(g, "unhandled trap 14 at 0x%08lx (0x%08lx) before LGUEST_INIT",
+            guest_kill(g, "unhandled trap 14 at 0x%08lx (0x%08lx) before LGUEST_INIT: not an lguest guest kernel?",
                        (unsigned long)g->regs->eip, (unsigned long)cr2);
             return;
         }

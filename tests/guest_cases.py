@@ -77,7 +77,7 @@ TESTS = [
     {"test": "segments", "mem": "16M", "args": "test=segments", "timeout": 120,
      "expect": [
          "segments/fs-base", "segments/fs-rebase", "segments/tls-user-1",
-         "segments/tls-user-2", "segments/kernel-selectors",
+         "segments/tls-user-2", "segments/kernel-selectors", "segments/ds-es-0x68",
      ]},
     {"test": "paging", "mem": "16M", "args": "test=paging", "timeout": 120,
      "expect": [

@@ -2,6 +2,7 @@
  * segment in FS, with the host's DPL fix-up) and TLS through LOAD_TLS used
  * from user mode via GS, per process, across switches (lguest-abi.md 5). */
 #include "guest/gdt.h"
+#include "guest/hcall.h"
 #include "guest/test.h"
 #include "guest/tests/tests.h"
 #include "guest/user.h"
@@ -76,4 +77,19 @@ void test_segments(void)
     }
     check(get_gs() == 0 && get_fs() == 0, "segments/kernel-selectors", "GS 0x%x FS 0x%x in the kernel",
           (unsigned)get_gs(), (unsigned)get_fs());
+
+    /* Linux 3.10's exception entry loads DS = ES = 0x68 (the kernel data
+     * selector with RPL 0, not 0x7B) and returns from exceptions with
+     * them: a hypercall, a reflected trap and interrupts must all give
+     * them back unchanged. */
+    u16 ds0, es0, ds, es;
+    __asm__ __volatile__("mov %%ds, %0; mov %%es, %1" : "=r"(ds0), "=r"(es0));
+    __asm__ __volatile__("mov %0, %%ds; mov %0, %%es" :: "r"((u16)0x68) : "memory");
+    hcall(LHCALL_FLUSH_ASYNC, 0, 0, 0);
+    probe_int3();
+    spin_us(3000);                      /* and any interrupt that comes meanwhile */
+    __asm__ __volatile__("mov %%ds, %0; mov %%es, %1" : "=r"(ds), "=r"(es));
+    __asm__ __volatile__("mov %0, %%ds; mov %1, %%es" :: "r"(ds0), "r"(es0) : "memory");
+    check(ds == 0x68 && es == 0x68, "segments/ds-es-0x68", "DS 0x%x ES 0x%x after a hypercall, a trap "
+          "and interrupts, want 0x68", (unsigned)ds, (unsigned)es);
 }

@@ -246,6 +246,7 @@ void shell_run(void)
     }
     have_disk = vbus_find(VIRTIO_ID_BLOCK, 0) && vblk_attach() == 0;
     printf("lgtest shell: %u device(s), %s; type help\n", vbus_count, have_disk ? "disk attached" : "no disk");
+    vcons_idle();                       /* brings the network up (ip=) before the first prompt */
     for (;;) {
         /* The prompt without a newline: pushed out now. */
         printf("lgtest$ ");

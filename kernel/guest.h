@@ -78,7 +78,6 @@ struct guest {
     /* console output (early NOTIFY strings and virtio): collected into lines */
     char line[240];
     uint32_t line_len;
-    bool line_shown;            /* part of this line is on the terminal already */
     struct cons_input cons_in;
 
     /* devices */

@@ -14,7 +14,6 @@
 #include "kernel/log.h"
 #include "drivers/ramdisk.h"
 #include "virtio/net.h"
-#include "virtio/netswitch.h"
 
 /* Pages after RAM for the device page and virtqueue rings (ABI 1.1). */
 #define DEVICE_PAGES 64
@@ -108,10 +107,8 @@ static int load(struct guest *g)
     g->ts = false;
     g->ss1 = g->esp1 = g->stack_pages = 0;
     g->line_len = 0;
-    g->line_shown = false;
     g->cons_in.head = g->cons_in.tail = 0;
     vbus_build(g);
-    netsw_forget((uint32_t)(g - guests) + 1);
     shadow_init(g);
     g->state = GUEST_RUNNING;
     log_info("guest %s: %s loaded, entry 0x%08lx; %lu MiB RAM at host 0x%08lx%s", g->name, kl.kind,

@@ -16,9 +16,7 @@ void console_break_line(void)
 {
     if (!open_line)
         return;
-    struct guest *g = open_line;
     open_line = 0;
-    g->line_shown = false;
     log_raw("\n");
 }
 
@@ -33,13 +31,12 @@ static void show(struct guest *g, bool end)
                 g->line_len ? g->line : " ", end ? "\n" : "");
     }
     open_line = end ? 0 : g;
-    g->line_shown = !end;
     g->line_len = 0;
 }
 
 void guest_console_flush(struct guest *g)
 {
-    if (g->line_len || g->line_shown)
+    if (g->line_len || open_line == g)
         show(g, true);
 }
 

@@ -24,14 +24,22 @@ static uint32_t desc_size(const struct vdevice *d)
     return 5 + 8 * d->nvq + 2 * 4 + d->config_len;
 }
 
+/* The page is inside guest memory by construction (pfn_limit leaves room
+ * for it), so this never fails; it goes through gmem all the same. */
 static uint8_t *page(struct guest *g)
 {
-    return g->mem.base + g->bus.page_gpa;
+    return gmem_ptr(&g->mem, g->bus.page_gpa, PAGE);
 }
 
 static uint8_t *status_byte(struct guest *g, struct vdevice *d)
 {
     return page(g) + d->desc_off + 4;
+}
+
+/* The guest's accepted-feature bitmap: after the host's. */
+static uint8_t *accepted(struct guest *g, struct vdevice *d)
+{
+    return page(g) + d->desc_off + 5 + 8 * d->nvq + 4;
 }
 
 static uint8_t *config(struct guest *g, struct vdevice *d)
@@ -125,10 +133,10 @@ static void reset(struct guest *g, struct vdevice *d)
     /* the guest reuses its rings without clearing them and expects both
      * indexes to start from 0 again */
     for (uint32_t q = 0; q < d->nvq; q++) {
-        memset(g->mem.base + d->vq[q].gpa, 0, vring_size(VQ_NUM));
+        memset(gmem_ptr(&g->mem, d->vq[q].gpa, vring_size(VQ_NUM)), 0, vring_size(VQ_NUM));
         memset(&d->vq[q].ring, 0, sizeof(d->vq[q].ring));
     }
-    memset(page(g) + d->desc_off + 5 + 8 * d->nvq + 4, 0, 4);
+    memset(accepted(g, d), 0, 4);
     write_config(g, d);
 }
 
@@ -153,19 +161,19 @@ void vdev_broken(struct guest *g, struct vdevice *d, const char *why)
 
 static void start(struct guest *g, struct vdevice *d)
 {
-    uint32_t accepted = 0;
-    memcpy(&accepted, page(g) + d->desc_off + 5 + 8 * d->nvq + 4, 4);
-    if (accepted & ~d->offered) {
+    uint32_t features = 0;
+    memcpy(&features, accepted(g, d), 4);
+    if (features & ~d->offered) {
         char why[64];
         snprintf(why, sizeof(why), "accepted features 0x%08lx that were not offered",
-                 (unsigned long)accepted);
+                 (unsigned long)features);
         vdev_broken(g, d, why);
         return;
     }
-    d->features = accepted;
+    d->features = features;
     for (uint32_t q = 0; q < d->nvq; q++)
-        vring_init(&d->vq[q].ring, d->vq[q].gpa, VQ_NUM, accepted >> VIRTIO_F_INDIRECT & 1,
-                   accepted >> VIRTIO_F_EVENT_IDX & 1);
+        vring_init(&d->vq[q].ring, d->vq[q].gpa, VQ_NUM, features >> VIRTIO_F_INDIRECT & 1,
+                   features >> VIRTIO_F_EVENT_IDX & 1);
     d->started = true;
     if (d->ops->start)
         d->ops->start(g, d);

@@ -31,16 +31,17 @@ void vring_init(struct vring *vr, uint32_t gpa, uint32_t num, bool indirect, boo
     *vr = (struct vring){ .gpa = gpa, .num = num, .indirect = indirect, .event_idx = event_idx };
 }
 
-/* The ring lives where the host put it, inside guest memory, so these
- * pointers are always good; only the values read through them are not. */
-static volatile uint16_t *avail_u16(const struct gmem *m, const struct vring *vr, uint32_t i)
+/* The ring's memory (r, from ring()) lies where the host put it, inside
+ * guest memory; only the values read through these pointers are the
+ * guest's. */
+static volatile uint16_t *avail_u16(uint8_t *r, const struct vring *vr, uint32_t i)
 {
-    return (volatile uint16_t *)(m->base + vr->gpa + 16 * vr->num + 2 * i);
+    return (volatile uint16_t *)(r + 16 * vr->num + 2 * i);
 }
 
-static volatile uint16_t *used_u16(const struct gmem *m, const struct vring *vr, uint32_t i)
+static volatile uint16_t *used_u16(uint8_t *r, const struct vring *vr, uint32_t i)
 {
-    return (volatile uint16_t *)(m->base + vr->gpa + used_off(vr->num) + 2 * i);
+    return (volatile uint16_t *)(r + used_off(vr->num) + 2 * i);
 }
 
 #define AVAIL_FLAGS 0
@@ -51,14 +52,16 @@ static volatile uint16_t *used_u16(const struct gmem *m, const struct vring *vr,
 #define USED_IDX 1
 #define AVAIL_EVENT(num) (2 + 4 * (num))
 
-static bool ring_ok(const struct gmem *m, const struct vring *vr)
+/* The whole ring, or NULL when it is not set up or does not fit. */
+static uint8_t *ring(const struct gmem *m, const struct vring *vr)
 {
-    return vr->gpa && gmem_ok(m, vr->gpa, vring_size(vr->num));
+    return vr->gpa ? gmem_ptr(m, vr->gpa, vring_size(vr->num)) : 0;
 }
 
 bool vring_has_avail(const struct gmem *m, const struct vring *vr)
 {
-    return ring_ok(m, vr) && *avail_u16(m, vr, AVAIL_IDX) != vr->last_avail;
+    uint8_t *r = ring(m, vr);
+    return r && *avail_u16(r, vr, AVAIL_IDX) != vr->last_avail;
 }
 
 static bool add_seg(struct vring_req *r, const struct vring_desc *d, char *err)
@@ -138,11 +141,12 @@ static bool walk_indirect(const struct gmem *m, const struct vring_desc *top, st
 
 int vring_pop(const struct gmem *m, struct vring *vr, struct vring_req *r, char err[VRING_ERR_MAX])
 {
-    if (!ring_ok(m, vr)) {
+    uint8_t *ring_mem = ring(m, vr);
+    if (!ring_mem) {
         snprintf(err, VRING_ERR_MAX, "queue used before it was set up");
         return -1;
     }
-    uint16_t avail = *avail_u16(m, vr, AVAIL_IDX);
+    uint16_t avail = *avail_u16(ring_mem, vr, AVAIL_IDX);
     uint16_t waiting = (uint16_t)(avail - vr->last_avail);
     if (waiting > vr->num) {
         snprintf(err, VRING_ERR_MAX, "avail index moved from %u to %u in a ring of %lu", vr->last_avail,
@@ -151,11 +155,11 @@ int vring_pop(const struct gmem *m, struct vring *vr, struct vring_req *r, char 
     }
     if (!waiting) {
         if (vr->event_idx)      /* kick us for the next one */
-            *used_u16(m, vr, AVAIL_EVENT(vr->num)) = vr->last_avail;
+            *used_u16(ring_mem, vr, AVAIL_EVENT(vr->num)) = vr->last_avail;
         return 0;
     }
     barrier();                  /* entries after the index that published them */
-    uint16_t head = *avail_u16(m, vr, AVAIL_RING(vr->last_avail & (vr->num - 1)));
+    uint16_t head = *avail_u16(ring_mem, vr, AVAIL_RING(vr->last_avail & (vr->num - 1)));
     r->head = head;
     r->nseg = r->nread = r->read_len = r->write_len = 0;
     if (head >= vr->num) {
@@ -163,7 +167,7 @@ int vring_pop(const struct gmem *m, struct vring *vr, struct vring_req *r, char 
                  (unsigned long)vr->num);
         return -1;
     }
-    const struct vring_desc *table = (const struct vring_desc *)(m->base + vr->gpa);
+    const struct vring_desc *table = (const struct vring_desc *)ring_mem;
     uint32_t i = head;
     for (uint32_t steps = 0;; steps++) {
         struct vring_desc d;
@@ -198,24 +202,26 @@ int vring_pop(const struct gmem *m, struct vring *vr, struct vring_req *r, char 
     }
     vr->last_avail++;
     if (vr->event_idx)
-        *used_u16(m, vr, AVAIL_EVENT(vr->num)) = vr->last_avail;
+        *used_u16(ring_mem, vr, AVAIL_EVENT(vr->num)) = vr->last_avail;
     return 1;
 }
 
 void vring_push(const struct gmem *m, struct vring *vr, uint16_t head, uint32_t len)
 {
-    if (!ring_ok(m, vr))
+    uint8_t *ring_mem = ring(m, vr);
+    if (!ring_mem)
         return;
-    volatile uint32_t *used = (volatile uint32_t *)(used_u16(m, vr, 2) + 4 * (vr->used_idx & (vr->num - 1)));
+    volatile uint32_t *used = (volatile uint32_t *)(used_u16(ring_mem, vr, 2) + 4 * (vr->used_idx & (vr->num - 1)));
     used[0] = head;
     used[1] = len;
     barrier();                  /* entry before index (x86 keeps stores in order) */
-    *used_u16(m, vr, USED_IDX) = ++vr->used_idx;
+    *used_u16(ring_mem, vr, USED_IDX) = ++vr->used_idx;
 }
 
 bool vring_should_interrupt(const struct gmem *m, struct vring *vr)
 {
-    if (!ring_ok(m, vr))
+    uint8_t *ring_mem = ring(m, vr);
+    if (!ring_mem)
         return false;
     uint16_t old = vr->signalled_used, now = vr->used_idx;
     if (old == now)
@@ -223,10 +229,10 @@ bool vring_should_interrupt(const struct gmem *m, struct vring *vr)
     mb();                       /* our index out before we read their wishes */
     vr->signalled_used = now;
     if (vr->event_idx) {
-        uint16_t event = *avail_u16(m, vr, USED_EVENT(vr->num));
+        uint16_t event = *avail_u16(ring_mem, vr, USED_EVENT(vr->num));
         return (uint16_t)(now - event - 1) < (uint16_t)(now - old);
     }
-    return !(*avail_u16(m, vr, AVAIL_FLAGS) & VRING_AVAIL_F_NO_INTERRUPT);
+    return !(*avail_u16(ring_mem, vr, AVAIL_FLAGS) & VRING_AVAIL_F_NO_INTERRUPT);
 }
 
 static uint32_t copy(const struct gmem *m, const struct vring_req *r, bool write, uint32_t off,

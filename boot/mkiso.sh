@@ -6,7 +6,10 @@ set -eu
 out=$1 elf=$2 opts=$3
 shift 3
 stage=$(mktemp -d)
-trap 'rm -rf "$stage"' EXIT
+# The log lives outside the staged tree: grub-mkrescue copies that whole tree
+# into the image, and xorriso refuses a file that grows while it reads it.
+log=$(mktemp)
+trap 'rm -rf "$stage" "$log"' EXIT
 mkdir -p "$stage/boot/grub" "$stage/boot/modules"
 cp "$elf" "$stage/boot/lgvisor.elf"
 {
@@ -26,4 +29,4 @@ cp "$elf" "$stage/boot/lgvisor.elf"
     echo "}"
 } > "$stage/boot/grub/grub.cfg"
 mkdir -p "$(dirname "$out")"
-grub-mkrescue -o "$out" "$stage" > "$stage/mkrescue.log" 2>&1 || { cat "$stage/mkrescue.log" >&2; exit 1; }
+grub-mkrescue -o "$out" "$stage" > "$log" 2>&1 || { cat "$log" >&2; exit 1; }

@@ -22,7 +22,9 @@ enum guest_state {
 
 struct guest_stats {
     uint64_t exits, hypercalls, async_calls, reflected, irqs_injected, host_irqs;
-    uint64_t pf_resolved, pf_reflected, gp_emulated, fpu_switches, syscall_exits;
+    uint64_t pf_resolved, pf_dirty, pf_kernel, pf_reflected, gp_emulated, fpu_switches, syscall_exits;
+    uint32_t by_vector[256];            /* exits, by the trap that caused them */
+    uint32_t by_hcall[LHCALL_COUNT];    /* hypercalls, synchronous or queued */
 };
 
 struct net_stats { uint64_t rx_packets, rx_bytes, rx_dropped, tx_packets, tx_bytes, tx_dropped; };

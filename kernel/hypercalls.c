@@ -207,6 +207,7 @@ static void call(struct guest *g, uint32_t nr, uint32_t a1, uint32_t a2, uint32_
         guest_kill(g, "bad hypercall %lu", (unsigned long)nr);
         return;
     }
+    g->stats.by_hcall[nr]++;
     hcalls[nr](g, a1, a2, a3, a4);
 }
 
@@ -236,8 +237,10 @@ void hypercall(struct guest *g)
     struct trap_frame *f = g->regs;
     g->stats.hypercalls++;
     if (__builtin_expect(!g->ld, 0)) {
-        if (f->eax == LHCALL_LGUEST_INIT)
+        if (f->eax == LHCALL_LGUEST_INIT) {
+            g->stats.by_hcall[LHCALL_LGUEST_INIT]++;
             lguest_init(g, f->ebx);
+        }
         else
             guest_kill(g, "hypercall %lu before LGUEST_INIT", (unsigned long)f->eax);
         return;

@@ -21,7 +21,8 @@ extern struct boot_info boot_info;
 static void cmd_help(void)
 {
     printf("commands: help, version, uptime, mem, pci, irq, guests, net, disks,\n"
-           "          focus NAME|monitor, restart NAME, stop NAME  (Ctrl-] moves the console focus)\n");
+           "          focus NAME|monitor, restart NAME, stop NAME, exits NAME\n"
+           "          (Ctrl-] moves the console focus)\n");
 }
 
 static struct guest *guest_named(const char *name)
@@ -31,6 +32,37 @@ static struct guest *guest_named(const char *name)
             return &guests[i];
     printf("no guest named '%s' (see 'guests')\n", name);
     return 0;
+}
+
+/* Where a guest's exits come from: the first thing to look at when a
+ * workload runs slower than it should. */
+static void cmd_exits(const char *arg)
+{
+    static const char *const hcall_names[LHCALL_COUNT] = {
+        [LHCALL_FLUSH_ASYNC] = "flush_async", [LHCALL_LGUEST_INIT] = "lguest_init",
+        [LHCALL_SHUTDOWN] = "shutdown", [LHCALL_NEW_PGTABLE] = "new_pgtable",
+        [LHCALL_FLUSH_TLB] = "flush_tlb", [LHCALL_LOAD_IDT_ENTRY] = "load_idt_entry",
+        [LHCALL_SET_STACK] = "set_stack", [LHCALL_TS] = "ts",
+        [LHCALL_SET_CLOCKEVENT] = "set_clockevent", [LHCALL_HALT] = "halt",
+        [LHCALL_SET_PMD] = "set_pmd", [LHCALL_SET_PTE] = "set_pte", [LHCALL_SET_PGD] = "set_pgd",
+        [LHCALL_LOAD_TLS] = "load_tls", [LHCALL_NOTIFY] = "notify",
+        [LHCALL_LOAD_GDT_ENTRY] = "load_gdt_entry", [LHCALL_SEND_INTERRUPTS] = "send_interrupts",
+    };
+    const struct guest *g = guest_named(arg);
+    if (!g)
+        return;
+    const struct guest_stats *s = &g->stats;
+    printf("%s: %lu exits by vector:", g->name, (unsigned long)s->exits);
+    for (uint32_t v = 0; v < 256; v++)
+        if (s->by_vector[v])
+            printf(" %lu:%lu", (unsigned long)v, (unsigned long)s->by_vector[v]);
+    printf("\n%s: %lu page faults fixed (%lu to set dirty, %lu in the kernel), %lu reflected; "
+           "hypercalls:", g->name, (unsigned long)s->pf_resolved, (unsigned long)s->pf_dirty,
+           (unsigned long)s->pf_kernel, (unsigned long)s->pf_reflected);
+    for (uint32_t n = 0; n < LHCALL_COUNT; n++)
+        if (s->by_hcall[n])
+            printf(" %s:%lu", hcall_names[n] ? hcall_names[n] : "?", (unsigned long)s->by_hcall[n]);
+    printf("\n");
 }
 
 static void cmd_focus(const char *arg)
@@ -158,6 +190,7 @@ static void execute(char *line)
 {
     static const struct { const char *name; void (*fn)(const char *); } with_arg[] = {
         { "focus", cmd_focus }, { "stop", cmd_stop }, { "restart", cmd_restart },
+        { "exits", cmd_exits },
     };
     static const struct { const char *name; void (*fn)(void); } cmds[] = {
         { "help", cmd_help }, { "mem", cmd_mem }, { "pci", cmd_pci },

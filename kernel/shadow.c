@@ -128,6 +128,7 @@ uint32_t shadow_cr3(struct guest *g)
 /* --- walking the guest's tables --- */
 
 struct walk {
+    uint32_t pde;           /* the guest PDE (0 in linear mode) */
     uint32_t gpte;          /* the guest PTE, PDE permissions folded in */
     uint32_t gpte_gpa;      /* where it lives (0 in linear mode) */
     bool present;           /* both levels present */
@@ -147,6 +148,7 @@ static enum shadow_result walk(struct guest *g, uint32_t va, struct walk *w)
             return SHADOW_KILLED;
         }
         w->gpte = (va & ~0xFFFu) | PTE_P | PTE_W | PTE_A | PTE_D;
+        w->pde = 0;
         w->gpte_gpa = 0;
         w->present = true;
         return SHADOW_FIXED;
@@ -181,6 +183,7 @@ static enum shadow_result walk(struct guest *g, uint32_t va, struct walk *w)
     }
     /* Permissions are the intersection of both levels, as on the CPU. */
     w->gpte = pte & ~((~pde) & (PTE_W | PTE_U));
+    w->pde = pde;
     w->gpte_gpa = gpa;
     w->present = true;
     return SHADOW_FIXED;
@@ -223,6 +226,38 @@ static enum shadow_result install(struct guest *g, uint32_t va, uint32_t gpte)
     return SHADOW_FIXED;
 }
 
+/* After a fault at va is fixed, the guest's neighbouring entries that it
+ * has already used (A set) are copied too: a process that touched one page
+ * of a run touches the rest (code after fork and exec, a copied stack), and
+ * each entry copied now is an exit saved later. Only entries the guest
+ * marked accessed are taken, so A keeps its meaning; clean pages are mapped
+ * read-only as always; an entry that fails its check is left for a fault
+ * to judge. Every copy is a shadow entry like any other: the guest's next
+ * SET_PTE or flush for it drops it. */
+#define PREFILL_ENTRIES 16u
+
+static void prefill(struct guest *g, uint32_t va, uint32_t pde)
+{
+    uint32_t *pd = g->shadow.roots[g->shadow.cur].pd;
+    if (!pd || !(pd[PDE_INDEX(va)] & PTE_P))
+        return;
+    uint32_t *spt = (uint32_t *)(pd[PDE_INDEX(va)] & ~0xFFFu);
+    uint32_t first = PTE_INDEX(va) & ~(PREFILL_ENTRIES - 1);
+    const volatile uint32_t *gpt =
+        gmem_ptr(&g->mem, (pde & ~0xFFFu) + first * 4, PREFILL_ENTRIES * 4);
+    if (!gpt)
+        return;
+    uint32_t fold = ~((~pde) & (PTE_W | PTE_U));
+    for (uint32_t i = 0; i < PREFILL_ENTRIES; i++) {
+        uint32_t pte = gpt[i];
+        if (spt[first + i] || (pte & (PTE_P | PTE_A)) != (PTE_P | PTE_A) ||
+            guest_pte_check(pte, g->pfn_limit))
+            continue;
+        gmem_settle(&g->mem, pte & ~0xFFFu, PAGE_SIZE);
+        spt[first + i] = shadow_pte_make(pte & fold, (uint32_t)g->mem.base);
+    }
+}
+
 enum shadow_result shadow_fault(struct guest *g, uint32_t va, uint32_t *err)
 {
     bool write = *err & 2, user = *err & 4;
@@ -239,8 +274,17 @@ enum shadow_result shadow_fault(struct guest *g, uint32_t va, uint32_t *err)
     }
     if (!mark_accessed(g, &w, &w.gpte, write))
         return SHADOW_KILLED;
+    uint32_t *pd = g->shadow.roots[g->shadow.cur].pd;
+    if (pd && (pd[PDE_INDEX(va)] & PTE_P) &&
+        (((uint32_t *)(pd[PDE_INDEX(va)] & ~0xFFFu))[PTE_INDEX(va)] & PTE_P))
+        g->stats.pf_dirty++;        /* mapped, but read-only until dirty */
+    if (g->ld && va >= g->kernel_address)
+        g->stats.pf_kernel++;
     /* a read maps the page read-only until it is dirty (ABI 6.5) */
-    return install(g, va, w.gpte);
+    r = install(g, va, w.gpte);
+    if (r == SHADOW_FIXED && w.pde)
+        prefill(g, va, w.pde);
+    return r;
 }
 
 enum shadow_result shadow_translate(struct guest *g, uint32_t va, bool write, uint32_t *gpa)
@@ -260,8 +304,12 @@ enum shadow_result shadow_translate(struct guest *g, uint32_t va, bool write, ui
 bool shadow_pin_stack(struct guest *g)
 {
     g->shadow.pin_needed = false;
+    uint32_t *pd = g->shadow.roots[g->shadow.cur].pd;
     for (uint32_t i = 0; i < g->stack_pages; i++) {
         uint32_t va = g->esp1 - 1 - i * PAGE_SIZE;
+        if (pd && (pd[PDE_INDEX(va)] & PTE_P) &&
+            (((uint32_t *)(pd[PDE_INDEX(va)] & ~0xFFFu))[PTE_INDEX(va)] & (PTE_P | PTE_W)) == (PTE_P | PTE_W))
+            continue;           /* still mapped writable: nothing to do */
         uint32_t err = 2;       /* a supervisor write, as the CPU's push */
         enum shadow_result r = shadow_fault(g, va, &err);
         if (r == SHADOW_KILLED)

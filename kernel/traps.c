@@ -68,6 +68,7 @@ void guest_handle_exit(struct guest *g)
     struct trap_frame *f = g->regs;
     uint32_t v = f->vector;
     g->stats.exits++;
+    g->stats.by_vector[v & 0xFF]++;
     switch (v) {
     case LG_HCALL_VECTOR:
         hypercall(g);

@@ -182,10 +182,10 @@ RAW_KILLS = [
 ]
 
 
-def raw_boot(case, machine="pc"):
-    return boot(until=r"(?m)^r\s+stopped", timeout=60, machine=machine, kernel=ELF,
+def raw_boot(case, machine="pc", until=r"(?m)^r\s+stopped", send=()):
+    return boot(until=until, timeout=60, machine=machine, kernel=ELF,
                 append="console=com1", initrd=f"build/guest/raw-{case}.elf kernel name=r mem=8M",
-                send=[(ALL_STOPPED, b"guests\r")])
+                send=[(ALL_STOPPED, b"guests\r")] + list(send))
 
 
 def raw_tests():
@@ -194,6 +194,15 @@ def raw_tests():
         b = raw_boot("ok", machine)
         check(results, f"guest/raw/{machine}/ok", "[r] raw guest: hello" in b.output
               and "guest r: power off: bye" in b.output, b.output[-800:])
+    # the monitor's exit breakdown: three hypercalls, one of each kind
+    b = raw_boot("ok", until=r"(?m)^r: .*hypercalls:.*\n",
+                 send=[(r"(?m)^r\s+stopped", b"exits nobody\r"), (r"no guest named 'nobody'", b"exits r\r")])
+    v = re.search(r"(?m)^r: (\d+) exits by vector:((?: \d+:\d+)*)\r?$", b.output)
+    by_vector = dict((int(k), int(n)) for k, n in re.findall(r"(\d+):(\d+)", v.group(2))) if v else {}
+    check(results, "guest/raw/exits-breakdown",
+          v and sum(by_vector.values()) == int(v.group(1)) and by_vector.get(31) == 3 and
+          re.search(r"(?m)^r: \d+ page faults fixed \(\d+ to set dirty, \d+ in the kernel\), 0 reflected; "
+                    r"hypercalls: lguest_init:1 shutdown:1 notify:1\r?$", b.output), b.output[-800:])
     for case, reason in RAW_KILLS:
         b = raw_boot(case)
         got = stopped_reason(b.output, "r")

@@ -246,9 +246,19 @@ class Guest:
         self.wait(r"-- console: lgvisor monitor", 20, "the monitor")
         self.q.send(b"guests\r")
         m = self.wait(GUESTS_RE.format(name=NAME), 20, "the guests command")
+        c = dict(zip(COUNTERS, map(int, m.groups())))
+        self.q.send(f"exits {NAME}\r".encode())
+        v = self.wait(rf"^{NAME}: \d+ exits by vector:([ \d:]*)\r?\n", 20, "the exits command")
+        h = self.wait(rf"^{NAME}: \d+ page faults fixed \((\d+) to set dirty, (\d+) in the kernel\)"
+                      rf".*hypercalls:([ \w:]*)\r?\n", 20, "the exits command")
+        c["pf_dirty"], c["pf_kernel"] = int(h.group(1)), int(h.group(2))
+        for k, n in re.findall(r"(\d+):(\d+)", v.group(1)):
+            c[f"vector {k}"] = int(n)
+        for k, n in re.findall(r"(\w+):(\d+)", h.group(3)):
+            c[k] = int(n)
         self.q.send(b"\x1d")
         self.wait(rf"-- console: guest {NAME} ", 20, "the guest's console")
-        return dict(zip(COUNTERS, map(int, m.groups())))
+        return c
 
     def run(self, command, done, timeout):
         """Types a command line into the guest's shell; waits for `done`."""
@@ -257,7 +267,7 @@ class Guest:
 
 
 def delta(a, b):
-    return {k: b[k] - a[k] for k in COUNTERS}
+    return {k: b[k] - a.get(k, 0) for k in b}
 
 
 def best(xs, key=max):
@@ -499,6 +509,10 @@ def main():
             if b is not None and test and c["exits"] / per >= 0.5:
                 scale = {"us/run": 1000}.get(unit, 1)
                 notes.append(f"{(v - b) * scale / (c['exits'] / per):.0f} ns extra per exit")
+            detail = sorted(((n, k) for k, n in c.items() if k not in COUNTERS and not k.startswith("_")
+                             and n / per >= 0.1), reverse=True)
+            if detail:
+                notes.append("of which " + ", ".join(f"{k} {n / per:.2f}" for n, k in detail))
         if v is None:
             print(f"bench linux_{name} missing  # {lg.get('error', 'no figure')}")
         elif b is None:

@@ -138,6 +138,47 @@ static void spaces(void)
     pgd_free(b);
 }
 
+/* The host copies a faulting entry's neighbours that we already used
+ * (A set) into its shadow, to save their faults. None of that may show: a
+ * neighbour we never used keeps A clear, a used but clean one still gets D
+ * on its first write, a bad one we never touch is no reason to stop us,
+ * and one we change is seen changed. */
+static void neighbours(void)
+{
+    u32 base = USER_SCRATCH_VA + 0x40000;       /* 64 KiB aligned: one group */
+    u32 *a = pgd_new();
+    u32 p0 = page_with(0x0A0A), p1 = page_with(0x1A1A), p2 = page_with(0x2A2A);
+    u32 p5 = page_with(0x5A5A), p5b = page_with(0x5B5B);
+    map_page(a, base, p0, PTE_U | PTE_W | PTE_OWNED, 0);
+    map_page(a, base + 0x1000, p1, PTE_U | PTE_W | PTE_A | PTE_OWNED, 0);
+    map_page(a, base + 0x2000, p2, PTE_U | PTE_W | PTE_OWNED, 0);
+    map_page(a, base + 0x3000, 0xF0000000u, PTE_U | PTE_W | PTE_A, 0);  /* beyond our memory */
+    map_page(a, base + 0x5000, p5, PTE_U | PTE_W | PTE_A | PTE_OWNED, 0);
+    u32 *pte1 = pte_lookup(a, base + 0x1000), *pte2 = pte_lookup(a, base + 0x2000);
+    mm_switch(a);
+    u32 v0 = rd(base);
+    u32 unused = pte_now(pte2);
+    u32 clean = pte_now(pte1);
+    wr(base + 0x1000, 0x1B1B);
+    u32 written = pte_now(pte1);
+    set_pte(a, base + 0x5000, p5b | PTE_P | PTE_U | PTE_W | PTE_A | PTE_OWNED);
+    u32 v5 = rd(base + 0x5000);
+    u32 v2 = rd(base + 0x2000);
+    u32 used = pte_now(pte2);
+    mm_switch(kernel_pgd);
+    check(v0 == 0x0A0A && !(unused & PTE_A) && (used & PTE_A) && v2 == 0x2A2A, "paging/neighbour-unused",
+          "read 0x%x; unused neighbour's PTE 0x%x, 0x%x once read (0x%x)", (unsigned)v0, (unsigned)unused,
+          (unsigned)used, (unsigned)v2);
+    check(!(clean & PTE_D) && (written & PTE_D) && *(u32 *)__va(p1) == 0x1B1B, "paging/neighbour-clean",
+          "used clean neighbour's PTE 0x%x, 0x%x after a write; page 0x%x", (unsigned)clean, (unsigned)written,
+          (unsigned)*(u32 *)__va(p1));
+    check(v5 == 0x5B5B, "paging/neighbour-changed", "read 0x%x after SET_PTE to a new page, want 0x5b5b",
+          (unsigned)v5);
+    set_pte(a, base + 0x3000, 0);
+    page_free(p5);
+    pgd_free(a);
+}
+
 static void demand(void)
 {
     /* Not present in our tables: the host reflects, our handler maps a
@@ -174,6 +215,7 @@ void test_paging(void)
 {
     unsigned free_before = pages_free_count();
     spaces();
+    neighbours();
     demand();
     switch_cost();
     check(pages_free_count() == free_before, "paging/no-leak", "%u pages free before, %u after",

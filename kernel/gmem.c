@@ -1,13 +1,14 @@
 /* Guest memory copies. Every length is checked with gmem_ok before base is
  * touched, and a zero length never touches base at all (base may be NULL
  * for an empty guest, and NULL + 0 or memcpy from NULL is undefined). */
+#include "kernel/hot.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include "kernel/gmem.h"
 
-void gmem_settle(const struct gmem *m, uint32_t gpa, uint32_t len)
+HOT void gmem_settle(const struct gmem *m, uint32_t gpa, uint32_t len)
 {
     if (!m->unzeroed || !len)
         return;
@@ -43,12 +44,12 @@ bool gmem_write(const struct gmem *m, uint32_t gpa, const void *src, uint32_t le
 }
 
 /* memcpy, not a uint32_t load: guest addresses need not be aligned. */
-bool gmem_read_u32(const struct gmem *m, uint32_t gpa, uint32_t *value)
+HOT bool gmem_read_u32(const struct gmem *m, uint32_t gpa, uint32_t *value)
 {
     return gmem_read(m, gpa, value, sizeof(*value));
 }
 
-bool gmem_write_u32(const struct gmem *m, uint32_t gpa, uint32_t value)
+HOT bool gmem_write_u32(const struct gmem *m, uint32_t gpa, uint32_t value)
 {
     return gmem_write(m, gpa, &value, sizeof(value));
 }

@@ -35,47 +35,51 @@ struct cons_input {
     uint32_t head, tail;
 };
 
+/* The fields every exit touches come first, so that the exit path, which
+ * under emulation pays for each page it touches after a CR3 load, finds
+ * them in one or two pages; the bulky and rarely used ones are at the end. */
 struct guest {
-    uint32_t id;
-    char name[GUEST_NAME_MAX];
-    const struct guest_config *cfg;
     enum guest_state state;
+    bool halted;
+    bool ts;                    /* FPU: virtual CR0.TS */
     bool released;              /* memory returned after it stopped */
     bool restart_pending;       /* stopped, to be started afresh by the scheduler */
-    char stop_reason[160];
-    uint32_t restarts;
+
+    /* registers: the frame in the switcher's regs page while it runs */
+    struct trap_frame *regs;
+    uint32_t regs_phys;
 
     /* memory: RAM [0, ram_size), then the device page and rings */
     struct gmem mem;            /* base = host physical address of GPA 0 */
-    uint32_t unzeroed[(GUEST_MEM_MAX / 4096 + 64 + 31) / 32];  /* mem.unzeroed */
     uint32_t ram_size;
     uint32_t pfn_limit;         /* also the frames it owns */
-
-    /* registers: the frame in the switcher's regs page while it runs */
-    uint32_t regs_phys;
-    struct trap_frame *regs;
 
     /* lguest_data, once LGUEST_INIT has registered it */
     volatile struct lguest_data *ld;
     uint32_t noirq_start, noirq_end, kernel_address;
     uint32_t async_cursor;
 
-    /* segments and gates, after the fix-ups */
-    uint64_t gdt[GUEST_GDT_ENTRIES];
-    uint64_t idt[256];
-    uint32_t ss1, esp1, stack_pages;
-
     /* interrupts and time */
     uint32_t irqs_pending;      /* bit n = virtual IRQ n raised */
-    bool halted;
+    uint32_t ss1, esp1, stack_pages;
     struct timer clock;         /* SET_CLOCKEVENT */
     struct timer poll;          /* forces an exit while an interrupt waits */
 
-    /* FPU: virtual CR0.TS, and the guest's state when not in the FPU */
-    bool ts;
+    struct shadow shadow;
+    struct guest_stats stats;
+
+    /* segments and gates, after the fix-ups */
+    uint64_t gdt[GUEST_GDT_ENTRIES];
+    uint64_t idt[256];
+
+    /* the guest's FPU state when it is not in the FPU */
     uint8_t fpu[512] __attribute__((aligned(16)));
 
-    struct shadow shadow;
+    uint32_t id;
+    char name[GUEST_NAME_MAX];
+    const struct guest_config *cfg;
+    char stop_reason[160];
+    uint32_t restarts;
 
     /* console output (early NOTIFY strings and virtio): collected into lines */
     char line[240];
@@ -88,7 +92,7 @@ struct guest {
     uint8_t mac[6];
     struct net_stats net_stats;
 
-    struct guest_stats stats;
+    uint32_t unzeroed[(GUEST_MEM_MAX / 4096 + 64 + 31) / 32];  /* mem.unzeroed */
 };
 
 extern struct guest guests[MAX_GUESTS];

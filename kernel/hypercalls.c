@@ -2,6 +2,7 @@
  * arguments in EBX, ECX, EDX, ESI. A table indexed after a bounds check;
  * every argument is checked here or by the function it is passed to, and a
  * bad one stops the guest with a reason. No register is changed. */
+#include "kernel/hot.h"
 #include <string.h>
 #include "kernel/guest.h"
 #include "arch/x86/switcher.h"
@@ -11,7 +12,7 @@
 
 typedef void (*hcall_fn)(struct guest *g, uint32_t a1, uint32_t a2, uint32_t a3, uint32_t a4);
 
-static void h_nothing(struct guest *g, uint32_t a1, uint32_t a2, uint32_t a3, uint32_t a4)
+HOT static void h_nothing(struct guest *g, uint32_t a1, uint32_t a2, uint32_t a3, uint32_t a4)
 {
     /* FLUSH_ASYNC and SEND_INTERRUPTS: the exit itself is the point (the
      * ring was drained, interrupts get a delivery attempt on the way in) */
@@ -69,12 +70,12 @@ static void h_shutdown(struct guest *g, uint32_t msg_gpa, uint32_t reason, uint3
     }
 }
 
-static void h_new_pgtable(struct guest *g, uint32_t pgd, uint32_t a2, uint32_t a3, uint32_t a4)
+HOT static void h_new_pgtable(struct guest *g, uint32_t pgd, uint32_t a2, uint32_t a3, uint32_t a4)
 {
     shadow_new_pgtable(g, pgd);
 }
 
-static void h_flush_tlb(struct guest *g, uint32_t all, uint32_t a2, uint32_t a3, uint32_t a4)
+HOT static void h_flush_tlb(struct guest *g, uint32_t all, uint32_t a2, uint32_t a3, uint32_t a4)
 {
     shadow_flush(g, all != 0);
 }
@@ -142,7 +143,7 @@ static void h_set_pmd(struct guest *g, uint32_t a1, uint32_t a2, uint32_t a3, ui
     guest_kill(g, "bad hypercall 13 (SET_PMD is for PAE guests; this is a non-PAE host)");
 }
 
-static void h_set_pte(struct guest *g, uint32_t pgd, uint32_t va, uint32_t pte, uint32_t a4)
+HOT static void h_set_pte(struct guest *g, uint32_t pgd, uint32_t va, uint32_t pte, uint32_t a4)
 {
     shadow_set_pte(g, pgd, va, pte);
 }
@@ -201,7 +202,7 @@ static const hcall_fn hcalls[LHCALL_COUNT] = {
     [LHCALL_SEND_INTERRUPTS] = h_nothing,
 };
 
-static void call(struct guest *g, uint32_t nr, uint32_t a1, uint32_t a2, uint32_t a3, uint32_t a4)
+HOT static void call(struct guest *g, uint32_t nr, uint32_t a1, uint32_t a2, uint32_t a3, uint32_t a4)
 {
     if (__builtin_expect(nr >= LHCALL_COUNT || !hcalls[nr], 0)) {
         guest_kill(g, "bad hypercall %lu", (unsigned long)nr);
@@ -213,7 +214,7 @@ static void call(struct guest *g, uint32_t nr, uint32_t a1, uint32_t a2, uint32_
 
 /* The asynchronous ring (ABI 2.4): calls the guest queued while it could
  * not trap, run in order before its next synchronous call. */
-static void drain_async(struct guest *g)
+HOT static void drain_async(struct guest *g)
 {
     volatile struct lguest_data *ld = g->ld;
     for (uint32_t n = 0; n < LG_ASYNC_SLOTS; n++) {
@@ -232,7 +233,7 @@ static void drain_async(struct guest *g)
     }
 }
 
-void hypercall(struct guest *g)
+HOT void hypercall(struct guest *g)
 {
     struct trap_frame *f = g->regs;
     g->stats.hypercalls++;

@@ -2,6 +2,7 @@
  * 4.7): the hypervisor does what the CPU would have done had the guest's
  * IDT been real, pushing the frame on the guest's stack through the
  * guest's own page tables, one checked word at a time. */
+#include "kernel/hot.h"
 #include "kernel/guest.h"
 #include "arch/x86/x86.h"
 #include "kernel/clock.h"
@@ -43,7 +44,7 @@ static bool push(struct guest *g, uint32_t *esp, uint32_t value, uint32_t vector
     return true;
 }
 
-bool guest_reflect(struct guest *g, uint32_t vector, bool has_error, uint32_t error)
+HOT bool guest_reflect(struct guest *g, uint32_t vector, bool has_error, uint32_t error)
 {
     struct trap_frame *f = g->regs;
     uint64_t gate = g->idt[vector & 255];
@@ -100,7 +101,7 @@ void guest_raise_irq(struct guest *g, uint32_t irq)
         g->irqs_pending |= 1u << irq;
 }
 
-bool guest_has_deliverable_irq(struct guest *g)
+HOT bool guest_has_deliverable_irq(struct guest *g)
 {
     return g->ld && (g->irqs_pending & ~g->ld->blocked_interrupts);
 }
@@ -112,7 +113,7 @@ static void poll_later(struct guest *g)
 }
 
 /* At most one interrupt per entry, the lowest line first (ABI 4.7). */
-void guest_deliver_interrupts(struct guest *g)
+HOT void guest_deliver_interrupts(struct guest *g)
 {
     if (!g->ld)
         return;

@@ -1,6 +1,7 @@
 /* Guest PDE/PTE checks and shadow PTEs (ABI 6.1, 6.4). A non-present entry
  * is never judged by its other bits: Linux keeps swap, file and PROT_NONE
  * data there (lguest's bug was to kill guests for them). */
+#include "kernel/hot.h"
 #include <stddef.h>
 #include <stdint.h>
 #include "kernel/pte.h"
@@ -16,7 +17,7 @@
 #define PTE_FLAGS   0xFFFu
 #define PTE_FRAME   0xFFFFF000u
 
-const char *guest_pde_check(uint32_t pde, uint32_t pfn_limit)
+HOT const char *guest_pde_check(uint32_t pde, uint32_t pfn_limit)
 {
     if (!(pde & PTE_P))
         return NULL;
@@ -29,7 +30,7 @@ const char *guest_pde_check(uint32_t pde, uint32_t pfn_limit)
     return NULL;
 }
 
-const char *guest_pte_check(uint32_t pte, uint32_t pfn_limit)
+HOT const char *guest_pte_check(uint32_t pte, uint32_t pfn_limit)
 {
     if (!(pte & PTE_P))
         return NULL;
@@ -44,7 +45,7 @@ const char *guest_pte_check(uint32_t pte, uint32_t pfn_limit)
  * the hypervisor can set D in the guest PTE (ABI 6.5). Global is dropped so
  * a guest's mappings never outlive a CR3 switch. The address is masked
  * again so a misaligned host_base cannot leak into the flag bits. */
-uint32_t shadow_pte_make(uint32_t gpte, uint32_t host_base)
+HOT uint32_t shadow_pte_make(uint32_t gpte, uint32_t host_base)
 {
     uint32_t flags = gpte & (PTE_P | PTE_US | PTE_PWT | PTE_PCD | PTE_A | PTE_D);
     if ((gpte & PTE_RW) && (gpte & PTE_D))

@@ -2,6 +2,7 @@
  * repeat, until it stops, halts with nothing to deliver, or its time slice
  * ends. The loop runs with interrupts off; a hardware interrupt that
  * arrives while the guest runs is itself an exit, handled like any trap. */
+#include "kernel/hot.h"
 #include "kernel/guest.h"
 #include "arch/x86/switcher.h"
 #include "arch/x86/x86.h"
@@ -12,7 +13,7 @@ volatile bool need_resched;
 
 #define EFLAGS_SAFE_CLEAR 0x00023000u   /* VM and IOPL: never the guest's to set */
 
-void guest_run(struct guest *g)
+HOT void guest_run(struct guest *g)
 {
     vcpu_load(g);
     while (guest_alive(g) && !need_resched) {

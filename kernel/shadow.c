@@ -2,6 +2,7 @@
  * through its checked memory; a shadow entry is made only from a present,
  * checked guest entry, and points at host_base + GPA with the frame below
  * pfn_limit, so the CPU can never reach outside the guest. */
+#include "kernel/hot.h"
 #include <string.h>
 #include "kernel/shadow.h"
 #include "arch/x86/paging.h"
@@ -100,7 +101,7 @@ void shadow_release(struct guest *g)
     }
 }
 
-static uint32_t *root_pd(struct guest *g, struct shadow_root *r)
+HOT static uint32_t *root_pd(struct guest *g, struct shadow_root *r)
 {
     if (!r->pd) {
         r->pd = shadow_frame(g);
@@ -111,7 +112,7 @@ static uint32_t *root_pd(struct guest *g, struct shadow_root *r)
     return r->pd;
 }
 
-uint32_t shadow_cr3(struct guest *g)
+HOT uint32_t shadow_cr3(struct guest *g)
 {
     uint32_t *pd = root_pd(g, &g->shadow.roots[g->shadow.cur]);
     if (!pd) {
@@ -135,7 +136,7 @@ struct walk {
 };
 
 /* Reads the guest's entries for va. SHADOW_GUEST_FAULT when not present. */
-static enum shadow_result walk(struct guest *g, uint32_t va, struct walk *w)
+HOT static enum shadow_result walk(struct guest *g, uint32_t va, struct walk *w)
 {
     w->present = false;
     if (va >= SWITCHER_VA)
@@ -190,7 +191,7 @@ static enum shadow_result walk(struct guest *g, uint32_t va, struct walk *w)
 }
 
 /* Sets A (and D for a write) in the guest's PTE, as the CPU would have. */
-static bool mark_accessed(struct guest *g, const struct walk *w, uint32_t *pte, bool write)
+HOT static bool mark_accessed(struct guest *g, const struct walk *w, uint32_t *pte, bool write)
 {
     uint32_t want = PTE_A | (write ? PTE_D : 0);
     if (!w->gpte_gpa || (*pte & want) == want)
@@ -204,7 +205,7 @@ static bool mark_accessed(struct guest *g, const struct walk *w, uint32_t *pte, 
     return true;
 }
 
-static enum shadow_result install(struct guest *g, uint32_t va, uint32_t gpte)
+HOT static enum shadow_result install(struct guest *g, uint32_t va, uint32_t gpte)
 {
     uint32_t *pd = root_pd(g, &g->shadow.roots[g->shadow.cur]);
     uint32_t *pt = 0;
@@ -236,7 +237,7 @@ static enum shadow_result install(struct guest *g, uint32_t va, uint32_t gpte)
  * SET_PTE or flush for it drops it. */
 #define PREFILL_ENTRIES 16u
 
-static void prefill(struct guest *g, uint32_t va, uint32_t pde)
+HOT static void prefill(struct guest *g, uint32_t va, uint32_t pde)
 {
     uint32_t *pd = g->shadow.roots[g->shadow.cur].pd;
     if (!pd || !(pd[PDE_INDEX(va)] & PTE_P))
@@ -258,7 +259,7 @@ static void prefill(struct guest *g, uint32_t va, uint32_t pde)
     }
 }
 
-enum shadow_result shadow_fault(struct guest *g, uint32_t va, uint32_t *err)
+HOT enum shadow_result shadow_fault(struct guest *g, uint32_t va, uint32_t *err)
 {
     bool write = *err & 2, user = *err & 4;
     struct walk w;
@@ -301,7 +302,7 @@ enum shadow_result shadow_translate(struct guest *g, uint32_t va, bool write, ui
     return SHADOW_FIXED;
 }
 
-bool shadow_pin_stack(struct guest *g)
+HOT bool shadow_pin_stack(struct guest *g)
 {
     g->shadow.pin_needed = false;
     uint32_t *pd = g->shadow.roots[g->shadow.cur].pd;
@@ -324,7 +325,7 @@ bool shadow_pin_stack(struct guest *g)
 
 /* --- the page-table hypercalls --- */
 
-static struct shadow_root *find_root(struct guest *g, uint32_t gpgd)
+HOT static struct shadow_root *find_root(struct guest *g, uint32_t gpgd)
 {
     for (uint32_t i = 0; i < SHADOW_ROOTS; i++)
         if (g->shadow.roots[i].used && g->shadow.roots[i].gpgd == gpgd)
@@ -332,7 +333,7 @@ static struct shadow_root *find_root(struct guest *g, uint32_t gpgd)
     return 0;
 }
 
-void shadow_new_pgtable(struct guest *g, uint32_t gpgd)
+HOT void shadow_new_pgtable(struct guest *g, uint32_t gpgd)
 {
     struct shadow *s = &g->shadow;
     gpgd &= ~0xFFFu;
@@ -365,14 +366,14 @@ void shadow_new_pgtable(struct guest *g, uint32_t gpgd)
     s->pin_needed = true;
 }
 
-static void clear_pte(struct shadow_root *r, uint32_t va)
+HOT static void clear_pte(struct shadow_root *r, uint32_t va)
 {
     if (!r->used || !r->pd || !(r->pd[PDE_INDEX(va)] & PTE_P))
         return;
     ((uint32_t *)(r->pd[PDE_INDEX(va)] & ~0xFFFu))[PTE_INDEX(va)] = 0;
 }
 
-void shadow_set_pte(struct guest *g, uint32_t gpgd, uint32_t va, uint32_t gpte)
+HOT void shadow_set_pte(struct guest *g, uint32_t gpgd, uint32_t va, uint32_t gpte)
 {
     if (va >= SWITCHER_VA) {
         guest_kill(g, "attempt to set pte in the switcher (0x%08lx)", (unsigned long)va);

@@ -2,6 +2,7 @@
  * and the faults the hypervisor can complete silently (shadow page faults,
  * the FPU, cli/in/out) stay here; everything else the guest would have seen
  * on real hardware is reflected into it (lguest ABI 4.6). */
+#include "kernel/hot.h"
 #include "kernel/guest.h"
 #include "arch/x86/x86.h"
 #include "kernel/emulate.h"
@@ -12,7 +13,7 @@ static bool guest_error_code(uint32_t v)
     return v == 8 || (v >= 10 && v <= 14) || v == 17;
 }
 
-static void page_fault(struct guest *g)
+HOT static void page_fault(struct guest *g)
 {
     uint32_t cr2 = read_cr2(), err = g->regs->error;
     switch (shadow_fault(g, cr2, &err)) {
@@ -63,7 +64,7 @@ static bool emulate_gp(struct guest *g)
     return true;
 }
 
-void guest_handle_exit(struct guest *g)
+HOT void guest_handle_exit(struct guest *g)
 {
     struct trap_frame *f = g->regs;
     uint32_t v = f->vector;

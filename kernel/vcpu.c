@@ -3,6 +3,7 @@
  * page go into the switcher's tables; the FPU is switched lazily with TS.
  * Only what differs from the guest last loaded is copied, so a guest that
  * runs alone pays nothing here after its first entry. */
+#include "kernel/hot.h"
 #include "kernel/guest.h"
 #include "arch/x86/switcher.h"
 #include "arch/x86/gdt.h"
@@ -99,7 +100,7 @@ static void set_ts(bool ts)
 
 /* Real TS stays set unless this guest owns the FPU and wants it: its first
  * FPU instruction otherwise traps to vcpu_fpu_trap (ABI 4.9). */
-void vcpu_fpu_prepare(struct guest *g)
+HOT void vcpu_fpu_prepare(struct guest *g)
 {
     set_ts(g->ts || fpu_owner != g);
 }

@@ -4,6 +4,7 @@
  * shares, where only the register frame is writable. The CPU itself runs
  * on the switcher's GDT, TSS and IDT from here on, hypervisor and guests
  * alike, so a guest entry costs no lgdt, lidt or ltr. */
+#include "kernel/hot.h"
 #include <string.h>
 #include "arch/x86/switcher.h"
 #include "arch/x86/cpu.h"
@@ -114,7 +115,7 @@ void switcher_init(void)
         wrmsr(0x174, 0);
 }
 
-uint32_t switcher_run(uint32_t cr3)
+HOT uint32_t switcher_run(uint32_t cr3)
 {
     uint32_t (*enter)(uint32_t) = (uint32_t (*)(uint32_t))(SWITCHER_VA + switcher_entry_offset);
     return enter(cr3);

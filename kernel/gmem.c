@@ -8,7 +8,7 @@
 #include <string.h>
 #include "kernel/gmem.h"
 
-HOT void gmem_settle(const struct gmem *m, uint32_t gpa, uint32_t len)
+void gmem_settle(const struct gmem *m, uint32_t gpa, uint32_t len)
 {
     if (!m->unzeroed || !len)
         return;
@@ -21,37 +21,49 @@ HOT void gmem_settle(const struct gmem *m, uint32_t gpa, uint32_t len)
     }
 }
 
-bool gmem_read(const struct gmem *m, uint32_t gpa, void *dst, uint32_t len)
+uint32_t gmem_zero_some(const struct gmem *m, uint32_t *cursor, uint32_t max_pages)
+{
+    uint32_t pages = m->size >> 12, done = 0;
+    if (!m->unzeroed || !pages)
+        return 0;
+    uint32_t p = *cursor < pages ? *cursor : 0;
+    for (uint32_t seen = 0; seen < pages && done < max_pages; seen++, p = (p + 1) % pages) {
+        uint32_t word = m->unzeroed[p >> 5];
+        if (!word && (p & 31) == 0 && pages - p >= 32) {
+            seen += 31;             /* a whole word of zeroed pages */
+            p += 31;
+            continue;
+        }
+        if (word >> (p & 31) & 1) {
+            memset(m->base + ((size_t)p << 12), 0, 4096);
+            m->unzeroed[p >> 5] &= ~(1u << (p & 31));
+            done++;
+        }
+    }
+    *cursor = p;
+    return done;
+}
+
+HOT bool gmem_read(const struct gmem *m, uint32_t gpa, void *dst, uint32_t len)
 {
     if (!gmem_ok(m, gpa, len))
         return false;
     if (len) {
-        gmem_settle(m, gpa, len);
+        gmem_settle_fast(m, gpa, len);
         memcpy(dst, m->base + gpa, len);
     }
     return true;
 }
 
-bool gmem_write(const struct gmem *m, uint32_t gpa, const void *src, uint32_t len)
+HOT bool gmem_write(const struct gmem *m, uint32_t gpa, const void *src, uint32_t len)
 {
     if (!gmem_ok(m, gpa, len))
         return false;
     if (len) {
-        gmem_settle(m, gpa, len);
+        gmem_settle_fast(m, gpa, len);
         memcpy(m->base + gpa, src, len);
     }
     return true;
-}
-
-/* memcpy, not a uint32_t load: guest addresses need not be aligned. */
-HOT bool gmem_read_u32(const struct gmem *m, uint32_t gpa, uint32_t *value)
-{
-    return gmem_read(m, gpa, value, sizeof(*value));
-}
-
-HOT bool gmem_write_u32(const struct gmem *m, uint32_t gpa, uint32_t value)
-{
-    return gmem_write(m, gpa, &value, sizeof(value));
 }
 
 /* The scan is bounded by both cap and the end of guest memory, so a string

@@ -27,13 +27,30 @@ static inline bool gmem_ok(const struct gmem *m, uint32_t gpa, uint32_t len)
     return len <= m->size && gpa <= m->size - len;
 }
 
+/* gmem_settle, with the common case decided here: a range of at most a
+ * page spans at most two pages, so their two bits say whether there is
+ * anything to do. These run on every exit; a call each is not free. */
+static inline void gmem_settle_fast(const struct gmem *m, uint32_t gpa, uint32_t len)
+{
+    if (!m->unzeroed || !len)
+        return;
+    uint32_t a = gpa >> 12, b = (gpa + len - 1) >> 12;
+    if (len > 4096 || ((m->unzeroed[a >> 5] >> (a & 31)) | (m->unzeroed[b >> 5] >> (b & 31))) & 1)
+        gmem_settle(m, gpa, len);
+}
+
+/* Zeroes at most max_pages of the pages still to be zeroed, searching from
+ * page *cursor on (and wrapping once); *cursor is left where to go on.
+ * Returns how many it zeroed: 0 when none is left. For idle time, so that
+ * the zeroing is done before the guest's first use rather than in it. */
+uint32_t gmem_zero_some(const struct gmem *m, uint32_t *cursor, uint32_t max_pages);
+
 /* Host pointer to [gpa, gpa + len), or NULL when any byte is outside. */
 static inline void *gmem_ptr(const struct gmem *m, uint32_t gpa, uint32_t len)
 {
     if (!gmem_ok(m, gpa, len))
         return 0;
-    if (m->unzeroed)
-        gmem_settle(m, gpa, len);
+    gmem_settle_fast(m, gpa, len);
     return m->base + gpa;
 }
 
@@ -41,8 +58,26 @@ static inline void *gmem_ptr(const struct gmem *m, uint32_t gpa, uint32_t len)
  * is outside guest memory. Any alignment. */
 bool gmem_read(const struct gmem *m, uint32_t gpa, void *dst, uint32_t len);
 bool gmem_write(const struct gmem *m, uint32_t gpa, const void *src, uint32_t len);
-bool gmem_read_u32(const struct gmem *m, uint32_t gpa, uint32_t *value);
-bool gmem_write_u32(const struct gmem *m, uint32_t gpa, uint32_t value);
+
+/* One word, for the page-table walks (memcpy: guest addresses need not be
+ * aligned; the compiler makes it a single load or store). */
+static inline bool gmem_read_u32(const struct gmem *m, uint32_t gpa, uint32_t *value)
+{
+    const void *p = gmem_ptr(m, gpa, sizeof(*value));
+    if (!p)
+        return false;
+    __builtin_memcpy(value, p, sizeof(*value));
+    return true;
+}
+
+static inline bool gmem_write_u32(const struct gmem *m, uint32_t gpa, uint32_t value)
+{
+    void *p = gmem_ptr(m, gpa, sizeof(value));
+    if (!p)
+        return false;
+    __builtin_memcpy(p, &value, sizeof(value));
+    return true;
+}
 
 /* Copies the NUL-terminated string at gpa into buf[cap] (cap >= 1): at most
  * cap - 1 characters, stopping at the NUL or at the end of guest memory,

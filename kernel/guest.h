@@ -23,6 +23,7 @@ enum guest_state {
 struct guest_stats {
     uint64_t exits, hypercalls, async_calls, reflected, irqs_injected, host_irqs;
     uint64_t pf_resolved, pf_dirty, pf_kernel, pf_reflected, gp_emulated, fpu_switches, syscall_exits;
+    uint64_t host_cycles, host_samples; /* TSC cycles from an exit to the next entry */
     uint32_t by_vector[256];            /* exits, by the trap that caused them */
     uint32_t by_hcall[LHCALL_COUNT];    /* hypercalls, synchronous or queued */
 };
@@ -93,6 +94,8 @@ struct guest {
     struct net_stats net_stats;
 
     uint32_t unzeroed[(GUEST_MEM_MAX / 4096 + 64 + 31) / 32];  /* mem.unzeroed */
+    uint32_t zero_cursor;       /* where idle-time zeroing goes on */
+    bool zero_done;             /* nothing left for it */
 };
 
 extern struct guest guests[MAX_GUESTS];

@@ -52,6 +52,8 @@ static int load(struct guest *g)
     g->mem.unzeroed = g->unzeroed;
     uint32_t pages = g->mem.size / PAGE_SIZE;
     memset(g->unzeroed, 0, sizeof(g->unzeroed));
+    g->zero_cursor = 0;
+    g->zero_done = false;
     memset(g->unzeroed, 0xFF, pages / 32 * 4);
     for (uint32_t p = pages / 32 * 32; p < pages; p++)
         g->unzeroed[p / 32] |= 1u << (p % 32);

@@ -103,7 +103,7 @@ static void h_load_idt_entry(struct guest *g, uint32_t v, uint32_t lo, uint32_t 
     }
 }
 
-static void h_set_stack(struct guest *g, uint32_t seg, uint32_t esp, uint32_t pages, uint32_t a4)
+HOT static void h_set_stack(struct guest *g, uint32_t seg, uint32_t esp, uint32_t pages, uint32_t a4)
 {
     if ((seg & 3) != 1 || !selector_ok(g->gdt, seg, SEG_STACK, 1)) {
         guest_kill(g, "bad stack segment 0x%lx", (unsigned long)seg);
@@ -120,12 +120,12 @@ static void h_set_stack(struct guest *g, uint32_t seg, uint32_t esp, uint32_t pa
     shadow_pin_stack(g);
 }
 
-static void h_ts(struct guest *g, uint32_t ts, uint32_t a2, uint32_t a3, uint32_t a4)
+HOT static void h_ts(struct guest *g, uint32_t ts, uint32_t a2, uint32_t a3, uint32_t a4)
 {
     g->ts = ts != 0;
 }
 
-static void h_set_clockevent(struct guest *g, uint32_t ns, uint32_t a2, uint32_t a3, uint32_t a4)
+HOT static void h_set_clockevent(struct guest *g, uint32_t ns, uint32_t a2, uint32_t a3, uint32_t a4)
 {
     if (ns)
         timer_arm(&g->clock, clock_ns() + ns);
@@ -133,7 +133,7 @@ static void h_set_clockevent(struct guest *g, uint32_t ns, uint32_t a2, uint32_t
         timer_cancel(&g->clock);
 }
 
-static void h_halt(struct guest *g, uint32_t a1, uint32_t a2, uint32_t a3, uint32_t a4)
+HOT static void h_halt(struct guest *g, uint32_t a1, uint32_t a2, uint32_t a3, uint32_t a4)
 {
     g->halted = true;
 }
@@ -148,12 +148,12 @@ HOT static void h_set_pte(struct guest *g, uint32_t pgd, uint32_t va, uint32_t p
     shadow_set_pte(g, pgd, va, pte);
 }
 
-static void h_set_pgd(struct guest *g, uint32_t pgd, uint32_t index, uint32_t a3, uint32_t a4)
+HOT static void h_set_pgd(struct guest *g, uint32_t pgd, uint32_t index, uint32_t a3, uint32_t a4)
 {
     shadow_set_pgd(g, pgd, index);
 }
 
-static void h_load_tls(struct guest *g, uint32_t gpa, uint32_t cpu, uint32_t a3, uint32_t a4)
+HOT static void h_load_tls(struct guest *g, uint32_t gpa, uint32_t cpu, uint32_t a3, uint32_t a4)
 {
     uint64_t tls[GUEST_TLS_COUNT];
     if (!gmem_read(&g->mem, gpa, tls, sizeof(tls))) {
@@ -165,12 +165,12 @@ static void h_load_tls(struct guest *g, uint32_t gpa, uint32_t cpu, uint32_t a3,
     vcpu_gdt_changed(g, GUEST_TLS_FIRST, GUEST_TLS_COUNT);
 }
 
-static void h_notify(struct guest *g, uint32_t gpa, uint32_t a2, uint32_t a3, uint32_t a4)
+HOT static void h_notify(struct guest *g, uint32_t gpa, uint32_t a2, uint32_t a3, uint32_t a4)
 {
     guest_notify(g, gpa);
 }
 
-static void h_load_gdt_entry(struct guest *g, uint32_t i, uint32_t lo, uint32_t hi, uint32_t a4)
+HOT static void h_load_gdt_entry(struct guest *g, uint32_t i, uint32_t lo, uint32_t hi, uint32_t a4)
 {
     if (i >= GUEST_GDT_ENTRIES) {
         guest_kill(g, "bad GDT index %lu", (unsigned long)i);

@@ -44,6 +44,35 @@ static bool push(struct guest *g, uint32_t *esp, uint32_t value, uint32_t vector
     return true;
 }
 
+/* Pushes frame[n-1] first, down to frame[0]. The frame nearly always lies
+ * in one page: then that page is translated once and written at once (each
+ * translation is a walk of the guest's tables); otherwise, or when the page
+ * will not translate, word by word, so a failure names the first word that
+ * cannot be pushed, as the CPU would fault on it. */
+static bool push_frame(struct guest *g, uint32_t *esp, const uint32_t *frame, uint32_t n,
+                       uint32_t vector)
+{
+    uint32_t low = *esp - n * 4, gpa;
+    if (((*esp - 1) >> 12) == (low >> 12) && low < *esp) {
+        enum shadow_result r = shadow_translate(g, low, true, &gpa);
+        if (r == SHADOW_KILLED)
+            return false;
+        if (r == SHADOW_FIXED) {
+            if (!gmem_write(&g->mem, gpa, frame, n * 4)) {
+                guest_kill(g, "bad write address 0x%08lx len %lu", (unsigned long)gpa,
+                           (unsigned long)(n * 4));
+                return false;
+            }
+            *esp = low;
+            return true;
+        }
+    }
+    for (uint32_t i = n; i-- > 0;)
+        if (!push(g, esp, frame[i], vector))
+            return false;
+    return true;
+}
+
 HOT bool guest_reflect(struct guest *g, uint32_t vector, bool has_error, uint32_t error)
 {
     struct trap_frame *f = g->regs;
@@ -69,12 +98,18 @@ HOT bool guest_reflect(struct guest *g, uint32_t vector, bool has_error, uint32_
     uint32_t eflags = f->eflags;
     if (!(g->ld->irq_enabled & EFLAGS_IF))
         eflags &= ~EFLAGS_IF;
-    if (from_user && (!push(g, &esp, f->ss, vector) || !push(g, &esp, f->esp, vector)))
-        return false;
-    if (!push(g, &esp, eflags, vector) || !push(g, &esp, f->cs, vector) ||
-        !push(g, &esp, f->eip, vector))
-        return false;
-    if (has_error && !push(g, &esp, error, vector))
+    /* The frame as it will lie in memory, lowest address first. */
+    uint32_t frame[6], n = 0;
+    if (has_error)
+        frame[n++] = error;
+    frame[n++] = f->eip;
+    frame[n++] = f->cs;
+    frame[n++] = eflags;
+    if (from_user) {
+        frame[n++] = f->esp;
+        frame[n++] = f->ss;
+    }
+    if (!push_frame(g, &esp, frame, n, vector))
         return false;
     f->ss = ss;
     f->esp = esp;

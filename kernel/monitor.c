@@ -34,6 +34,18 @@ static struct guest *guest_named(const char *name)
     return 0;
 }
 
+/* newlib's printf has no %llu here. */
+static const char *u64_str(uint64_t v, char buf[24])
+{
+    char *p = buf + 23;
+    *p = 0;
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return p;
+}
+
 /* Where a guest's exits come from: the first thing to look at when a
  * workload runs slower than it should. */
 static void cmd_exits(const char *arg)
@@ -62,7 +74,10 @@ static void cmd_exits(const char *arg)
     for (uint32_t n = 0; n < LHCALL_COUNT; n++)
         if (s->by_hcall[n])
             printf(" %s:%lu", hcall_names[n] ? hcall_names[n] : "?", (unsigned long)s->by_hcall[n]);
-    printf("\n");
+    char cycles[24], samples[24];
+    printf("\n%s: %s TSC cycles in the hypervisor over %s exits (from an exit to the next entry), "
+           "%lu per exit\n", g->name, u64_str(s->host_cycles, cycles), u64_str(s->host_samples, samples),
+           (unsigned long)(s->host_samples ? s->host_cycles / s->host_samples : 0));
 }
 
 static void cmd_focus(const char *arg)

@@ -15,6 +15,7 @@ volatile bool need_resched;
 
 HOT void guest_run(struct guest *g)
 {
+    uint64_t exit_tsc = 0;      /* when the last exit came back to us */
     vcpu_load(g);
     while (guest_alive(g) && !need_resched) {
         guest_deliver_interrupts(g);
@@ -26,6 +27,10 @@ HOT void guest_run(struct guest *g)
         if (!cr3)
             break;
         vcpu_fpu_prepare(g);
+        if (exit_tsc) {
+            g->stats.host_cycles += rdtsc() - exit_tsc;
+            g->stats.host_samples++;
+        }
         g->regs->eflags = (g->regs->eflags & ~EFLAGS_SAFE_CLEAR) | EFLAGS_IF | 2;
         if (switcher_run(cr3) == SWITCH_ENTRY_FAULT) {
             guest_kill(g, "unhandled trap 256: its saved segment registers or EIP could not be "
@@ -35,6 +40,7 @@ HOT void guest_run(struct guest *g)
                        (unsigned long)g->regs->fs, (unsigned long)g->regs->gs);
             break;
         }
+        exit_tsc = rdtsc();
         guest_handle_exit(g);
         if (e1000_pending)      /* frames from the wire: into guests' rings now */
             netsw_poll_wire();

@@ -36,6 +36,29 @@ static void reap(void)
     }
 }
 
+/* Idle time goes into zeroing the guests' memory ahead of its first use,
+ * which would otherwise happen inside an exit (gmem_settle), a page at a
+ * time. Interrupts are on meanwhile, as in hlt: their handlers only set
+ * flags and raise virtual interrupts and never touch guest memory, and the
+ * loop looks at what they did after each chunk. */
+#define IDLE_ZERO_PAGES 16u
+
+static bool idle_zero(void)
+{
+    for (uint32_t i = 0; i < nguests; i++) {
+        struct guest *g = &guests[i];
+        if (g->state != GUEST_RUNNING || g->zero_done)
+            continue;
+        sti();
+        uint32_t n = gmem_zero_some(&g->mem, &g->zero_cursor, IDLE_ZERO_PAGES);
+        cli();
+        if (n)
+            return true;
+        g->zero_done = true;
+    }
+    return false;
+}
+
 uint32_t guests_running(void)
 {
     uint32_t n = 0;
@@ -62,6 +85,8 @@ void sched_loop(void)
             }
         }
         if (!g) {
+            if (idle_zero())
+                continue;
             sti_hlt();          /* any interrupt wakes us: a timer, the UART */
             cli();
             continue;

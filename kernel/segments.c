@@ -1,5 +1,6 @@
 /* Guest descriptors and selectors (ABI section 5). A descriptor is handled
  * as one uint64_t: bit n of the 8-byte entry is bit n here. */
+#include "kernel/hot.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include "kernel/segments.h"
@@ -16,12 +17,12 @@
 #define SEL_TI          4u
 #define SEL_RPL_MASK    3u
 
-bool gdt_index_host_owned(uint32_t index)
+HOT bool gdt_index_host_owned(uint32_t index)
 {
     return index == 10 || index == 11 || index == 16 || index == 31;
 }
 
-uint64_t gdt_fixup(uint64_t desc)
+HOT uint64_t gdt_fixup(uint64_t desc)
 {
     if (!(desc & DESC_S))
         return 0;
@@ -38,7 +39,7 @@ static uint32_t desc_dpl(uint64_t d)
 /* The checks mirror what the CPU does when the switcher, at CPL 0, pops
  * DS/ES/FS/GS and then irets with CS and SS to CPL 1 or 3: a failure there
  * is a fault inside the hypervisor, so every such case is refused here. */
-bool selector_ok(const uint64_t gdt[GUEST_GDT_ENTRIES], uint32_t sel, enum seg_kind kind,
+HOT bool selector_ok(const uint64_t gdt[GUEST_GDT_ENTRIES], uint32_t sel, enum seg_kind kind,
                  uint32_t cpl)
 {
     if (cpl != 1 && cpl != 3)

@@ -19,7 +19,7 @@
 
 static void drop_everything(struct guest *g);
 
-static uint32_t *shadow_frame(struct guest *g)
+HOT static uint32_t *shadow_frame(struct guest *g)
 {
     struct shadow *s = &g->shadow;
     uint32_t *f = s->pool;
@@ -37,7 +37,7 @@ static uint32_t *shadow_frame(struct guest *g)
     return f;
 }
 
-static void shadow_frame_free(struct guest *g, uint32_t *f)
+HOT static void shadow_frame_free(struct guest *g, uint32_t *f)
 {
     f[0] = (uint32_t)g->shadow.pool;
     g->shadow.pool = f;
@@ -45,7 +45,7 @@ static void shadow_frame_free(struct guest *g, uint32_t *f)
 
 /* --- roots --- */
 
-static void drop_pdes(struct guest *g, uint32_t *pd, uint32_t first, uint32_t end)
+HOT static void drop_pdes(struct guest *g, uint32_t *pd, uint32_t first, uint32_t end)
 {
     for (uint32_t i = first; i < end && i < FIRST_RESERVED_PDE; i++) {
         if (pd[i] & PTE_P)
@@ -71,7 +71,7 @@ static void drop_everything(struct guest *g)
 }
 
 /* PDEs wholly or partly below kernel_address belong to the user half. */
-static uint32_t user_pdes(const struct guest *g)
+HOT static uint32_t user_pdes(const struct guest *g)
 {
     return (uint32_t)(((uint64_t)g->kernel_address + (LARGE_PAGE - 1)) >> 22);
 }
@@ -288,7 +288,7 @@ HOT enum shadow_result shadow_fault(struct guest *g, uint32_t va, uint32_t *err)
     return r;
 }
 
-enum shadow_result shadow_translate(struct guest *g, uint32_t va, bool write, uint32_t *gpa)
+HOT enum shadow_result shadow_translate(struct guest *g, uint32_t va, bool write, uint32_t *gpa)
 {
     struct walk w;
     enum shadow_result r = walk(g, va, &w);
@@ -407,7 +407,7 @@ HOT void shadow_set_pte(struct guest *g, uint32_t gpgd, uint32_t va, uint32_t gp
         g->shadow.pin_needed = true;
 }
 
-void shadow_set_pgd(struct guest *g, uint32_t gpgd, uint32_t index)
+HOT void shadow_set_pgd(struct guest *g, uint32_t gpgd, uint32_t index)
 {
     if (index >= 1024) {
         guest_kill(g, "bad pgd index %lu", (unsigned long)index);
@@ -419,7 +419,7 @@ void shadow_set_pgd(struct guest *g, uint32_t gpgd, uint32_t index)
     g->shadow.pin_needed = true;
 }
 
-void shadow_flush(struct guest *g, bool all)
+HOT void shadow_flush(struct guest *g, bool all)
 {
     if (all) {
         for (uint32_t i = 0; i < SHADOW_ROOTS; i++) {

@@ -27,7 +27,7 @@ void vcpu_init(void)
  * the system call goes straight to the guest (ABI 4.3) when the guest made
  * it a trap gate; int3, into and the system call otherwise go through the
  * hypervisor with the guest's DPL, so user mode can still raise them. */
-static uint64_t real_gate(const struct guest *g, uint32_t v)
+HOT static uint64_t real_gate(const struct guest *g, uint32_t v)
 {
     uint64_t gate = g->idt[v];
     if (!gate_present(gate))
@@ -37,7 +37,7 @@ static uint64_t real_gate(const struct guest *g, uint32_t v)
     return switcher_stub_gate(v, gate_dpl(gate));
 }
 
-static void copy_gdt(const struct guest *g, uint32_t first, uint32_t count)
+HOT static void copy_gdt(const struct guest *g, uint32_t first, uint32_t count)
 {
     uint64_t *gdt = switcher_gdt();
     for (uint32_t i = first; i < first + count && i < GUEST_GDT_ENTRIES; i++)
@@ -45,7 +45,7 @@ static void copy_gdt(const struct guest *g, uint32_t first, uint32_t count)
             gdt[i] = g->gdt[i];
 }
 
-void vcpu_load(struct guest *g)
+HOT void vcpu_load(struct guest *g)
 {
     if (loaded == g)
         return;
@@ -61,19 +61,19 @@ void vcpu_load(struct guest *g)
     loaded = g;
 }
 
-void vcpu_gdt_changed(struct guest *g, uint32_t first, uint32_t count)
+HOT void vcpu_gdt_changed(struct guest *g, uint32_t first, uint32_t count)
 {
     if (loaded == g)
         copy_gdt(g, first, count);
 }
 
-void vcpu_idt_changed(struct guest *g, uint32_t vector)
+HOT void vcpu_idt_changed(struct guest *g, uint32_t vector)
 {
     if (loaded == g && (vector == 3 || vector == 4 || vector == LG_SYSCALL_VECTOR))
         switcher_idt()[vector] = real_gate(g, vector);
 }
 
-void vcpu_stack_changed(struct guest *g)
+HOT void vcpu_stack_changed(struct guest *g)
 {
     if (loaded == g) {
         switcher_tss()->ss1 = (uint16_t)g->ss1;
@@ -89,7 +89,7 @@ void vcpu_forget(struct guest *g)
         fpu_owner = 0;
 }
 
-static void set_ts(bool ts)
+HOT static void set_ts(bool ts)
 {
     if (ts == cr0_ts)
         return;
@@ -107,7 +107,7 @@ HOT void vcpu_fpu_prepare(struct guest *g)
 
 /* A #NM from the guest. With its virtual TS set, it is the guest's own
  * (reflect it); otherwise the FPU simply is not its yet. */
-bool vcpu_fpu_trap(struct guest *g)
+HOT bool vcpu_fpu_trap(struct guest *g)
 {
     if (g->ts)
         return false;

@@ -252,6 +252,8 @@ class Guest:
         h = self.wait(rf"^{NAME}: \d+ page faults fixed \((\d+) to set dirty, (\d+) in the kernel\)"
                       rf".*hypercalls:([ \w:]*)\r?\n", 20, "the exits command")
         c["pf_dirty"], c["pf_kernel"] = int(h.group(1)), int(h.group(2))
+        t = self.wait(rf"^{NAME}: (\d+) TSC cycles in the hypervisor over (\d+) exits", 20, "the exits command")
+        c["_host_cycles"], c["_host_samples"] = int(t.group(1)), int(t.group(2))
         for k, n in re.findall(r"(\d+):(\d+)", v.group(1)):
             c[f"vector {k}"] = int(n)
         for k, n in re.findall(r"(\w+):(\d+)", h.group(3)):
@@ -509,6 +511,8 @@ def main():
             if b is not None and test and c["exits"] / per >= 0.5:
                 scale = {"us/run": 1000}.get(unit, 1)
                 notes.append(f"{(v - b) * scale / (c['exits'] / per):.0f} ns extra per exit")
+            if c.get("_host_samples"):
+                notes.append(f"{c['_host_cycles'] / c['_host_samples']:.0f} TSC cycles in lgvisor per exit")
             detail = sorted(((n, k) for k, n in c.items() if k not in COUNTERS and not k.startswith("_")
                              and n / per >= 0.1), reverse=True)
             if detail:

@@ -24,9 +24,9 @@ static uint32_t *host_pt, *guest_pt;
 static uint8_t *tables;             /* the tables page, through the identity map */
 static uint32_t idle_regs_page;     /* the regs slot before any guest has run */
 
-uint64_t *switcher_gdt(void) { return (uint64_t *)(tables + TBL_GDT); }
-uint64_t *switcher_idt(void) { return (uint64_t *)(tables + TBL_IDT); }
-struct tss *switcher_tss(void) { return (struct tss *)(tables + TBL_TSS); }
+HOT uint64_t *switcher_gdt(void) { return (uint64_t *)(tables + TBL_GDT); }
+HOT uint64_t *switcher_idt(void) { return (uint64_t *)(tables + TBL_IDT); }
+HOT struct tss *switcher_tss(void) { return (struct tss *)(tables + TBL_TSS); }
 uint32_t switcher_guest_pde(void) { return (uint32_t)guest_pt | PTE_P | PTE_W; }
 
 static uint32_t zeroed_frame(void)

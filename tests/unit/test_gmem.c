@@ -3,6 +3,7 @@
  * sizes, and strings that run into the end of guest memory. The guest
  * memory is a malloc block of exactly its size, so a read one byte past
  * the end is caught by AddressSanitizer when it is available. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -306,6 +307,42 @@ static void lazy_string(void)
     free(m.base);
 }
 
+/* Idle-time zeroing: exactly the marked pages, at most max_pages a call,
+ * resuming where it stopped, wrapping round, and over word boundaries
+ * (pages 31/32) and a partial last word (70 pages). */
+static void zero_some(void)
+{
+    enum { PAGES = 70 };
+    struct gmem m = guest(PAGES * 4096);
+    uint32_t bits[3] = { 0 };
+    m.unzeroed = bits;
+    const uint32_t marked[] = { 0, 5, 31, 32, 63, 64, 69 };
+    for (unsigned i = 0; i < sizeof(marked) / sizeof(marked[0]); i++)
+        bits[marked[i] / 32] |= 1u << (marked[i] % 32);
+    uint32_t cursor = 40;               /* start mid-way: 63, 64, 69 first, then wrap */
+    CHECK_EQ(gmem_zero_some(&m, &cursor, 3), 3);
+    CHECK(bits[0] == ((1u << 0) | (1u << 5) | (1u << 31)) && bits[1] == 1u && bits[2] == 0);
+    CHECK_EQ(gmem_zero_some(&m, &cursor, 3), 3);
+    CHECK(bits[0] == 0 && bits[1] == 1u);
+    CHECK_EQ(gmem_zero_some(&m, &cursor, 3), 1);
+    CHECK(bits[0] == 0 && bits[1] == 0 && bits[2] == 0);
+    CHECK_EQ(gmem_zero_some(&m, &cursor, 3), 0);
+    for (uint32_t p = 0; p < PAGES; p++) {
+        bool was_marked = false;
+        for (unsigned i = 0; i < sizeof(marked) / sizeof(marked[0]); i++)
+            was_marked |= marked[i] == p;
+        uint32_t nonzero = 0;
+        for (uint32_t b = 0; b < 4096; b++)
+            nonzero += m.base[p * 4096 + b] != 0;
+        /* the pattern i * 7 + 1 is zero in 1 byte of 256 */
+        CHECK(was_marked ? nonzero == 0 : nonzero > 4000);
+    }
+    struct gmem none = { m.base, PAGES * 4096, NULL };
+    cursor = 0;
+    CHECK_EQ(gmem_zero_some(&none, &cursor, 3), 0);
+    free(m.base);
+}
+
 int main(void)
 {
     RUN(ok_exact_limits);
@@ -325,5 +362,6 @@ int main(void)
     RUN(str_huge_cap);
     RUN(lazy_zeroing);
     RUN(lazy_string);
+    RUN(zero_some);
     return CHECK_EXIT_STATUS();
 }

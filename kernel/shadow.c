@@ -205,13 +205,23 @@ HOT static bool mark_accessed(struct guest *g, const struct walk *w, uint32_t *p
     return true;
 }
 
+/* The shadow page table that covers va in directory pd, or NULL. */
+static uint32_t *shadow_pt(const uint32_t *pd, uint32_t va)
+{
+    return pd && (pd[PDE_INDEX(va)] & PTE_P) ? (uint32_t *)(pd[PDE_INDEX(va)] & ~0xFFFu) : 0;
+}
+
+HOT uint32_t shadow_entry(struct guest *g, uint32_t va)
+{
+    uint32_t *pt = shadow_pt(g->shadow.roots[g->shadow.cur].pd, va);
+    return pt ? pt[PTE_INDEX(va)] : 0;
+}
+
 HOT static enum shadow_result install(struct guest *g, uint32_t va, uint32_t gpte)
 {
     uint32_t *pd = root_pd(g, &g->shadow.roots[g->shadow.cur]);
-    uint32_t *pt = 0;
-    if (pd && (pd[PDE_INDEX(va)] & PTE_P)) {
-        pt = (uint32_t *)(pd[PDE_INDEX(va)] & ~0xFFFu);
-    } else if (pd) {
+    uint32_t *pt = shadow_pt(pd, va);
+    if (pd && !pt) {
         pt = shadow_frame(g);
         if (pt)
             pd[PDE_INDEX(va)] = (uint32_t)pt | PTE_P | PTE_W | PTE_U;
@@ -239,10 +249,9 @@ HOT static enum shadow_result install(struct guest *g, uint32_t va, uint32_t gpt
 
 HOT static void prefill(struct guest *g, uint32_t va, uint32_t pde)
 {
-    uint32_t *pd = g->shadow.roots[g->shadow.cur].pd;
-    if (!pd || !(pd[PDE_INDEX(va)] & PTE_P))
+    uint32_t *spt = shadow_pt(g->shadow.roots[g->shadow.cur].pd, va);
+    if (!spt)
         return;
-    uint32_t *spt = (uint32_t *)(pd[PDE_INDEX(va)] & ~0xFFFu);
     uint32_t first = PTE_INDEX(va) & ~(PREFILL_ENTRIES - 1);
     const volatile uint32_t *gpt =
         gmem_ptr(&g->mem, (pde & ~0xFFFu) + first * 4, PREFILL_ENTRIES * 4);
@@ -275,12 +284,6 @@ HOT enum shadow_result shadow_fault(struct guest *g, uint32_t va, uint32_t *err)
     }
     if (!mark_accessed(g, &w, &w.gpte, write))
         return SHADOW_KILLED;
-    uint32_t *pd = g->shadow.roots[g->shadow.cur].pd;
-    if (pd && (pd[PDE_INDEX(va)] & PTE_P) &&
-        (((uint32_t *)(pd[PDE_INDEX(va)] & ~0xFFFu))[PTE_INDEX(va)] & PTE_P))
-        g->stats.pf_dirty++;        /* mapped, but read-only until dirty */
-    if (g->ld && va >= g->kernel_address)
-        g->stats.pf_kernel++;
     /* a read maps the page read-only until it is dirty (ABI 6.5) */
     r = install(g, va, w.gpte);
     if (r == SHADOW_FIXED && w.pde)
@@ -305,11 +308,9 @@ HOT enum shadow_result shadow_translate(struct guest *g, uint32_t va, bool write
 HOT bool shadow_pin_stack(struct guest *g)
 {
     g->shadow.pin_needed = false;
-    uint32_t *pd = g->shadow.roots[g->shadow.cur].pd;
     for (uint32_t i = 0; i < g->stack_pages; i++) {
         uint32_t va = g->esp1 - 1 - i * PAGE_SIZE;
-        if (pd && (pd[PDE_INDEX(va)] & PTE_P) &&
-            (((uint32_t *)(pd[PDE_INDEX(va)] & ~0xFFFu))[PTE_INDEX(va)] & (PTE_P | PTE_W)) == (PTE_P | PTE_W))
+        if ((shadow_entry(g, va) & (PTE_P | PTE_W)) == (PTE_P | PTE_W))
             continue;           /* still mapped writable: nothing to do */
         uint32_t err = 2;       /* a supervisor write, as the CPU's push */
         enum shadow_result r = shadow_fault(g, va, &err);
@@ -368,9 +369,9 @@ HOT void shadow_new_pgtable(struct guest *g, uint32_t gpgd)
 
 HOT static void clear_pte(struct shadow_root *r, uint32_t va)
 {
-    if (!r->used || !r->pd || !(r->pd[PDE_INDEX(va)] & PTE_P))
-        return;
-    ((uint32_t *)(r->pd[PDE_INDEX(va)] & ~0xFFFu))[PTE_INDEX(va)] = 0;
+    uint32_t *pt = r->used ? shadow_pt(r->pd, va) : 0;
+    if (pt)
+        pt[PTE_INDEX(va)] = 0;
 }
 
 HOT void shadow_set_pte(struct guest *g, uint32_t gpgd, uint32_t va, uint32_t gpte)
@@ -398,8 +399,8 @@ HOT void shadow_set_pte(struct guest *g, uint32_t gpgd, uint32_t va, uint32_t gp
      * guest's tables are read afresh, so the value passed in only says
      * whether it is worth it. */
     struct walk w;
-    if (in_cur && !g->shadow.linear && (gpte & (PTE_P | PTE_A)) == (PTE_P | PTE_A) && cur->pd &&
-        (cur->pd[PDE_INDEX(va)] & PTE_P) && walk(g, va, &w) == SHADOW_FIXED && (w.gpte & PTE_A))
+    if (in_cur && !g->shadow.linear && (gpte & (PTE_P | PTE_A)) == (PTE_P | PTE_A) &&
+        shadow_pt(cur->pd, va) && walk(g, va, &w) == SHADOW_FIXED && (w.gpte & PTE_A))
         install(g, va, w.gpte);
     /* dropping the stack's mapping must not leave the direct syscall
      * gate without a stack */

@@ -42,6 +42,8 @@ uint32_t shadow_cr3(struct guest *g);
 /* A page fault at va with hardware error code *err (updated to what the
  * guest's tables say, for reflection). */
 enum shadow_result shadow_fault(struct guest *g, uint32_t va, uint32_t *err);
+/* The shadow entry the CPU uses for va now (0: none). */
+uint32_t shadow_entry(struct guest *g, uint32_t va);
 /* Guest-virtual to guest-physical through the guest's tables, as an access
  * by the guest kernel (write: the page must be writable; A and D are set as
  * the CPU would). */

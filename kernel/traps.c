@@ -4,6 +4,7 @@
  * on real hardware is reflected into it (lguest ABI 4.6). */
 #include "kernel/hot.h"
 #include "kernel/guest.h"
+#include "arch/x86/paging.h"
 #include "arch/x86/x86.h"
 #include "kernel/emulate.h"
 
@@ -16,9 +17,12 @@ static bool guest_error_code(uint32_t v)
 HOT static void page_fault(struct guest *g)
 {
     uint32_t cr2 = read_cr2(), err = g->regs->error;
+    bool mapped = shadow_entry(g, cr2) & PTE_P;     /* then only read-only until dirty */
     switch (shadow_fault(g, cr2, &err)) {
     case SHADOW_FIXED:
         g->stats.pf_resolved++;
+        g->stats.pf_dirty += mapped;
+        g->stats.pf_kernel += g->ld && cr2 >= g->kernel_address;
         return;
     case SHADOW_KILLED:
         return;

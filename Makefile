@@ -1,6 +1,7 @@
 # lgvisor: `make` builds build/lgvisor.elf, `make iso` the bootable image,
 # `make qemu` boots it, `make test` runs every test. Missing Debian packages
 # are installed first (as root) by scripts/ensure-deps.sh.
+# (LIBS is expanded late: libgcc for -m32 exists only once gcc-multilib is in.)
 
 BUILD    := build
 NEWLIB   := $(BUILD)/newlib
@@ -17,7 +18,7 @@ CFLAGS   := -m32 -march=i686 -std=gnu11 -ffreestanding -fno-pie -fno-stack-prote
 GEN      := $(BUILD)/gen
 ASFLAGS  := -m32 -I. -I$(GEN) -MMD -MP
 LDFLAGS  := -m32 -nostdlib -static -no-pie -Wl,-T,linker.ld -Wl,--build-id=none -Wl,-z,noexecstack
-LIBS     := $(NEWLIB)/i686-elf/lib/libc.a $(shell $(CC) -m32 -print-libgcc-file-name 2>/dev/null)
+LIBS      = $(NEWLIB)/i686-elf/lib/libc.a $(shell $(CC) -m32 -print-libgcc-file-name 2>/dev/null)
 
 SRCS     := $(wildcard boot/*.S arch/x86/*.S arch/x86/*.c kernel/*.c drivers/*.c virtio/*.c)
 OBJS     := $(patsubst %,$(BUILD)/obj/%.o,$(SRCS))

@@ -20,7 +20,7 @@ ASFLAGS  := -m32 -I. -I$(GEN) -MMD -MP
 LDFLAGS  := -m32 -nostdlib -static -no-pie -Wl,-T,linker.ld -Wl,--build-id=none -Wl,-z,noexecstack
 LIBS      = $(NEWLIB)/i686-elf/lib/libc.a $(shell $(CC) -m32 -print-libgcc-file-name 2>/dev/null)
 
-SRCS     := $(wildcard boot/*.S arch/x86/*.S arch/x86/*.c kernel/*.c drivers/*.c virtio/*.c)
+SRCS     := $(wildcard boot/*.S arch/x86/*.S arch/x86/*.c kernel/*.c kernel/lguest/*.c drivers/*.c virtio/*.c)
 OBJS     := $(patsubst %,$(BUILD)/obj/%.o,$(SRCS))
 include guest/guest.mk
 

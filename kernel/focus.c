@@ -3,7 +3,7 @@
  * monitor -> first guest -> ... -> last guest -> monitor; the monitor's
  * `focus` command picks one directly. */
 #include <stdio.h>
-#include "kernel/guest.h"
+#include "kernel/lguest/guest.h"
 #include "kernel/console.h"
 #include "kernel/log.h"
 #include "kernel/monitor.h"

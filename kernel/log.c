@@ -5,7 +5,7 @@
 #include "kernel/log.h"
 #include "kernel/console.h"
 #include "kernel/clock.h"
-#include "kernel/guest.h"
+#include "kernel/lguest/guest.h"
 
 int log_level = LOG_INFO;
 

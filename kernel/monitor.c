@@ -7,7 +7,7 @@
 #include "kernel/clock.h"
 #include "kernel/console.h"
 #include "kernel/frames.h"
-#include "kernel/guest.h"
+#include "kernel/lguest/guest.h"
 #include "kernel/log.h"
 #include "kernel/version.h"
 #include "arch/x86/trap.h"

@@ -1,7 +1,7 @@
 /* The scheduler: round robin over the guests that can run, a time slice
  * each, and hlt when none can (a halted guest costs nothing). Between
  * slices the hypervisor console gets its turn. */
-#include "kernel/guest.h"
+#include "kernel/lguest/guest.h"
 #include "arch/x86/x86.h"
 #include "kernel/clock.h"
 #include "kernel/log.h"

@@ -7,7 +7,7 @@
 #include <string.h>
 #include "virtio/device.h"
 #include "drivers/ramdisk.h"
-#include "kernel/guest.h"
+#include "kernel/lguest/guest.h"
 
 #define T_IN     0
 #define T_OUT    1

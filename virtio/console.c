@@ -4,7 +4,7 @@
  * before the guest runs again. Input comes from the serial port while the
  * guest has the focus, and waits in a small buffer for receive buffers. */
 #include "virtio/device.h"
-#include "kernel/guest.h"
+#include "kernel/lguest/guest.h"
 
 #define RXQ 0
 #define TXQ 1

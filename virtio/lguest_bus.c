@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "virtio/device.h"
-#include "kernel/guest.h"
+#include "kernel/lguest/guest.h"
 #include "kernel/log.h"
 #include "drivers/ramdisk.h"
 

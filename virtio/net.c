@@ -7,7 +7,7 @@
 #include "virtio/device.h"
 #include "virtio/net.h"
 #include "virtio/netswitch.h"
-#include "kernel/guest.h"
+#include "kernel/lguest/guest.h"
 
 #define RXQ 0
 #define TXQ 1

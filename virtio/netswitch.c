@@ -4,7 +4,7 @@
 #include "virtio/netswitch.h"
 #include "virtio/net.h"
 #include "drivers/e1000.h"
-#include "kernel/guest.h"
+#include "kernel/lguest/guest.h"
 
 #define TABLE 64
 

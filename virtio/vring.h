@@ -7,7 +7,7 @@
 #define VIRTIO_VRING_H
 #include <stdbool.h>
 #include <stdint.h>
-#include "kernel/gmem.h"
+#include "kernel/lguest/gmem.h"
 
 #define VRING_DESC_F_NEXT     1
 #define VRING_DESC_F_WRITE    2

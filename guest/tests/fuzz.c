@@ -1,5 +1,5 @@
 /* test=fuzz: seeded random and edge-case arguments for every hypercall
- * (lguest-abi.md 2.2), judged against what kernel/hypercalls.c and the files
+ * (lguest-abi.md 2.2), judged against what kernel/lguest/hypercalls.c and the files
  * it calls into accept. One boot ("incarnation"):
  *
  *  1. calls=N (default 10000) calls the hypervisor must SURVIVE, made
@@ -38,7 +38,7 @@
 #include "guest/x86.h"
 
 /* The hypervisor lets a guest reference RAM plus this many pages after it
- * (device page and rings: kernel/guest_boot.c DEVICE_PAGES, the brief says
+ * (device page and rings: kernel/lguest/guest_boot.c DEVICE_PAGES, the brief says
  * 64). Only the fatal catalogue and NOTIFY's "ignored" range depend on it. */
 #define FZ_DEVICE_PAGES     64
 #define FZ_CHUNK            1000        /* calls between two integrity checks */

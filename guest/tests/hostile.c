@@ -315,7 +315,7 @@ static void gdt_dpl0_data(void)
           "; read 0x%x through ES:4", visible, (unsigned)(ar >> 8 & 0xFF), FAULT_ARGS(got, r), (unsigned)v);
 }
 
-/* System descriptors are stored as null (kernel/segments.c gdt_fixup): LAR
+/* System descriptors are stored as null (kernel/lguest/segments.c gdt_fixup): LAR
  * must not see them, a segment load is #GP(selector) (a null descriptor
  * fails the type check before the present check, so not #NP), and a far
  * call through them is #GP(selector) too, not a task switch or a trip to
@@ -468,7 +468,7 @@ static void idt_int_n(void)
     idt_restore(0x42);
 }
 
-/* int $0x80 at CPL 1 (kernel/vcpu.c real_gate): no gate or a DPL-0 gate
+/* int $0x80 at CPL 1 (kernel/lguest/vcpu.c real_gate): no gate or a DPL-0 gate
  * is #GP(0x80 * 8 + 2) (XSA-259's case); a DPL-1 trap gate goes straight
  * to the handler (the real IDT holds our gate); a DPL-3 interrupt gate
  * goes through the hypervisor, which turns virtual interrupts off. */
@@ -522,7 +522,7 @@ static void switcher_read(void)
 /* Writes to the read-only pages: #PF at the store, cr2 the address, the
  * page unchanged. The error code is checked on its own line: the CPU says
  * 3 (present, write) and so does the ABI (6.6: reflect with the hardware
- * code), but kernel/shadow.c shadow_fault (line ~234) recomputes bit 0
+ * code), but kernel/lguest/shadow.c shadow_fault (line ~234) recomputes bit 0
  * from OUR tables, which never map the switcher, and reports 2 - "not
  * present" for a page we have just read. */
 static void switcher_write(void)
@@ -543,7 +543,7 @@ static void switcher_write(void)
     }
     check(err[0] == 3 && err[1] == 3, "hostile/switcher-write-error-code",
           "#PF error codes 0x%x (tables) and 0x%x (code), want 3 (present, write) as the CPU reports it and "
-          "ABI 6.6 reflects it; kernel/shadow.c shadow_fault overwrites bit 0 from the guest's tables, which "
+          "ABI 6.6 reflects it; kernel/lguest/shadow.c shadow_fault overwrites bit 0 from the guest's tables, which "
           "never map the switcher, so a page the guest can read is reported not present",
           (unsigned)err[0], (unsigned)err[1]);
 

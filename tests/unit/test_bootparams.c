@@ -1,11 +1,11 @@
-/* sources: kernel/bootparams.c */
+/* sources: kernel/lguest/bootparams.c */
 /* The boot_params page and the command line at GPA 0x1000. Expected pages
  * are written out byte by byte from lguest-abi.md 1.3 with literal offsets,
  * independent of the constants the module uses. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "kernel/bootparams.h"
+#include "kernel/lguest/bootparams.h"
 #include "tests/unit/check.h"
 
 #define MIB 0x100000u

@@ -1,4 +1,4 @@
-/* sources: kernel/emulate.c */
+/* sources: kernel/lguest/emulate.c */
 /* cli, in and out for a ring-1 guest kernel (ABI 4.6): lengths, the EAX
  * result of each in form, and that nothing past avail is ever read. Each
  * instruction is copied into a malloc block of exactly avail bytes, so an
@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "kernel/emulate.h"
+#include "kernel/lguest/emulate.h"
 #include "tests/unit/check.h"
 
 static uint32_t dr(const uint8_t *bytes, uint32_t avail, uint32_t *reg, uint32_t *value)

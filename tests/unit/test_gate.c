@@ -1,9 +1,9 @@
-/* sources: kernel/gate.c */
+/* sources: kernel/lguest/gate.c */
 /* LHCALL_LOAD_IDT_ENTRY validation: the order of the checks (vector,
  * ignored vectors, present, type, handler), Linux 3.10's real gates, and
  * that the stored gate always names the guest kernel CS 0x61. */
 #include <stdint.h>
-#include "kernel/gate.h"
+#include "kernel/lguest/gate.h"
 #include "tests/unit/check.h"
 
 #define LIMIT   0xFFC00000u             /* the switcher at the top 4 MiB */

@@ -1,4 +1,4 @@
-/* sources: kernel/gmem.c */
+/* sources: kernel/lguest/gmem.c */
 /* Bounds-checked guest memory: exact limits, wrap-around of gpa + len, zero
  * sizes, and strings that run into the end of guest memory. The guest
  * memory is a malloc block of exactly its size, so a read one byte past
@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "kernel/gmem.h"
+#include "kernel/lguest/gmem.h"
 #include "tests/unit/check.h"
 
 /* A guest of size bytes, filled with a recognisable pattern. */

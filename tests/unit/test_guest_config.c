@@ -1,9 +1,9 @@
-/* sources: kernel/guest_config.c kernel/cmdline.c kernel/diag.c */
+/* sources: kernel/lguest/guest_config.c kernel/cmdline.c kernel/diag.c */
 /* Guest configuration from module strings: roles, names, memory sizes, the
  * guest command line after "--", attachment of initrds and disks, and that a
  * bad line costs only its own guest. */
 #include <string.h>
-#include "kernel/guest_config.h"
+#include "kernel/lguest/guest_config.h"
 #include "tests/unit/check.h"
 
 static struct boot_module mods[16];

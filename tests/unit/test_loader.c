@@ -1,4 +1,4 @@
-/* sources: kernel/loader.c */
+/* sources: kernel/lguest/loader.c */
 /* The guest kernel loader: synthetic ELF vmlinux and bzImage files, loaded
  * into a RAM buffer pre-filled with 0xAA so that every byte written (and
  * every byte that must not be) shows. Each image is copied into a heap block
@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "kernel/loader.h"
+#include "kernel/lguest/loader.h"
 #include "tests/unit/check.h"
 
 #define MIB 0x100000u

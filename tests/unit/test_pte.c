@@ -1,9 +1,9 @@
-/* sources: kernel/pte.c */
+/* sources: kernel/lguest/pte.c */
 /* Guest PDE/PTE checks and shadow PTEs: Linux's real entries, every flag
  * bit on its own, frame numbers at the limit, and non-present entries full
  * of junk (which must never be judged). */
 #include <stdint.h>
-#include "kernel/pte.h"
+#include "kernel/lguest/pte.h"
 #include "tests/unit/check.h"
 
 #define PFNS 0x10000u                   /* a 256 MiB guest */

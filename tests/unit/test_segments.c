@@ -1,4 +1,4 @@
-/* sources: kernel/segments.c */
+/* sources: kernel/lguest/segments.c */
 /* Guest descriptors and selectors: the DPL and accessed-bit fix-ups on
  * Linux's real descriptors, refusal of every system descriptor, the
  * host-owned slots, and the CPU's segment-load rules for the selectors a
@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
-#include "kernel/segments.h"
+#include "kernel/lguest/segments.h"
 #include "tests/unit/check.h"
 
 /* Linux 3.10's descriptors as the guest sends them. */

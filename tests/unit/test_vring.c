@@ -1,4 +1,4 @@
-/* sources: virtio/vring.c kernel/gmem.c */
+/* sources: virtio/vring.c kernel/lguest/gmem.c */
 /* The legacy virtqueue, device side (lguest-abi.md 9.1, 9.2). The driver
  * side is written here as a 3.10 Linux guest drives it: descriptors, then
  * avail.ring[avail.idx % num], then avail.idx++. Every offset the test uses
@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "kernel/gmem.h"
+#include "kernel/lguest/gmem.h"
 #include "virtio/vring.h"
 #include "tests/unit/check.h"
 

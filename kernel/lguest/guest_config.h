@@ -1,5 +1,5 @@
-#ifndef KERNEL_GUEST_CONFIG_H
-#define KERNEL_GUEST_CONFIG_H
+#ifndef KERNEL_LGUEST_GUEST_CONFIG_H
+#define KERNEL_LGUEST_GUEST_CONFIG_H
 #include <stdint.h>
 #include "kernel/bootinfo.h"
 #include "kernel/cmdline.h"

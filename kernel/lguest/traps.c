@@ -3,10 +3,10 @@
  * the FPU, cli/in/out) stay here; everything else the guest would have seen
  * on real hardware is reflected into it (lguest ABI 4.6). */
 #include "kernel/hot.h"
-#include "kernel/guest.h"
+#include "kernel/lguest/guest.h"
 #include "arch/x86/paging.h"
 #include "arch/x86/x86.h"
-#include "kernel/emulate.h"
+#include "kernel/lguest/emulate.h"
 
 /* The exceptions lguest pushes an error code for (ABI 4.1). */
 static bool guest_error_code(uint32_t v)

@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include "kernel/bootparams.h"
+#include "kernel/lguest/bootparams.h"
 
 #define PAGE 4096u
 

@@ -4,11 +4,11 @@
  * Only what differs from the guest last loaded is copied, so a guest that
  * runs alone pays nothing here after its first entry. */
 #include "kernel/hot.h"
-#include "kernel/guest.h"
+#include "kernel/lguest/guest.h"
 #include "arch/x86/switcher.h"
 #include "arch/x86/gdt.h"
 #include "arch/x86/x86.h"
-#include "kernel/gate.h"
+#include "kernel/lguest/gate.h"
 
 static struct guest *loaded;        /* whose tables are in the switcher */
 static struct guest *fpu_owner;     /* whose registers are in the FPU */

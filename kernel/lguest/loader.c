@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include "kernel/bootparams.h"
-#include "kernel/loader.h"
+#include "kernel/lguest/bootparams.h"
+#include "kernel/lguest/loader.h"
 
 #define MIB 0x100000u
 #define PAGE 4096u

@@ -2,8 +2,8 @@
  * [base, base + size), where size = pfn_limit * 4096 (RAM, device page and
  * rings). Every guest-physical address the hypervisor reads or writes on a
  * guest's behalf goes through these checks; nothing else indexes base. */
-#ifndef KERNEL_GMEM_H
-#define KERNEL_GMEM_H
+#ifndef KERNEL_LGUEST_GMEM_H
+#define KERNEL_LGUEST_GMEM_H
 #include <stdbool.h>
 #include <stdint.h>
 

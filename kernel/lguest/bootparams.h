@@ -1,8 +1,8 @@
 /* The boot_params ("zero page") at GPA 0 and the command line at GPA 0x1000
  * that an lguest guest reads at boot (lguest-abi.md sections 1.1 and 1.3).
  * Pure logic: no hypervisor dependencies. */
-#ifndef KERNEL_BOOTPARAMS_H
-#define KERNEL_BOOTPARAMS_H
+#ifndef KERNEL_LGUEST_BOOTPARAMS_H
+#define KERNEL_LGUEST_BOOTPARAMS_H
 #include <stdint.h>
 
 /* Offsets into boot_params. The setup header (from 0x1F1) sits at the same

@@ -2,8 +2,8 @@
  * choosing where the initrd goes. Pure logic: the caller owns the buffers.
  * Guest-physical address g is at ram + g; only [0, mem) is ever touched.
  * The layout rules are those of docs lguest-abi.md sections 1.1, 1.2, 1.4. */
-#ifndef KERNEL_LOADER_H
-#define KERNEL_LOADER_H
+#ifndef KERNEL_LGUEST_LOADER_H
+#define KERNEL_LGUEST_LOADER_H
 #include <stdint.h>
 
 /* GPA 0 holds boot_params, 0x1000 the command line (ABI 1.1): nothing the

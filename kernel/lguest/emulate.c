@@ -2,7 +2,7 @@
  * Every byte is read only after avail says it is there: the bytes come
  * from guest memory and may end at a page the guest never mapped. */
 #include <stdint.h>
-#include "kernel/emulate.h"
+#include "kernel/lguest/emulate.h"
 
 uint32_t emulate_io(const uint8_t *insn, uint32_t avail, uint32_t *eax)
 {

@@ -4,10 +4,10 @@
  * bad one stops the guest with a reason. No register is changed. */
 #include "kernel/hot.h"
 #include <string.h>
-#include "kernel/guest.h"
+#include "kernel/lguest/guest.h"
 #include "arch/x86/switcher.h"
 #include "kernel/clock.h"
-#include "kernel/gate.h"
+#include "kernel/lguest/gate.h"
 #include "kernel/log.h"
 
 typedef void (*hcall_fn)(struct guest *g, uint32_t a1, uint32_t a2, uint32_t a3, uint32_t a4);

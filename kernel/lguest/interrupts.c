@@ -3,10 +3,10 @@
  * IDT been real, pushing the frame on the guest's stack through the
  * guest's own page tables, checked like any guest access. */
 #include "kernel/hot.h"
-#include "kernel/guest.h"
+#include "kernel/lguest/guest.h"
 #include "arch/x86/x86.h"
 #include "kernel/clock.h"
-#include "kernel/gate.h"
+#include "kernel/lguest/gate.h"
 
 #define EFLAGS_TF 0x00000100u
 #define EFLAGS_NT 0x00004000u

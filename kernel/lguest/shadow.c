@@ -4,12 +4,12 @@
  * pfn_limit, so the CPU can never reach outside the guest. */
 #include "kernel/hot.h"
 #include <string.h>
-#include "kernel/shadow.h"
+#include "kernel/lguest/shadow.h"
 #include "arch/x86/paging.h"
 #include "arch/x86/switcher.h"
 #include "kernel/frames.h"
-#include "kernel/guest.h"
-#include "kernel/pte.h"
+#include "kernel/lguest/guest.h"
+#include "kernel/lguest/pte.h"
 
 #define PDE_INDEX(va) ((va) >> 22)
 #define PTE_INDEX(va) (((va) >> 12) & 1023)

@@ -3,7 +3,7 @@
  * ends. The loop runs with interrupts off; a hardware interrupt that
  * arrives while the guest runs is itself an exit, handled like any trap. */
 #include "kernel/hot.h"
-#include "kernel/guest.h"
+#include "kernel/lguest/guest.h"
 #include "arch/x86/switcher.h"
 #include "arch/x86/x86.h"
 #include "drivers/e1000.h"

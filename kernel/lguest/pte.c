@@ -4,7 +4,7 @@
 #include "kernel/hot.h"
 #include <stddef.h>
 #include <stdint.h>
-#include "kernel/pte.h"
+#include "kernel/lguest/pte.h"
 
 #define PTE_P       0x001u
 #define PTE_RW      0x002u

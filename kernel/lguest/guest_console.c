@@ -5,7 +5,7 @@
  * unprintable is replaced. The guest with the input focus also gets its
  * unfinished line shown at the end of each burst (a prompt, an echo);
  * whoever prints next first ends that line. */
-#include "kernel/guest.h"
+#include "kernel/lguest/guest.h"
 #include "kernel/log.h"
 
 #define NOTIFY_MAX 1024

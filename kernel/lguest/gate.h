@@ -1,6 +1,6 @@
 /* Guest interrupt-descriptor-table gates (lguest ABI 4.2). Pure logic. */
-#ifndef KERNEL_GATE_H
-#define KERNEL_GATE_H
+#ifndef KERNEL_LGUEST_GATE_H
+#define KERNEL_LGUEST_GATE_H
 #include <stdint.h>
 
 #define GUEST_KERNEL_CS 0x61    /* forced into every guest gate */

@@ -1,8 +1,8 @@
 /* Guest segment descriptors (lguest ABI section 5): the fix-ups applied to
  * every descriptor a guest loads, and the checks made before the switcher
  * loads a guest selector. Pure logic. */
-#ifndef KERNEL_SEGMENTS_H
-#define KERNEL_SEGMENTS_H
+#ifndef KERNEL_LGUEST_SEGMENTS_H
+#define KERNEL_LGUEST_SEGMENTS_H
 #include <stdbool.h>
 #include <stdint.h>
 

@@ -1,16 +1,16 @@
 /* One guest: everything the hypervisor keeps about it. The guest's own
  * memory is one contiguous run of host frames (struct gmem); its register
  * frame lives in a page of its own that the switcher maps while it runs. */
-#ifndef KERNEL_GUEST_H
-#define KERNEL_GUEST_H
+#ifndef KERNEL_LGUEST_GUEST_H
+#define KERNEL_LGUEST_GUEST_H
 #include <stdbool.h>
 #include <stdint.h>
 #include "arch/x86/trap.h"
-#include "kernel/gmem.h"
-#include "kernel/guest_config.h"
-#include "kernel/lguest_abi.h"
-#include "kernel/segments.h"
-#include "kernel/shadow.h"
+#include "kernel/lguest/gmem.h"
+#include "kernel/lguest/guest_config.h"
+#include "kernel/lguest/lguest_abi.h"
+#include "kernel/lguest/segments.h"
+#include "kernel/lguest/shadow.h"
 #include "kernel/timer.h"
 #include "virtio/device.h"
 

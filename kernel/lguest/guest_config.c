@@ -4,7 +4,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
-#include "kernel/guest_config.h"
+#include "kernel/lguest/guest_config.h"
 
 enum role { ROLE_KERNEL, ROLE_INITRD, ROLE_DISK, ROLE_UNKNOWN };
 

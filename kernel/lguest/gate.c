@@ -1,7 +1,7 @@
 /* Guest IDT gates (ABI 4.2). The stored gate always names the guest kernel
  * CS, so a guest can never make the CPU enter ring 0 through its IDT. */
 #include <stdint.h>
-#include "kernel/gate.h"
+#include "kernel/lguest/gate.h"
 
 #define GATE_PRESENT    (1u << 15)      /* in the high word */
 #define GATE_HI_KEEP    0xFFFFEF00u     /* offset 31..16, P, DPL, type */

@@ -3,8 +3,8 @@
  * filled on page faults and emptied when the guest says its tables changed,
  * exactly like a TLB. Every entry is checked against the guest's memory, so
  * a shadow entry can only ever point into that guest's own frames. */
-#ifndef KERNEL_SHADOW_H
-#define KERNEL_SHADOW_H
+#ifndef KERNEL_LGUEST_SHADOW_H
+#define KERNEL_LGUEST_SHADOW_H
 #include <stdbool.h>
 #include <stdint.h>
 

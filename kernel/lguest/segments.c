@@ -3,7 +3,7 @@
 #include "kernel/hot.h"
 #include <stdbool.h>
 #include <stdint.h>
-#include "kernel/segments.h"
+#include "kernel/lguest/segments.h"
 
 #define DESC_ACCESSED   (1ull << 40)
 #define DESC_RW         (1ull << 41)    /* data: writable; code: readable */

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#include "kernel/gmem.h"
+#include "kernel/lguest/gmem.h"
 
 void gmem_zero_range(const struct gmem *m, uint32_t gpa, uint32_t len)
 {

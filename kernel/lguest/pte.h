@@ -1,8 +1,8 @@
 /* Checking guest page-directory and page-table entries (non-PAE, lguest ABI
  * 6.1, 6.4) and making the shadow entries that stand for them. Pure logic:
  * the caller owns the tables. */
-#ifndef KERNEL_PTE_H
-#define KERNEL_PTE_H
+#ifndef KERNEL_LGUEST_PTE_H
+#define KERNEL_LGUEST_PTE_H
 #include <stdint.h>
 
 #define GPDE_ALLOWED 0x067u     /* P RW US A D: anything else in a present PDE kills */

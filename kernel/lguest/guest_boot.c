@@ -5,12 +5,12 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include "kernel/guest.h"
+#include "kernel/lguest/guest.h"
 #include "arch/x86/paging.h"
 #include "kernel/bootinfo.h"
-#include "kernel/bootparams.h"
+#include "kernel/lguest/bootparams.h"
 #include "kernel/frames.h"
-#include "kernel/loader.h"
+#include "kernel/lguest/loader.h"
 #include "kernel/log.h"
 #include "drivers/ramdisk.h"
 #include "virtio/net.h"

@@ -1,8 +1,8 @@
 /* The few ring-0 instructions a guest kernel executes that the hypervisor
  * completes for it after a #GP (lguest ABI 4.6): cli does nothing; in reads
  * all ones; out is dropped; debug registers read as after reset. Pure logic. */
-#ifndef KERNEL_EMULATE_H
-#define KERNEL_EMULATE_H
+#ifndef KERNEL_LGUEST_EMULATE_H
+#define KERNEL_LGUEST_EMULATE_H
 #include <stdint.h>
 
 /* insn[0, avail) are the bytes at the faulting EIP (avail may be 0..3).

@@ -122,7 +122,7 @@ void kmain(uint32_t magic, const void *info)
         log_warn("boot information: %s", boot_info.warnings.msg[i]);
     for (uint32_t i = 0; i < diag.n; i++)
         log_warn("%s", diag.msg[i]);
-    char effective[256];
+    char effective[320];
     options_format(&opt, effective, sizeof(effective));
     log_info("options: %s", effective);
     cpu_log();

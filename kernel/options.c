@@ -16,25 +16,30 @@ struct option_desc {
     const char *const *choices;         /* CHOICE: NULL-terminated */
     int (*check)(uint32_t v);           /* optional extra rule */
     const char *rule;                   /* what check wants, for errors */
+    const char *zero;                   /* UINT: a word that means 0 ("all") */
 };
 
 static const char *const consoles[] = { "none", "com1", "com2", NULL };
 static const char *const levels[] = { "err", "warn", "info", "debug", NULL };
 static const char *const timers[] = { "auto", "apic", "pit", NULL };
+static const char *const irqs[] = { "auto", "pic", NULL };
 static const char *const faults[] = { "none", "de", "ud", "gp", "pf", "df", NULL };
 
 static int divides_115200(uint32_t v) { return v && 115200 % v == 0; }
 
 #define OFF(f) offsetof(struct options, f)
 static const struct option_desc table[] = {
-    { "console", CHOICE, OFF(console), 0, 0, consoles, NULL, NULL },
-    { "baud", UINT, OFF(baud), 50, 115200, NULL, divides_115200, "a divisor of 115200" },
-    { "loglevel", CHOICE, OFF(loglevel), 0, 0, levels, NULL, NULL },
-    { "timer", CHOICE, OFF(timer), 0, 0, timers, NULL, NULL },
-    { "pci", BOOL, OFF(pci), 0, 1, NULL, NULL, NULL },
-    { "test_fault", CHOICE, OFF(test_fault), 0, 0, faults, NULL, NULL },
-    { "test_ticks", UINT, OFF(test_ticks), 0, 1000, NULL, NULL, NULL },
-    { "bench", BOOL, OFF(bench), 0, 1, NULL, NULL, NULL },
+    { "console", CHOICE, OFF(console), 0, 0, consoles, NULL, NULL, NULL },
+    { "baud", UINT, OFF(baud), 50, 115200, NULL, divides_115200, "a divisor of 115200", NULL },
+    { "loglevel", CHOICE, OFF(loglevel), 0, 0, levels, NULL, NULL, NULL },
+    { "timer", CHOICE, OFF(timer), 0, 0, timers, NULL, NULL, NULL },
+    { "pci", BOOL, OFF(pci), 0, 1, NULL, NULL, NULL, NULL },
+    { "test_fault", CHOICE, OFF(test_fault), 0, 0, faults, NULL, NULL, NULL },
+    { "test_ticks", UINT, OFF(test_ticks), 0, 1000, NULL, NULL, NULL, NULL },
+    { "bench", BOOL, OFF(bench), 0, 1, NULL, NULL, NULL, NULL },
+    { "cpus", UINT, OFF(cpus), 1, 64, NULL, NULL, NULL, "all" },
+    { "irq", CHOICE, OFF(irq), 0, 0, irqs, NULL, NULL, NULL },
+    { "test_msi", BOOL, OFF(test_msi), 0, 1, NULL, NULL, NULL, NULL },
 };
 #define NOPTS (sizeof(table) / sizeof(table[0]))
 
@@ -80,6 +85,10 @@ static void apply(const struct option_desc *d, const struct cmdline_token *t, st
         return;
     }
     case UINT:
+        if (d->zero && t->has_value && strcmp(t->value, d->zero) == 0) {
+            *field = 0;
+            return;
+        }
         if (!t->has_value || parse_uint(t->value, &v) || v < d->min || v > d->max) {
             diag_add(diag, "option %s: '%s' is not a number from %lu to %lu; ignored", d->name,
                      t->has_value ? t->value : "", (unsigned long)d->min, (unsigned long)d->max);
@@ -139,6 +148,8 @@ void options_format(const struct options *o, char *buf, uint32_t size)
             n += snprintf(buf + n, size - n, "%s%s=%s", sep, table[i].name, table[i].choices[v]);
         else if (table[i].kind == BOOL)
             n += snprintf(buf + n, size - n, "%s%s=%s", sep, table[i].name, v ? "on" : "off");
+        else if (table[i].zero && v == 0)
+            n += snprintf(buf + n, size - n, "%s%s=%s", sep, table[i].name, table[i].zero);
         else
             n += snprintf(buf + n, size - n, "%s%s=%lu", sep, table[i].name, (unsigned long)v);
     }

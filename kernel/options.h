@@ -4,6 +4,7 @@
 #include "kernel/cmdline.h"
 
 enum console_port { CONSOLE_NONE, CONSOLE_COM1, CONSOLE_COM2 };
+enum irq_mode { IRQ_AUTO, IRQ_PIC };   /* I/O APIC when the MADT names one, or the 8259s */
 enum test_fault { FAULT_NONE, FAULT_DE, FAULT_UD, FAULT_GP, FAULT_PF, FAULT_DF };
 
 /* The hypervisor's command-line options, typed, with their defaults. */
@@ -16,6 +17,9 @@ struct options {
     uint32_t test_fault;    /* test only: fault on purpose after boot */
     uint32_t test_ticks;    /* test only: log this many 10 ms timer ticks */
     uint32_t bench;         /* measure the bare-metal baselines at boot */
+    uint32_t cpus;          /* CPUs to use, 0 = all that ACPI lists */
+    uint32_t irq;           /* enum irq_mode */
+    uint32_t test_msi;      /* test only: check MSI and I/O APIC delivery with QEMU's edu device */
 };
 extern struct options opt;
 

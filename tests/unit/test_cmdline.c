@@ -517,19 +517,26 @@ static void options_diag_overflow_bounded(void)
 static void options_format_summary(void)
 {
     struct options o;
-    char buf[256];
+    char buf[320];
     options_defaults(&o);
     memset(buf, 'Z', sizeof(buf));
     options_format(&o, buf, sizeof(buf));
     CHECK_STR(buf, "console=com1 baud=115200 loglevel=info timer=auto pci=on "
-                   "test_fault=none test_ticks=0 bench=off");
+                   "test_fault=none test_ticks=0 bench=off cpus=all irq=auto test_msi=off");
 
     struct diag d;
     o = parsed("console=none baud=300 loglevel=err timer=apic pci=off test_fault=df "
-               "test_ticks=1000 bench=on", &d);
+               "test_ticks=1000 bench=on cpus=3 irq=pic test_msi=on", &d);
     options_format(&o, buf, sizeof(buf));
     CHECK_STR(buf, "console=none baud=300 loglevel=err timer=apic pci=off "
-                   "test_fault=df test_ticks=1000 bench=on");
+                   "test_fault=df test_ticks=1000 bench=on cpus=3 irq=pic test_msi=on");
+    o = parsed("cpus=2 cpus=all", &d);
+    CHECK_EQ(o.cpus, 0);
+    CHECK_EQ(d.n, 0);
+    o = parsed("cpus=0 cpus=65 irq=ioapic", &d);
+    CHECK_EQ(o.cpus, 0);
+    CHECK_EQ(d.n, 3);
+    CHECK_STR(d.msg[0], "option cpus: '0' is not a number from 1 to 64; ignored");
 }
 
 static void options_format_truncates(void)

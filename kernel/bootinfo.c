@@ -9,6 +9,8 @@
 #define MB2_TAG_LOADER 2
 #define MB2_TAG_MODULE 3
 #define MB2_TAG_MMAP 6
+#define MB2_TAG_ACPI_OLD 14
+#define MB2_TAG_ACPI_NEW 15
 #define MB2_MAX_INFO (1u << 20)
 
 #define warn(bi, ...) diag_add(&(bi)->warnings, __VA_ARGS__)
@@ -72,6 +74,27 @@ static void parse_mb2_mmap(struct boot_info *bi, const uint8_t *tag, uint32_t si
         add_mmap(bi, rd64(tag + off), rd64(tag + off + 8), rd32(tag + off + 16));
 }
 
+/* Keeps the loader's copy of the ACPI RSDP (tag 14: ACPI 1.0's 20 bytes,
+ * tag 15: the 2.0 form of 36 or more); the new one is kept when both come.
+ * Only the size is checked here; the checksums are the parser's job. */
+static void save_rsdp(struct boot_info *bi, uint32_t type, const uint8_t *tag, uint32_t size)
+{
+    enum boot_rsdp kind = type == MB2_TAG_ACPI_NEW ? BOOT_RSDP_NEW : BOOT_RSDP_OLD;
+    uint32_t len = size - 8, need = kind == BOOT_RSDP_NEW ? 36 : 20;
+    if (len < need) {
+        warn(bi, "ACPI %s RSDP tag of %lu bytes is too short; ignored",
+             kind == BOOT_RSDP_NEW ? "new" : "old", (unsigned long)len);
+        return;
+    }
+    if (bi->rsdp_kind == BOOT_RSDP_NEW)
+        return;
+    if (len > BOOT_RSDP_MAX)
+        len = BOOT_RSDP_MAX;
+    memcpy(bi->rsdp, tag + 8, len);
+    bi->rsdp_len = len;
+    bi->rsdp_kind = kind;
+}
+
 static int parse_mb2(const uint8_t *info, struct boot_info *bi)
 {
     uint32_t total = rd32(info);
@@ -104,6 +127,10 @@ static int parse_mb2(const uint8_t *info, struct boot_info *bi)
             break;
         case MB2_TAG_MMAP:
             parse_mb2_mmap(bi, tag, size);
+            break;
+        case MB2_TAG_ACPI_OLD:
+        case MB2_TAG_ACPI_NEW:
+            save_rsdp(bi, type, tag, size);
             break;
         default:
             break;

@@ -9,6 +9,10 @@
 #define BOOT_MAX_MODULES 32
 #define MMAP_AVAILABLE 1
 
+#define BOOT_RSDP_MAX 64                /* an ACPI 2.0 RSDP is 36 bytes */
+/* Which multiboot2 ACPI tag the RSDP copy came from. */
+enum boot_rsdp { BOOT_RSDP_NONE, BOOT_RSDP_OLD, BOOT_RSDP_NEW };
+
 struct boot_mmap_entry { uint64_t base, len; uint32_t type; };
 struct boot_module { uint32_t start, end; char string[256]; };
 
@@ -23,6 +27,9 @@ struct boot_info {
     uint32_t nmodules;
     struct boot_module modules[BOOT_MAX_MODULES];
     uint32_t mmap_dropped, modules_dropped;     /* entries past the limits */
+    enum boot_rsdp rsdp_kind;           /* the new (ACPI 2.0+) copy wins over the old */
+    uint32_t rsdp_len;
+    uint8_t rsdp[BOOT_RSDP_MAX];        /* unchecked: drivers/acpi.c checks it */
     struct diag warnings;
 };
 

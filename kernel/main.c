@@ -14,6 +14,7 @@
 #include "arch/x86/switcher.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/x86.h"
+#include "drivers/acpi.h"
 #include "drivers/e1000.h"
 #include "drivers/pci.h"
 #include "kernel/bench.h"
@@ -134,6 +135,7 @@ void kmain(uint32_t magic, const void *info)
     memory_init(&boot_info);
     log_modules(&boot_info);
     uint32_t nconfigs = configure_guests(&boot_info);
+    acpi_init(&boot_info);      /* before paging: the tables may lie outside the identity map */
     uint64_t mapped = paging_init(&boot_info);
     log_info("paging: %lu MiB identity-mapped with %s pages, page 0 unmapped",
              (unsigned long)(mapped >> 20), cpu.pse ? "4 MiB" : "4 KiB");

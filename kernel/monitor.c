@@ -12,6 +12,7 @@
 #include "kernel/version.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/x86.h"
+#include "drivers/acpi.h"
 #include "drivers/e1000.h"
 #include "drivers/pci.h"
 #include "drivers/ramdisk.h"
@@ -21,7 +22,8 @@ extern struct boot_info boot_info;
 static void cmd_help(void)
 {
     printf("commands: help, version, uptime, mem, pci, irq, guests, net, disks,\n"
-           "          focus NAME|monitor, restart NAME, stop NAME, exits NAME\n"
+           "          focus NAME|monitor, restart NAME, stop NAME, exits NAME,\n"
+           "          reboot, poweroff (the whole machine)\n"
            "          (Ctrl-] moves the console focus)\n");
 }
 
@@ -201,6 +203,28 @@ static void cmd_uptime(void)
     printf("uptime %lu.%06lu s\n", (unsigned long)(us / 1000000), (unsigned long)(us % 1000000));
 }
 
+/* The whole machine. Guests are not told: their memory, ramdisks included,
+ * is gone either way. */
+static void cmd_reboot(void)
+{
+    log_info("monitor: rebooting the machine (by %skeyboard controller, port 0xcf9, triple fault)",
+             acpi.reset_supported ? "ACPI reset register, " : "");
+    acpi_reset();
+    log_err("monitor: the machine did not reset; a triple fault is left");
+    /* an empty IDT makes the next exception a triple fault: a reset */
+    static const struct dtr none = { 0, 0 };
+    cli();
+    lidt(&none);
+    __builtin_trap();
+}
+
+static void cmd_poweroff(void)
+{
+    log_info("monitor: powering the machine off (ACPI S5)");
+    acpi_poweroff();
+    log_err("monitor: power-off failed; still running");
+}
+
 static void execute(char *line)
 {
     static const struct { const char *name; void (*fn)(const char *); } with_arg[] = {
@@ -211,7 +235,7 @@ static void execute(char *line)
         { "help", cmd_help }, { "mem", cmd_mem }, { "pci", cmd_pci },
         { "irq", cmd_irq }, { "uptime", cmd_uptime }, { "guests", cmd_guests },
         { "disks", cmd_disks },
-        { "net", cmd_net },
+        { "net", cmd_net }, { "reboot", cmd_reboot }, { "poweroff", cmd_poweroff },
     };
     while (*line == ' ')
         line++;

@@ -787,6 +787,94 @@ static void mmap_type_names(void)
     CHECK_STR(mmap_type_name(0xFFFFFFFFu), "reserved (other)");
 }
 
+/* ---- ACPI RSDP copies (tags 14 and 15) ---- */
+
+static void rsdp_bytes(uint8_t *p, uint32_t n, uint8_t seed)
+{
+    for (uint32_t i = 0; i < n; i++)
+        p[i] = (uint8_t)(seed + i);
+}
+
+static void mb2_acpi_old_tag(void)
+{
+    uint8_t r[20];
+    rsdp_bytes(r, sizeof(r), 1);
+    mb2_begin();
+    mb2_tag(14, r, sizeof(r));
+    mb2_end();
+    CHECK_EQ(mb2_parse(0), 0);
+    CHECK_EQ(bi.rsdp_kind, BOOT_RSDP_OLD);
+    CHECK_EQ(bi.rsdp_len, 20);
+    CHECK(memcmp(bi.rsdp, r, 20) == 0);
+    CHECK_EQ(bi.warnings.n, 0);
+}
+
+static void mb2_acpi_new_wins_in_either_order(void)
+{
+    uint8_t old[20], new[36];
+    rsdp_bytes(old, sizeof(old), 1);
+    rsdp_bytes(new, sizeof(new), 100);
+    for (int order = 0; order < 2; order++) {
+        mb2_begin();
+        if (order == 0)
+            mb2_tag(14, old, sizeof(old));
+        mb2_tag(15, new, sizeof(new));
+        if (order == 1)
+            mb2_tag(14, old, sizeof(old));
+        mb2_end();
+        CHECK_EQ(mb2_parse(0), 0);
+        CHECK_EQ(bi.rsdp_kind, BOOT_RSDP_NEW);
+        CHECK_EQ(bi.rsdp_len, 36);
+        CHECK(memcmp(bi.rsdp, new, 36) == 0);
+        CHECK_EQ(bi.warnings.n, 0);
+    }
+}
+
+static void mb2_acpi_long_copy_bounded(void)
+{
+    uint8_t big[200];
+    rsdp_bytes(big, sizeof(big), 7);
+    mb2_begin();
+    mb2_tag(15, big, sizeof(big));
+    mb2_end();
+    CHECK_EQ(mb2_parse(0), 0);
+    CHECK_EQ(bi.rsdp_kind, BOOT_RSDP_NEW);
+    CHECK_EQ(bi.rsdp_len, BOOT_RSDP_MAX);
+    CHECK(memcmp(bi.rsdp, big, BOOT_RSDP_MAX) == 0);
+}
+
+static void mb2_acpi_short_tags_ignored(void)
+{
+    uint8_t r[36];
+    rsdp_bytes(r, sizeof(r), 3);
+    mb2_begin();
+    mb2_tag(14, r, 19);
+    mb2_tag(15, r, 35);
+    mb2_end();
+    CHECK_EQ(mb2_parse(0), 0);
+    CHECK_EQ(bi.rsdp_kind, BOOT_RSDP_NONE);
+    CHECK_EQ(bi.rsdp_len, 0);
+    CHECK_EQ(bi.warnings.n, 2);
+    CHECK_STR(bi.warnings.msg[0], "ACPI old RSDP tag of 19 bytes is too short; ignored");
+    CHECK_STR(bi.warnings.msg[1], "ACPI new RSDP tag of 35 bytes is too short; ignored");
+    /* a short new tag does not displace a good old one */
+    mb2_begin();
+    mb2_tag(14, r, 20);
+    mb2_tag(15, r, 30);
+    mb2_end();
+    CHECK_EQ(mb2_parse(0), 0);
+    CHECK_EQ(bi.rsdp_kind, BOOT_RSDP_OLD);
+    CHECK_EQ(bi.rsdp_len, 20);
+}
+
+static void mb1_has_no_rsdp(void)
+{
+    struct mb1 mi = { 0 };
+    CHECK_EQ(mb1_parse(&mi), 0);
+    CHECK_EQ(bi.rsdp_kind, BOOT_RSDP_NONE);
+    CHECK_EQ(bi.rsdp_len, 0);
+}
+
 int main(void)
 {
     RUN(mb2_well_formed);
@@ -818,5 +906,10 @@ int main(void)
     RUN(mb1_too_many_modules);
     RUN(mb1_long_strings_truncated);
     RUN(mmap_type_names);
+    RUN(mb2_acpi_old_tag);
+    RUN(mb2_acpi_new_wins_in_either_order);
+    RUN(mb2_acpi_long_copy_bounded);
+    RUN(mb2_acpi_short_tags_ignored);
+    RUN(mb1_has_no_rsdp);
     return CHECK_EXIT_STATUS();
 }

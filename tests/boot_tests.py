@@ -222,4 +222,94 @@ def all_tests():
     tests += [("kernel/faults", faults_fast), ("kernel/cmdline", cmdline_errors),
               ("kernel/com2", console_com2), ("kernel/guests", bad_guest_lines), ("kernel/memory", memory_sizes),
               ("kernel/pit", pit_timer_and_no_nic)]
+    tests += [("acpi/tables", acpi_tables), ("acpi/uefi", acpi_uefi), ("acpi/none", acpi_none),
+              ("acpi/poweroff", acpi_poweroff), ("acpi/reboot", acpi_reboot)]
     return tests
+
+
+# ---- ACPI: tables, fallback, power ----
+
+ACPI_RSDP = r"acpi: RSDP rev (\d+) \(.{6}\) (from the multiboot2 (?:old|new) RSDP tag|at 0x[0-9a-f]+), " \
+            r"(RSDT|XSDT) at 0x[0-9a-f]+ with \d+ tables: ([A-Z0-9 ]+)"
+BANNER = r"lgvisor \S+: a type-1 hypervisor"
+
+
+def acpi_tables():
+    results = []
+    # (a) pc, SeaBIOS, two CPUs, RSDP from GRUB's multiboot2 tag
+    b = boot(iso=os.path.join(TESTDIR, "main.iso"), machine="pc", until=READY, timeout=120,
+             extra=["-smp", "2"])
+    out = b.output
+    m = re.search(ACPI_RSDP, out)
+    check(results, "acpi/pc-smp2/tables", m and "multiboot2" in m.group(2)
+          and all(t in m.group(4).split() for t in ("FACP", "APIC")), m.group(0) if m else "no RSDP line")
+    check(results, "acpi/pc-smp2/madt",
+          re.search(r"acpi: MADT: 2 CPUs \(2 enabled\), local APIC at 0xfee00000, I/O APIC 0 at "
+                    r"0xfec00000 GSI base 0", out), "MADT line missing or wrong")
+    check(results, "acpi/pc-smp2/fadt", re.search(r"acpi: FADT: PM1a control 0x[0-9a-f]+.*S5 sleep type \d/\d", out),
+          "FADT line missing")
+    check(results, "acpi/pc-smp2/no-problems", "warning: acpi" not in out, "acpi warnings on a good machine")
+    # (b) q35 through the BIOS-area search (multiboot1): MCFG with the ECAM base
+    b = kernel_boot("", machine="q35")
+    out = b.output
+    m = re.search(ACPI_RSDP, out)
+    check(results, "acpi/q35/tables", m and m.group(2).startswith("at ") and "MCFG" in m.group(4),
+          m.group(0) if m else "no RSDP line")
+    check(results, "acpi/q35/mcfg", re.search(r"acpi: MCFG: PCIe ECAM at 0xb0000000, segment 0, buses 0-255", out),
+          "MCFG line missing")
+    check(results, "acpi/q35/reset-register", re.search(r"reset register I/O 0xcf9 = 0x[0-9a-f]{2}", out),
+          "no reset register on q35")
+    return results
+
+
+def acpi_uefi():
+    """(c) OVMF: the RSDP reaches us only as a multiboot2 tag."""
+    results = []
+    b = boot(iso=os.path.join(TESTDIR, "main.iso"), machine="q35", firmware="uefi", until=READY,
+             timeout=120)
+    out = b.output
+    m = re.search(ACPI_RSDP, out)
+    check(results, "acpi/q35-uefi/tables", m and "multiboot2" in m.group(2) and m.group(3) == "XSDT"
+          and "APIC" in m.group(4), m.group(0) if m else "no RSDP line")
+    check(results, "acpi/q35-uefi/madt", re.search(r"acpi: MADT: 1 CPUs \(1 enabled\)", out), "MADT line missing")
+    check(results, "acpi/q35-uefi/mcfg", "acpi: MCFG: PCIe ECAM at" in out, "MCFG line missing")
+    return results
+
+
+def acpi_none():
+    """(d) -no-acpi: the fallback message, and the boot goes on."""
+    results = []
+    b = kernel_boot("", extra=["-no-acpi"])
+    out = b.output
+    check(results, "acpi/no-acpi/fallback", "acpi: no RSDP found; one CPU and the 8259 PIC" in out,
+          "no fallback message")
+    check(results, "acpi/no-acpi/ready", re.search(READY, out), "did not reach ready")
+    return results
+
+
+def acpi_poweroff():
+    """(e) the monitor's poweroff ends QEMU on pc and q35."""
+    results = []
+    for machine in ("pc", "q35"):
+        b = kernel_boot("", machine=machine, until=None,
+                        send=[(r"lgvisor> ", b"poweroff\r")])
+        out = b.output
+        check(results, f"acpi/{machine}/poweroff",
+              b.exited and "monitor: powering the machine off (ACPI S5)" in out
+              and "power-off failed" not in out,
+              "QEMU still running" if not b.exited else out[-300:])
+    return results
+
+
+def acpi_reboot():
+    """(f) the monitor's reboot restarts the machine: the banner twice."""
+    results = []
+    for machine in ("pc", "q35"):
+        b = kernel_boot("", machine=machine, reboot=True,
+                        until=lambda text: len(re.findall(BANNER, text)) >= 2,
+                        send=[(r"lgvisor> ", b"reboot\r")])
+        out = b.output
+        check(results, f"acpi/{machine}/reboot",
+              "monitor: rebooting the machine" in out and len(re.findall(BANNER, out)) >= 2,
+              f"{len(re.findall(BANNER, out))} banner(s)" + (" (timed out)" if b.timed_out else ""))
+    return results

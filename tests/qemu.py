@@ -17,14 +17,15 @@ OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 
 
 class Boot:
-    def __init__(self, output, elapsed, timed_out):
+    def __init__(self, output, elapsed, timed_out, exited=False):
         self.output = output
         self.elapsed = elapsed
         self.timed_out = timed_out
+        self.exited = exited            # QEMU ended by itself (power-off, or a reset with -no-reboot)
 
 
 def qemu_command(machine="pc", firmware="bios", iso=None, kernel=None, append="",
-                 initrd=None, mem="256M", e1000=True, serial_port=1, extra=()):
+                 initrd=None, mem="256M", e1000=True, serial_port=1, extra=(), reboot=False):
     accel = os.environ.get("ACCEL", "tcg")
     if firmware == "uefi":
         # GRUB's x86_64 EFI build needs a 64-bit capable CPU and QEMU binary
@@ -32,7 +33,10 @@ def qemu_command(machine="pc", firmware="bios", iso=None, kernel=None, append=""
     else:
         cmd = ["qemu-system-i386", "-cpu", "coreduo"]
     cmd += ["-machine", machine, "-accel", accel, "-m", mem, "-display", "none",
-            "-no-reboot", "-monitor", "none"]
+            "-monitor", "none"]
+    # a reset ends QEMU, unless the test wants to see the machine restart
+    if not reboot:
+        cmd += ["-no-reboot"]
     # the console port's output goes to stdout; the other port is discarded
     cmd += ["-serial", "stdio"] if serial_port == 1 else ["-serial", "null", "-serial", "stdio"]
     if e1000:
@@ -82,6 +86,7 @@ def boot(until=None, timeout=60, send=None, **kw):
     pattern = until if callable(until) else (re.compile(until).search if until else None)
     start = time.monotonic()
     timed_out = True
+    exited = False
     try:
         while time.monotonic() - start < timeout:
             with lock:
@@ -95,6 +100,7 @@ def boot(until=None, timeout=60, send=None, **kw):
                 break
             if proc.poll() is not None:
                 timed_out = False
+                exited = True
                 break
             time.sleep(0.05)
     finally:
@@ -103,4 +109,4 @@ def boot(until=None, timeout=60, send=None, **kw):
         thread.join(timeout=2)
         shutil.rmtree(tmp, ignore_errors=True)
     text = b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n")
-    return Boot(text, time.monotonic() - start, timed_out)
+    return Boot(text, time.monotonic() - start, timed_out, exited)

@@ -43,7 +43,7 @@ static void sig_name(const uint8_t *p, char name[5])
 
 /* ---- the RSDP ---- */
 
-/* 0 if p holds an RSDP of which avail bytes may be read; *rev_ok tells
+/* 0 if p holds an RSDP of which avail bytes may be read; *v2_ok tells
  * whether its ACPI 2.0 part (XSDT address) is valid too. */
 static int rsdp_check(const uint8_t *p, uint32_t avail, bool *v2_ok)
 {

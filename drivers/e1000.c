@@ -12,8 +12,8 @@
 #include "drivers/e1000.h"
 #include "drivers/e1000_regs.h"
 #include "drivers/pci.h"
+#include "drivers/pci_irq.h"
 #include "arch/x86/paging.h"
-#include "arch/x86/pic.h"
 #include "arch/x86/x86.h"
 #include "kernel/clock.h"
 #include "kernel/frames.h"
@@ -42,7 +42,8 @@ static uint8_t *rx_buf, *tx_buf;
 static uint32_t rx_next;            /* the next descriptor the NIC fills */
 static uint32_t tx_tail, tx_clean;  /* [tx_clean, tx_tail) belong to the NIC */
 static volatile uint32_t icr_seen;  /* causes noted by the handler since the last poll */
-static bool no_irq;                 /* INTx left unrouted by the firmware: always pending */
+static bool no_irq;                 /* no usable interrupt: always pending */
+static struct pci_irq irq;
 static struct e1000_stats stats;
 
 static uint32_t rd(uint32_t reg) { return *(volatile uint32_t *)(regs + reg); }
@@ -161,7 +162,7 @@ static void rings_init(uint32_t mem)
 
 /* Reading ICR acknowledges the NIC and drops its (level) interrupt line;
  * the frames themselves wait for e1000_poll. */
-static void e1000_irq(int line)
+static void e1000_irq(void *ctx)
 {
     uint32_t icr = rd(E1000_ICR);
     if (!icr)
@@ -169,6 +170,20 @@ static void e1000_irq(int line)
     stats.irqs++;
     icr_seen |= icr;
     e1000_pending = true;
+}
+
+/* The test interrupt for finding the INTx GSI (drivers/pci_irq.h): a link
+ * status change set by hand, with only that cause enabled. */
+static void test_raise(void *ctx)
+{
+    wr(E1000_IMS, INT_LSC);
+    wr(E1000_ICS, INT_LSC);
+}
+
+static void test_clear(void *ctx)
+{
+    wr(E1000_IMC, ~0u);
+    (void)rd(E1000_ICR);
 }
 
 int e1000_init(const struct pci_dev *d)
@@ -200,20 +215,17 @@ int e1000_init(const struct pci_dev *d)
     read_mac();
     rings_init(mem);
 
-    /* Lines 0-2 are the PIT, keyboard and cascade: a value there (or 0xFF)
-     * means the firmware never routed the pin. */
-    char irq[16] = "none (polled)";
-    no_irq = !(d->irq_pin && d->irq_line >= 3 && d->irq_line <= 15);
-    if (!no_irq) {
-        pic_set_handler(d->irq_line, e1000_irq);
-        snprintf(irq, sizeof(irq), "%u", d->irq_line);
-    }
-    e1000_pending = no_irq;
+    /* Until the interrupt is connected only the test cause may interrupt:
+     * the probe for the GSI must see nothing but its own request. */
+    struct pci_irq_test test = { test_raise, test_clear, 0 };
+    no_irq = pci_irq_set_handler(d, &test, e1000_irq, 0, "e1000", &irq) != 0;
+    test_clear(0);
+    e1000_pending = true;               /* frames that came in meanwhile */
     wr(E1000_IMS, INT_RXT0 | INT_RXDMT0 | INT_RXO | INT_LSC);  /* no TXDW: sends reclaim lazily */
     ready = true;
     log_info("e1000: %s at %02x:%02x.%x, MAC %02x:%02x:%02x:%02x:%02x:%02x, link %s, irq %s", model,
              d->bus, d->dev, d->fn, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
-             e1000_link_up() ? "up" : "down", irq);
+             e1000_link_up() ? "up" : "down", no_irq ? "none (polled)" : irq.how);
     return 0;
 }
 

@@ -9,6 +9,7 @@
 #define E1000_STATUS 0x0008
 #define E1000_EERD   0x0014
 #define E1000_ICR    0x00C0     /* read clears (and so acknowledges) */
+#define E1000_ICS    0x00C8     /* write sets causes: a test interrupt */
 #define E1000_IMS    0x00D0
 #define E1000_IMC    0x00D8
 #define E1000_RCTL   0x0100

@@ -20,6 +20,31 @@ void pci_write32(uint8_t bus, uint8_t dev, uint8_t fn, uint8_t off, uint32_t v)
     outl(0xCFC, v);
 }
 
+#define PCI_STATUS_CAPS (1u << 20)      /* status bit 4, in the dword at 0x04 */
+#define PCI_CAP_PTR 0x34
+#define PCI_CAP_MAX_STEPS 48            /* (256 - 64) / 4 capabilities fit at most */
+
+uint8_t pci_find_capability(uint8_t bus, uint8_t dev, uint8_t fn, uint8_t id)
+{
+    if (!(pci_read32(bus, dev, fn, 0x04) & PCI_STATUS_CAPS))
+        return 0;
+    uint8_t hdr = (pci_read32(bus, dev, fn, 0x0C) >> 16) & 0x7F;
+    if (hdr != 0 && hdr != 1)           /* a CardBus bridge keeps its list elsewhere */
+        return 0;
+    uint8_t ptr = pci_read32(bus, dev, fn, PCI_CAP_PTR) & 0xFF;
+    for (int steps = 0; steps < PCI_CAP_MAX_STEPS; steps++) {
+        /* the low two bits are reserved; a pointer into the header is bogus */
+        ptr &= 0xFC;
+        if (ptr < 0x40)
+            return 0;
+        uint32_t v = pci_read32(bus, dev, fn, ptr);
+        if ((v & 0xFF) == id)
+            return ptr;
+        ptr = (v >> 8) & 0xFF;
+    }
+    return 0;
+}
+
 /* Sizes a BAR by writing all ones, with decoding off meanwhile so the probe
  * value never appears on the bus. Returns the number of BAR slots used. */
 static int probe_bar(struct pci_dev *d, int i)
@@ -68,9 +93,10 @@ static void log_dev(const struct pci_dev *d)
         snprintf(irq, sizeof(irq), ", irq %u", d->irq_line);
     else if (d->irq_pin)
         snprintf(irq, sizeof(irq), ", irq unrouted");
-    log_info("pci %02x:%02x.%x %04x:%04x class %02x.%02x.%02x %s%s", d->bus, d->dev, d->fn,
+    log_info("pci %02x:%02x.%x %04x:%04x class %02x.%02x.%02x %s%s%s%s", d->bus, d->dev, d->fn,
              d->vendor, d->device, d->class, d->subclass, d->progif,
-             class_name(d->class, d->subclass), irq);
+             class_name(d->class, d->subclass), irq, d->msi_cap ? ", msi" : "",
+             d->msix_cap ? ", msi-x" : "");
     for (int i = 0; i < 6; i++) {
         const struct pci_bar *b = &d->bar[i];
         if (!b->size)
@@ -98,6 +124,8 @@ static void scan_fn(uint8_t bus, uint8_t dev, uint8_t fn, int depth)
     uint32_t irq = pci_read32(bus, dev, fn, 0x3C);
     d->irq_line = irq & 0xFF;
     d->irq_pin = (irq >> 8) & 0xFF;
+    d->msi_cap = pci_find_capability(bus, dev, fn, PCI_CAP_MSI);
+    d->msix_cap = pci_find_capability(bus, dev, fn, PCI_CAP_MSIX);
     int nbars = (d->header & 0x7F) == 0 ? 6 : (d->header & 0x7F) == 1 ? 2 : 0;
     if (nbars) {
         uint32_t cmd = pci_read32(bus, dev, fn, 0x04);

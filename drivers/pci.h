@@ -12,6 +12,7 @@ struct pci_dev {
     uint16_t vendor, device;
     uint8_t class, subclass, progif, header;
     uint8_t irq_line, irq_pin;
+    uint8_t msi_cap, msix_cap;      /* capability offsets in config space, 0 = none */
     struct pci_bar bar[6];
 };
 
@@ -21,6 +22,12 @@ extern uint32_t pci_ndevs;
 
 uint32_t pci_read32(uint8_t bus, uint8_t dev, uint8_t fn, uint8_t off);
 void pci_write32(uint8_t bus, uint8_t dev, uint8_t fn, uint8_t off, uint32_t v);
+/* The config-space offset of the function's first capability with this
+ * id, or 0. The list is walked with every pointer checked (aligned, past
+ * the header, a bounded number of steps): a looping list ends the walk. */
+uint8_t pci_find_capability(uint8_t bus, uint8_t dev, uint8_t fn, uint8_t id);
+#define PCI_CAP_MSI 0x05
+#define PCI_CAP_MSIX 0x11
 /* Walks every bus reachable from bus 0 through bridges; logs each function. */
 void pci_scan(void);
 /* The first Intel 8254x (e1000 family) NIC, or NULL. */

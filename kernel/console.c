@@ -2,7 +2,7 @@
  * ring filled by the UART interrupt (or by polling from the idle loop). */
 #include "kernel/console.h"
 #include "drivers/uart.h"
-#include "arch/x86/pic.h"
+#include "arch/x86/irq.h"
 
 static int console_irq_line = -1;
 static uint8_t rx_ring[256];
@@ -38,9 +38,9 @@ static void drain_uart(void)
     }
 }
 
-static void uart_irq(int line)
+static void uart_irq(void *ctx)
 {
-    (void)line;
+    (void)ctx;
     drain_uart();
 }
 
@@ -56,6 +56,6 @@ void console_enable_input_irq(void)
 {
     if (console_irq_line < 0)
         return;
-    pic_set_handler(console_irq_line, uart_irq);
+    isa_irq_set_handler(console_irq_line, uart_irq, 0, "uart");
     uart_enable_rx_irq();
 }

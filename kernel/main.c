@@ -6,9 +6,9 @@
 #include <string.h>
 #include "arch/x86/cpu.h"
 #include "arch/x86/gdt.h"
+#include "arch/x86/irq.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/paging.h"
-#include "arch/x86/pic.h"
 #include "arch/x86/pit.h"
 #include "arch/x86/rtc.h"
 #include "arch/x86/switcher.h"
@@ -144,9 +144,11 @@ void kmain(uint32_t magic, const void *info)
              (unsigned long)SWITCHER_VA, (unsigned long)(SWITCHER_RESERVE >> 20));
     clock_set_wall(rtc_read_epoch());
 
-    pic_init();
-    if (opt.timer != TIMER_PIT && lapic_init() == 0)
-        log_info("lapic: id %lu enabled, virtual-wire mode", (unsigned long)lapic_id());
+    /* the local APIC takes the I/O APIC's messages even when the PIT
+     * drives the timer; only timer=pit irq=pic leaves it off, as before */
+    if ((opt.timer != TIMER_PIT || opt.irq != IRQ_PIC) && lapic_init() == 0)
+        log_info("lapic: id %lu enabled", (unsigned long)lapic_id());
+    irq_init((enum irq_mode)opt.irq);
     timer_init((enum timer_source)opt.timer);
 
     if (opt.pci) {

@@ -10,6 +10,8 @@
 #include "kernel/lguest/guest.h"
 #include "kernel/log.h"
 #include "kernel/version.h"
+#include "arch/x86/ioapic.h"
+#include "arch/x86/irq.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/x86.h"
 #include "drivers/acpi.h"
@@ -163,8 +165,44 @@ static void cmd_pci(void)
     }
 }
 
+static void print_handlers(const struct irq_handler *h, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        printf("%s%s", i ? ", " : " ", h[i].name ? h[i].name : "?");
+    printf("\n");
+}
+
+/* The controller, then every line in use with its count, then the raw
+ * vector counts (which include the local APIC's own). */
 static void cmd_irq(void)
 {
+    if (irq_chip() == IRQCHIP_PIC)
+        printf("mode: 8259 PIC (%s)\n", irq_pic_reason());
+    else
+        printf("mode: I/O APIC, %lu controller(s), MSI available\n", (unsigned long)ioapic_count());
+    for (int i = 0; i < irq_nlines(); i++) {
+        const struct irq_line *l = irq_line_get(i);
+        if (!l->nhandlers)
+            continue;           /* a line only probed shows in the vector counts */
+        char isa[16] = "";
+        if (l->isa >= 0)
+            snprintf(isa, sizeof(isa), " (ISA %d)", l->isa);
+        if (irq_chip() == IRQCHIP_PIC)
+            printf("line %d%s: %lu%s:", i, isa, (unsigned long)l->count, l->masked ? " masked" : "");
+        else
+            printf("GSI %d%s %s/%s vector 0x%02x apic %u: %lu%s:", i, isa, l->level ? "level" : "edge",
+                   l->active_low ? "low" : "high", l->vector, l->dest_apic_id,
+                   (unsigned long)l->count, l->masked ? " masked" : "");
+        print_handlers(l->h, l->nhandlers);
+    }
+    for (int v = VEC_FIRST_MSI; v < VEC_FIRST_MSI + IRQ_MAX_MSI; v++) {
+        uint64_t n;
+        const struct irq_handler *h = irq_msi_get(v, &n);
+        if (h) {
+            printf("MSI vector 0x%02x: %lu:", v, (unsigned long)n);
+            print_handlers(h, 1);
+        }
+    }
     for (int v = 32; v < 256; v++)
         if (irq_stats.count[v])
             printf("vector 0x%02x: %lu\n", v, (unsigned long)irq_stats.count[v]);

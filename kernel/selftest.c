@@ -1,4 +1,5 @@
 #include "kernel/selftest.h"
+#include "drivers/edu.h"
 #include "kernel/clock.h"
 #include "kernel/log.h"
 #include "kernel/options.h"
@@ -52,6 +53,8 @@ void selftest_run(void)
         tick_timer.fn = tick;
         timer_arm(&tick_timer, clock_ns() + TICK_NS);
     }
+    if (opt.test_msi)
+        edu_selftest();
     if (opt.test_fault)
         provoke_fault();
 }

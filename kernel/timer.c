@@ -5,7 +5,7 @@
 #include "kernel/clock.h"
 #include "kernel/log.h"
 #include "arch/x86/lapic.h"
-#include "arch/x86/pic.h"
+#include "arch/x86/irq.h"
 #include "arch/x86/pit.h"
 #include "arch/x86/trap.h"
 
@@ -37,7 +37,7 @@ static void run_expired(void)
 }
 
 static void apic_timer_irq(uint32_t vector) { (void)vector; lapic_eoi(); run_expired(); }
-static void pit_irq(int line) { (void)line; run_expired(); }
+static void pit_irq(void *ctx) { (void)ctx; run_expired(); }
 
 const char *timer_init(enum timer_source want)
 {
@@ -55,7 +55,7 @@ const char *timer_init(enum timer_source want)
         log_warn("timer: no local APIC; using the PIT");
     }
     program = pit_oneshot;
-    pic_set_handler(0, pit_irq);
+    isa_irq_set_handler(0, pit_irq, 0, "pit");
     log_info("timer: PIT one-shot");
     return "pit";
 }

@@ -57,6 +57,14 @@ int lapic_present(void) { return regs != 0; }
 uint32_t lapic_id(void) { return regs ? rd(REG_ID) >> 24 : 0; }
 void lapic_eoi(void) { wr(REG_EOI, 0); }
 
+/* With the I/O APIC in charge the 8259s are masked too; masking LINT0 as
+ * well means not even a spurious 8259 request reaches the CPU. */
+void lapic_mask_lint0(void)
+{
+    if (regs)
+        wr(REG_LVT_LINT0, LVT_MASKED | 0x700);
+}
+
 uint32_t lapic_timer_calibrate(void)
 {
     uint64_t wait = ns_to_tsc(5000000);         /* 5 ms of TSC */

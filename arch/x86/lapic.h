@@ -8,6 +8,8 @@ int lapic_init(void);
 int lapic_present(void);
 uint32_t lapic_id(void);
 void lapic_eoi(void);
+/* Stops ExtINT (the 8259s) arriving through LINT0: I/O APIC mode. */
+void lapic_mask_lint0(void);
 /* Measures the timer's rate against the (already calibrated) TSC, in kHz. */
 uint32_t lapic_timer_calibrate(void);
 /* One-shot interrupt on VEC_APIC_TIMER after ns; 0 stops the timer. */

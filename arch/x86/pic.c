@@ -68,5 +68,6 @@ void pic_set_handler(int line, pic_handler_t fn)
     pic_unmask(line);
 }
 
+void pic_mask_all(void) { mask = 0xFFFF; write_mask(); }
 void pic_mask(int line) { mask |= (uint16_t)(1u << line); write_mask(); }
 void pic_unmask(int line) { mask &= (uint16_t)~(1u << line); write_mask(); }

@@ -8,6 +8,8 @@ void pic_init(void);
 /* Installs the handler for a line and unmasks it. */
 void pic_set_handler(int line, pic_handler_t fn);
 void pic_mask(int line);
+/* Every line, the cascade too: the I/O APIC carries the interrupts. */
+void pic_mask_all(void);
 void pic_unmask(int line);
 
 #endif

@@ -12,6 +12,8 @@ struct trap_frame {
 };
 
 #define VEC_FIRST_IRQ    0x20       /* 8259 lines 0-15: 0x20-0x2F */
+#define VEC_FIRST_GSI    0x30       /* I/O APIC GSIs 0-63: 0x30-0x6F (arch/x86/irq.h) */
+#define VEC_FIRST_MSI    0x70       /* MSI vectors: 0x70-0x7F (0x80 is the guests' syscall) */
 #define VEC_APIC_TIMER   0xF0
 #define VEC_APIC_ERROR   0xFE
 #define VEC_APIC_SPURIOUS 0xFF

@@ -45,7 +45,7 @@ class Run:
     """lgvisor under QEMU in a thread, its e1000 wired to a Peer; the console
     output so far is in self.text while it runs."""
 
-    def __init__(self, guests, machine="pc", timeout=900, send=None):
+    def __init__(self, guests, machine="pc", timeout=900, send=None, append="console=com1"):
         self.peer = Peer()
         qemu_port = free_udp_port()
         self.peer.qemu = ("127.0.0.1", qemu_port)
@@ -59,7 +59,7 @@ class Run:
 
         def run():
             self.result = boot(until=until, timeout=timeout, machine=machine, kernel=ELF, send=send,
-                               append="console=com1", initrd=modules(guests), e1000=False,
+                               append=append, initrd=modules(guests), e1000=False,
                                extra=["-netdev", netdev, "-device", "e1000,netdev=n0"])
 
         self.thread = threading.Thread(target=run, daemon=True)

@@ -2,6 +2,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "drivers/pci.h"
+#include "drivers/pci_cap.h"
 #include "arch/x86/x86.h"
 #include "kernel/log.h"
 
@@ -20,29 +21,18 @@ void pci_write32(uint8_t bus, uint8_t dev, uint8_t fn, uint8_t off, uint32_t v)
     outl(0xCFC, v);
 }
 
-#define PCI_STATUS_CAPS (1u << 20)      /* status bit 4, in the dword at 0x04 */
-#define PCI_CAP_PTR 0x34
-#define PCI_CAP_MAX_STEPS 48            /* (256 - 64) / 4 capabilities fit at most */
+struct cfg_addr { uint8_t bus, dev, fn; };
+
+static uint32_t cfg_read(void *ctx, uint8_t off)
+{
+    const struct cfg_addr *a = ctx;
+    return pci_read32(a->bus, a->dev, a->fn, off);
+}
 
 uint8_t pci_find_capability(uint8_t bus, uint8_t dev, uint8_t fn, uint8_t id)
 {
-    if (!(pci_read32(bus, dev, fn, 0x04) & PCI_STATUS_CAPS))
-        return 0;
-    uint8_t hdr = (pci_read32(bus, dev, fn, 0x0C) >> 16) & 0x7F;
-    if (hdr != 0 && hdr != 1)           /* a CardBus bridge keeps its list elsewhere */
-        return 0;
-    uint8_t ptr = pci_read32(bus, dev, fn, PCI_CAP_PTR) & 0xFF;
-    for (int steps = 0; steps < PCI_CAP_MAX_STEPS; steps++) {
-        /* the low two bits are reserved; a pointer into the header is bogus */
-        ptr &= 0xFC;
-        if (ptr < 0x40)
-            return 0;
-        uint32_t v = pci_read32(bus, dev, fn, ptr);
-        if ((v & 0xFF) == id)
-            return ptr;
-        ptr = (v >> 8) & 0xFF;
-    }
-    return 0;
+    struct cfg_addr a = { bus, dev, fn };
+    return pci_cap_find(cfg_read, &a, id);
 }
 
 /* Sizes a BAR by writing all ones, with decoding off meanwhile so the probe

@@ -23,8 +23,7 @@ extern uint32_t pci_ndevs;
 uint32_t pci_read32(uint8_t bus, uint8_t dev, uint8_t fn, uint8_t off);
 void pci_write32(uint8_t bus, uint8_t dev, uint8_t fn, uint8_t off, uint32_t v);
 /* The config-space offset of the function's first capability with this
- * id, or 0. The list is walked with every pointer checked (aligned, past
- * the header, a bounded number of steps): a looping list ends the walk. */
+ * id, or 0 (drivers/pci_cap.h: every pointer checked, a loop ends). */
 uint8_t pci_find_capability(uint8_t bus, uint8_t dev, uint8_t fn, uint8_t id);
 #define PCI_CAP_MSI 0x05
 #define PCI_CAP_MSIX 0x11

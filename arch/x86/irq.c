@@ -145,16 +145,19 @@ void irq_init(enum irq_mode mode)
     for (int i = 0; i < IRQ_MAX_LINES; i++)
         lines[i] = (struct irq_line){ .isa = -1, .masked = true };
     pic_init();                 /* remapped in either mode: strays land on known vectors */
-    if (mode == IRQ_PIC)
-        return use_pic("irq=pic");
-    if (!acpi.madt || !acpi.nioapics)
-        return use_pic("no I/O APIC in the MADT");
-    if (!lapic_present())
-        return use_pic("no local APIC");
-    for (uint32_t i = 0; i < acpi.nioapics && i < ACPI_MAX_IOAPICS; i++)
-        ioapic_add(acpi.ioapics[i].id, acpi.ioapics[i].addr, acpi.ioapics[i].gsi_base);
-    if (!ioapic_count())
-        return use_pic("no usable I/O APIC");
+    const char *why = mode == IRQ_PIC ? "irq=pic"
+                    : !acpi.madt || !acpi.nioapics ? "no I/O APIC in the MADT"
+                    : !lapic_present() ? "no local APIC" : 0;
+    if (!why) {
+        for (uint32_t i = 0; i < acpi.nioapics && i < ACPI_MAX_IOAPICS; i++)
+            ioapic_add(acpi.ioapics[i].id, acpi.ioapics[i].addr, acpi.ioapics[i].gsi_base);
+        if (!ioapic_count())
+            why = "no usable I/O APIC";
+    }
+    if (why) {
+        use_pic(why);
+        return;
+    }
     chip = IRQCHIP_IOAPIC;
     pic_mask_all();
     lapic_mask_lint0();

@@ -17,7 +17,8 @@ struct e1000_rings {
 };
 
 /* Reset, MAC (EEPROM, else RAL/RAH), rings, IRQ; 0 on success. Logs
- * "e1000: 82540EM at 00:03.0, MAC 52:54:00:12:34:56, link up, irq 11". */
+ * "e1000: 82540EM at 00:03.0, MAC 52:54:00:12:34:56, link up, irq GSI 11"
+ * (MSI if the part has it, else INTx: drivers/pci_irq.h). */
 int e1000_init(const struct pci_dev *d);
 bool e1000_ready(void);
 void e1000_mac(uint8_t mac[6]);

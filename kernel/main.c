@@ -14,6 +14,7 @@
 #include "arch/x86/switcher.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/x86.h"
+#include "arch/x86/smp.h"
 #include "drivers/acpi.h"
 #include "drivers/e1000.h"
 #include "drivers/pci.h"
@@ -29,7 +30,10 @@
 #include "kernel/memory.h"
 #include "kernel/monitor.h"
 #include "kernel/options.h"
+#include "kernel/lock.h"
 #include "kernel/panic.h"
+#include "kernel/percpu.h"
+#include "kernel/sched.h"
 #include "kernel/selftest.h"
 #include "kernel/timer.h"
 #include "kernel/version.h"
@@ -94,12 +98,69 @@ static void start_guests(uint32_t n)
         log_err("guests: this CPU has no FXSAVE/FXRSTOR, which guests need; none started");
         return;
     }
-    for (uint32_t i = 0; i < n; i++)
-        guest_create(&guests[nguests++], &configs[i], i);
+    for (uint32_t i = 0; i < n; i++) {
+        const struct guest_config *cfg = &configs[i];
+        uint32_t where = sched_least_loaded();
+        if (cfg->cpu >= 0 && (uint32_t)cfg->cpu < ncpus)
+            where = (uint32_t)cfg->cpu;
+        else if (cfg->cpu >= 0)
+            log_warn("guest %s: cpu=%d, but only %lu CPU(s) are online; placed on CPU %lu",
+                     cfg->name, cfg->cpu, (unsigned long)ncpus, (unsigned long)where);
+        struct guest *g = &guests[nguests++];
+        guest_create(g, cfg, i);
+        g->cpu = where;
+        g->move_to = NO_MOVE;
+    }
+    if (ncpus > 1)
+        for (uint32_t i = 0; i < nguests; i++)
+            log_info("guest %s: on CPU %lu", guests[i].name, (unsigned long)guests[i].cpu);
+}
+
+/* A free page below 1 MiB for the start-up code: the frame allocator
+ * keeps the first MiB to the firmware, so one of its available pages is
+ * taken directly (the boot information was copied out already). */
+static uint32_t startup_page(void)
+{
+    for (uint32_t p = 0x8000; p < 0x9F000; p += PAGE_SIZE)
+        for (uint32_t i = 0; i < boot_info.nmmap; i++) {
+            const struct boot_mmap_entry *e = &boot_info.mmap[i];
+            if (e->type == MMAP_AVAILABLE && e->base <= p && p + PAGE_SIZE <= e->base + e->len)
+                return p;
+        }
+    return 0;
+}
+
+static void start_cpus(const char *timer)
+{
+    if (opt.cpus == 1) {
+        log_info("smp: cpus=1: the boot CPU only");
+        return;
+    }
+    const char *why = 0;
+    if (!acpi.madt)
+        why = "no usable MADT";
+    else if (!lapic_present() || strcmp(timer, "apic") != 0)
+        why = "no local APIC timer";
+    uint32_t page = why ? 0 : startup_page();
+    if (!why && !page)
+        why = "no free page below 1 MiB for the start-up code";
+    if (why) {
+        log_info("smp: %s; the boot CPU only", why);
+        return;
+    }
+    uint8_t ids[ACPI_MAX_CPUS];
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < acpi.ncpus; i++)
+        if (acpi.cpus[i].enabled)
+            ids[n++] = acpi.cpus[i].apic_id;
+    smp_start(ids, n, opt.cpus, page);
+    log_info("smp: %lu of %lu CPU(s) online%s", (unsigned long)ncpus, (unsigned long)n,
+             opt.cpus ? " (cpus= limit)" : "");
 }
 
 void kmain(uint32_t magic, const void *info)
 {
+    big_lock();         /* held by whichever CPU is in the hypervisor, from here on */
     gdt_init();
     idt_init();
     cpu_detect();
@@ -149,7 +210,8 @@ void kmain(uint32_t magic, const void *info)
     if ((opt.timer != TIMER_PIT || opt.irq != IRQ_PIC) && lapic_init() == 0)
         log_info("lapic: id %lu enabled", (unsigned long)lapic_id());
     irq_init((enum irq_mode)opt.irq);
-    timer_init((enum timer_source)opt.timer);
+    const char *timer = timer_init((enum timer_source)opt.timer);
+    sched_init();
 
     if (opt.pci) {
         pci_scan();
@@ -165,6 +227,7 @@ void kmain(uint32_t magic, const void *info)
     console_enable_input_irq();
     if (opt.bench)
         bench_baselines();
+    start_cpus(timer);
     start_guests(nconfigs);
     selftest_run();
     uint64_t now = clock_ns();

@@ -18,6 +18,9 @@
 #include "drivers/e1000.h"
 #include "drivers/pci.h"
 #include "drivers/ramdisk.h"
+#include "arch/x86/smp.h"
+#include "kernel/percpu.h"
+#include "kernel/sched.h"
 
 extern struct boot_info boot_info;
 
@@ -25,6 +28,7 @@ static void cmd_help(void)
 {
     printf("commands: help, version, uptime, mem, pci, irq, guests, net, disks,\n"
            "          focus NAME|monitor, restart NAME, stop NAME, exits NAME,\n"
+           "          cpus, move NAME CPU,\n"
            "          reboot, poweroff (the whole machine)\n"
            "          (Ctrl-] moves the console focus)\n");
 }
@@ -136,9 +140,9 @@ static void cmd_guests(void)
     for (uint32_t i = 0; i < nguests; i++) {
         const struct guest *g = &guests[i];
         const struct guest_stats *s = &g->stats;
-        printf("%-8s %-8s%s %3lu MiB, %lu exits: %lu hypercalls (%lu queued), %lu reflected, "
+        printf("%-8s %-8s%s cpu %lu, %3lu MiB, %lu exits: %lu hypercalls (%lu queued), %lu reflected, "
                "%lu page faults fixed, %lu irqs, %lu fpu switches, %lu syscall exits%s%s\n",
-               g->name, states[g->state], g->halted ? " halted" : "",
+               g->name, states[g->state], g->halted ? " halted" : "", (unsigned long)g->cpu,
                (unsigned long)(g->ram_size >> 20), (unsigned long)s->exits,
                (unsigned long)s->hypercalls, (unsigned long)s->async_calls,
                (unsigned long)s->reflected, (unsigned long)s->pf_resolved,
@@ -243,10 +247,72 @@ static void cmd_uptime(void)
 
 /* The whole machine. Guests are not told: their memory, ramdisks included,
  * is gone either way. */
+/* Each CPU: its guests, where its time went, and what woke it. */
+static void cmd_cpus(void)
+{
+    uint64_t now = clock_ns();
+    for (uint32_t c = 0; c < ncpus; c++) {
+        const struct percpu *p = &cpus[c];
+        uint64_t busy = p->busy_ns, idle = p->idle_ns;
+        if (p->online && p->idle)
+            idle += now - p->since;     /* the stretch it is in now */
+        else if (p->online)
+            busy += now - p->since;
+        uint64_t exits = 0;
+        uint32_t n = 0;
+        char names[160] = "";
+        for (uint32_t i = 0; i < nguests; i++) {
+            const struct guest *g = &guests[i];
+            if (g->cpu != c || g->state != GUEST_RUNNING)
+                continue;
+            exits += g->stats.exits;
+            size_t len = strlen(names);
+            snprintf(names + len, sizeof(names) - len, "%s%s", n++ ? " " : "", g->name);
+        }
+        uint64_t total = busy + idle;
+        printf("cpu %lu: apic %lu, %s, busy %lu ms / idle %lu ms (%lu%% busy), %lu IPIs, "
+               "%lu exits; guests: %s\n", (unsigned long)c, (unsigned long)p->apic_id,
+               p->online ? "online" : "starting", (unsigned long)(busy / 1000000),
+               (unsigned long)(idle / 1000000),
+               (unsigned long)(total ? busy * 100 / total : 0), (unsigned long)p->ipis,
+               (unsigned long)exits, n ? names : "none");
+    }
+}
+
+static void cmd_move(const char *arg)
+{
+    char name[GUEST_NAME_MAX + 1];
+    unsigned long to;
+    char extra;
+    if (sscanf(arg, "%16s %lu %c", name, &to, &extra) != 2) {
+        printf("usage: move NAME CPU\n");
+        return;
+    }
+    struct guest *g = guest_named(name);
+    if (!g)
+        return;
+    if (to >= ncpus) {
+        printf("no CPU %lu (CPUs 0-%lu are online; see 'cpus')\n", to, (unsigned long)(ncpus - 1));
+        return;
+    }
+    if (g->state != GUEST_RUNNING) {
+        printf("guest %s is not running\n", g->name);
+        return;
+    }
+    if (g->cpu == to) {
+        printf("guest %s is on CPU %lu already\n", g->name, to);
+        return;
+    }
+    printf("moving guest %s from CPU %lu to CPU %lu\n", g->name, (unsigned long)g->cpu, to);
+    g->move_to = (uint32_t)to;
+    guest_kick(g);          /* its CPU lets go of it at its next exit */
+}
+
 static void cmd_reboot(void)
 {
     log_info("monitor: rebooting the machine (by %skeyboard controller, port 0xcf9, triple fault)",
              acpi.reset_supported ? "ACPI reset register, " : "");
+    smp_halt_others();      /* no CPU is left writing to a guest's disk or the NIC */
     acpi_reset();
     log_err("monitor: the machine did not reset; a triple fault is left");
     /* an empty IDT makes the next exception a triple fault: a reset */
@@ -267,12 +333,12 @@ static void execute(char *line)
 {
     static const struct { const char *name; void (*fn)(const char *); } with_arg[] = {
         { "focus", cmd_focus }, { "stop", cmd_stop }, { "restart", cmd_restart },
-        { "exits", cmd_exits },
+        { "exits", cmd_exits }, { "move", cmd_move },
     };
     static const struct { const char *name; void (*fn)(void); } cmds[] = {
         { "help", cmd_help }, { "mem", cmd_mem }, { "pci", cmd_pci },
         { "irq", cmd_irq }, { "uptime", cmd_uptime }, { "guests", cmd_guests },
-        { "disks", cmd_disks },
+        { "disks", cmd_disks }, { "cpus", cmd_cpus },
         { "net", cmd_net }, { "reboot", cmd_reboot }, { "poweroff", cmd_poweroff },
     };
     while (*line == ' ')

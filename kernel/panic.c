@@ -2,11 +2,13 @@
 #include <stdio.h>
 #include "kernel/panic.h"
 #include "kernel/log.h"
+#include "arch/x86/smp.h"
 #include "arch/x86/x86.h"
 
 void panic(const char *fmt, ...)
 {
     cli();
+    smp_halt_others();
     char msg[256];
     va_list ap;
     va_start(ap, fmt);

@@ -1,19 +1,26 @@
-/* The scheduler: round robin over the guests that can run, a time slice
- * each, and hlt when none can (a halted guest costs nothing). Between
- * slices the hypervisor console gets its turn. */
+/* The scheduler: every CPU runs this loop over the guests placed on it
+ * (g->cpu), round robin with a time slice each, and hlts when none can run
+ * (a halted guest costs nothing). Whoever makes work for a CPU (an
+ * interrupt for one of its guests, a stop, a restart, a move) wakes it with
+ * an IPI (sched_kick). The boot CPU also serves the console and the wire
+ * between slices. */
 #include "kernel/lguest/guest.h"
+#include "arch/x86/lapic.h"
+#include "arch/x86/trap.h"
 #include "arch/x86/x86.h"
 #include "kernel/clock.h"
+#include "kernel/lock.h"
 #include "kernel/log.h"
+#include "kernel/percpu.h"
+#include "kernel/sched.h"
 #include "virtio/netswitch.h"
 
 #define SLICE_NS 10000000u      /* 10 ms */
 
-static struct timer slice;
-
 static void slice_expired(struct timer *t)
 {
-    need_resched = true;
+    (void)t;
+    this_cpu()->need_resched = true;
 }
 
 static bool ready(struct guest *g)
@@ -21,10 +28,43 @@ static bool ready(struct guest *g)
     return g->state == GUEST_RUNNING && (!g->halted || guest_has_deliverable_irq(g));
 }
 
-static void reap(void)
+void sched_kick(uint32_t cpu)
+{
+    if (cpu != this_cpu()->index && cpu < ncpus && cpus[cpu].online)
+        lapic_send_ipi(cpus[cpu].apic_id, VEC_WAKE);
+}
+
+void guest_kick(struct guest *g)
+{
+    sched_kick(g->cpu);
+}
+
+/* A move is made by the CPU the guest leaves, between two of its slices:
+ * nothing of the guest is on this CPU any more afterwards (its FPU
+ * registers are saved, its tables forgotten), and the new CPU loads all of
+ * it afresh at its first entry. */
+static void move_away(struct guest *g)
+{
+    uint32_t to = g->move_to;
+    g->move_to = NO_MOVE;
+    if (to >= ncpus || to == g->cpu)
+        return;
+    vcpu_unload(g);
+    g->cpu = to;
+    log_info("guest %s: moved to CPU %lu", g->name, (unsigned long)to);
+    sched_kick(to);
+}
+
+static void reap(struct percpu *c)
 {
     for (uint32_t i = 0; i < nguests; i++) {
         struct guest *g = &guests[i];
+        if (g->cpu != c->index)
+            continue;
+        if (g->move_to != NO_MOVE)
+            move_away(g);
+        if (g->cpu != c->index)
+            continue;
         if (g->state == GUEST_STOPPED && g->restart_pending) {
             guest_restart(g);
         } else if (g->state == GUEST_STOPPED && !g->released) {
@@ -43,11 +83,11 @@ static void reap(void)
  * loop looks at what they did after each chunk. */
 #define IDLE_ZERO_PAGES 16u
 
-static bool idle_zero(void)
+static bool idle_zero(struct percpu *c)
 {
     for (uint32_t i = 0; i < nguests; i++) {
         struct guest *g = &guests[i];
-        if (g->state != GUEST_RUNNING || g->zero_done)
+        if (g->cpu != c->index || g->state != GUEST_RUNNING || g->zero_done)
             continue;
         sti();
         uint32_t n = gmem_zero_some(&g->mem, &g->zero_cursor, IDLE_ZERO_PAGES);
@@ -67,32 +107,81 @@ uint32_t guests_running(void)
     return n;
 }
 
+uint32_t sched_least_loaded(void)
+{
+    uint32_t best = 0, best_n = ~0u;
+    for (uint32_t c = 0; c < ncpus; c++) {
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < nguests; i++)
+            n += guests[i].cpu == c && guests[i].state == GUEST_RUNNING;
+        if (n < best_n) {
+            best = c;
+            best_n = n;
+        }
+    }
+    return best;
+}
+
+static struct guest *pick(struct percpu *c)
+{
+    for (uint32_t i = 0; i < nguests; i++) {
+        uint32_t idx = (c->next + i) % nguests;
+        struct guest *g = &guests[idx];
+        if (g->cpu == c->index && ready(g)) {
+            c->next = (idx + 1) % nguests;
+            return g;
+        }
+    }
+    return 0;
+}
+
+static void wake_ipi(uint32_t vector)
+{
+    (void)vector;
+    this_cpu()->ipis++;
+    lapic_eoi();
+}
+
+void sched_init(void)
+{
+    irq_set_handler(VEC_WAKE, wake_ipi);
+}
+
+/* Entered with the big lock held and interrupts off; never returns. */
 void sched_loop(void)
 {
-    uint32_t next = 0;
-    slice.fn = slice_expired;
+    struct percpu *c = this_cpu();
+    c->slice.fn = slice_expired;
     vcpu_init();
+    c->online = true;
+    c->since = clock_ns();
     for (;;) {
-        reap();
-        focus_poll_input();
-        netsw_poll_wire();
-        struct guest *g = 0;
-        for (uint32_t i = 0; i < nguests && !g; i++) {
-            uint32_t idx = (next + i) % nguests;
-            if (ready(&guests[idx])) {
-                g = &guests[idx];
-                next = (idx + 1) % nguests;
-            }
+        reap(c);
+        if (c->index == 0) {
+            focus_poll_input();
+            netsw_poll_wire();
         }
+        struct guest *g = pick(c);
+        uint64_t now = clock_ns();
         if (!g) {
-            if (idle_zero())
+            if (idle_zero(c))
                 continue;
-            sti_hlt();          /* any interrupt wakes us: a timer, the UART */
+            c->busy_ns += now - c->since;
+            c->since = now;
+            c->idle = true;
+            big_unlock();
+            sti_hlt();          /* any interrupt wakes us: a timer, the UART, an IPI */
             cli();
+            big_lock();
+            c->idle = false;
+            c->since = clock_ns();
+            c->idle_ns += c->since - now;
             continue;
         }
-        need_resched = false;
-        timer_arm(&slice, clock_ns() + SLICE_NS);
+        c->need_resched = false;
+        timer_arm(&c->slice, now + SLICE_NS);
+        c->current = g;
         guest_run(g);
+        c->current = 0;
     }
 }

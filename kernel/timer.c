@@ -1,15 +1,19 @@
-/* One-shot timer events on a single hardware one-shot: the list is kept in
- * deadline order and the hardware is always programmed for its head, so an
- * idle hypervisor takes no timer interrupts at all. */
+/* One-shot timer events on a hardware one-shot per CPU: each CPU keeps its
+ * own list in deadline order, armed from that CPU, and its local APIC timer
+ * is always programmed for the head, so an idle CPU takes no timer
+ * interrupts at all. A timer fires on the CPU that armed it; cancelling
+ * works from any CPU (under the big lock), and leaves at worst an early
+ * interrupt on the other CPU, which finds nothing due and re-arms. */
 #include "kernel/timer.h"
 #include "kernel/clock.h"
 #include "kernel/log.h"
+#include "kernel/percpu.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/irq.h"
 #include "arch/x86/pit.h"
 #include "arch/x86/trap.h"
 
-static struct timer *head;
+#define head (this_cpu()->timer_head)
 static void (*program)(uint64_t ns);
 
 static void program_head(void)
@@ -64,7 +68,7 @@ void timer_cancel(struct timer *t)
 {
     if (!t->armed)
         return;
-    for (struct timer **p = &head; *p; p = &(*p)->next) {
+    for (struct timer **p = &cpus[t->cpu].timer_head; *p; p = &(*p)->next) {
         if (*p == t) {
             *p = t->next;
             break;
@@ -83,6 +87,7 @@ void timer_arm(struct timer *t, uint64_t deadline_ns)
     t->next = *p;
     *p = t;
     t->armed = 1;
+    t->cpu = this_cpu()->index;
     if (head == t)
         program_head();
 }

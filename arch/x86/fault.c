@@ -1,6 +1,7 @@
 /* The last words of a hypervisor that faulted: which fault, where, every
  * register and a short stack walk. Nothing here allocates or takes locks. */
 #include "arch/x86/trap.h"
+#include "arch/x86/smp.h"
 #include "arch/x86/gdt.h"
 #include "arch/x86/selectors.h"
 #include "arch/x86/x86.h"
@@ -55,6 +56,7 @@ void fault_report(const struct trap_frame *tf, uint32_t cr2)
                 (unsigned long)tf->vector, (unsigned long)tf->eip);
         for (;;) hlt();
     }
+    smp_halt_others();
     uint32_t v = tf->vector;
     int from_user = (tf->cs & 3) != 0;
     log_raw("\n");

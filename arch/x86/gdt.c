@@ -24,7 +24,7 @@ uint64_t gdt_make_desc(uint32_t base, uint32_t limit, uint8_t access, uint8_t fl
 #define ACCESS_TSS   0x89   /* present, DPL 0, 32-bit available TSS */
 #define FLAGS_4K_32  0xC    /* 4 KiB granularity, 32-bit */
 
-static void reload_segments(void)
+void gdt_reload_segments(void)
 {
     __asm__ volatile(
         "ljmp %0, $1f\n1:\n"
@@ -53,7 +53,7 @@ void gdt_init(void)
 
     struct dtr d = { sizeof(gdt) - 1, (uint32_t)gdt };
     lgdt(&d);
-    reload_segments();
+    gdt_reload_segments();
     ltr(SEL_HOST_TSS);
 }
 
@@ -67,17 +67,41 @@ void gdt_set_df_cr3(uint32_t cr3)
     df_tss.cr3 = cr3;
 }
 
-/* The task the double fault interrupted: the back link of the double-fault
- * TSS names it, and its descriptor (in whichever GDT is loaded: the boot
- * one or the switcher's) gives its address. */
+/* Another CPU's double-fault task: the same entry point, its own stack
+ * (a CPU that double-faults must not write over the boot CPU's report). */
+void gdt_init_df_tss(struct tss *t, uint8_t *stack, uint32_t stack_size, uint32_t cr3)
+{
+    *t = df_tss;
+    t->esp = (uint32_t)(stack + stack_size);
+    t->cr3 = cr3;
+    t->link = 0;
+}
+
+uint64_t gdt_df_tss_desc(const struct tss *t)
+{
+    return gdt_make_desc((uint32_t)t, sizeof(struct tss) - 1, ACCESS_TSS, 0);
+}
+
+static const struct tss *tss_of(const struct dtr *d, uint32_t sel)
+{
+    uint32_t index = sel >> 3;
+    if (index * 8 + 7 > d->limit)
+        return 0;
+    uint64_t desc = ((const uint64_t *)d->base)[index];
+    return (const struct tss *)((uint32_t)((desc >> 16) & 0xFFFFFF) | (uint32_t)((desc >> 56) << 24));
+}
+
+/* The task the double fault interrupted: the task register names this
+ * CPU's double-fault TSS, whose back link names the interrupted one; both
+ * descriptors are in whichever GDT is loaded (the boot one or this CPU's
+ * switcher copy). */
 const struct tss *gdt_interrupted_tss(void)
 {
     struct dtr d;
+    uint16_t tr;
     __asm__ volatile("sgdt %0" : "=m"(d));
-    uint32_t index = df_tss.link >> 3;
-    if (index * 8 + 7 > d.limit)
-        return &host_tss;
-    uint64_t desc = ((const uint64_t *)d.base)[index];
-    uint32_t base = (uint32_t)((desc >> 16) & 0xFFFFFF) | (uint32_t)((desc >> 56) << 24);
-    return (const struct tss *)base;
+    __asm__ volatile("str %0" : "=r"(tr));
+    const struct tss *self = tss_of(&d, tr);
+    const struct tss *t = self ? tss_of(&d, self->link) : 0;
+    return t ? t : &host_tss;
 }

@@ -18,8 +18,13 @@ struct tss {
 uint64_t gdt_make_desc(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags);
 
 void gdt_init(void);
+/* Reloads CS, DS, ES, SS with the hypervisor's selectors (FS, GS null). */
+void gdt_reload_segments(void);
 /* The double-fault task switches CR3: call once paging is on. */
 void gdt_set_df_cr3(uint32_t cr3);
+/* A double-fault task for another CPU, and its GDT descriptor. */
+void gdt_init_df_tss(struct tss *t, uint8_t *stack, uint32_t stack_size, uint32_t cr3);
+uint64_t gdt_df_tss_desc(const struct tss *t);
 /* An entry of the boot GDT, for the switcher's copy. */
 uint64_t gdt_host_entry(uint32_t index);
 extern struct tss host_tss;

@@ -3,6 +3,7 @@
 #include "arch/x86/trap.h"
 #include "arch/x86/selectors.h"
 #include "arch/x86/x86.h"
+#include "kernel/lock.h"
 
 extern const uint32_t trap_vectors[256];
 static uint64_t idt[256] __attribute__((aligned(64)));
@@ -16,11 +17,19 @@ static uint64_t interrupt_gate(uint32_t handler)
            ((uint64_t)0x8E00 << 32) | ((uint64_t)(handler >> 16) << 48);
 }
 
+static void halt_here(uint32_t vector)
+{
+    (void)vector;
+    for (;;)
+        cli_hlt();
+}
+
 void idt_init(void)
 {
     for (int v = 0; v < 256; v++)
         idt[v] = interrupt_gate(trap_vectors[v]);
     idt[8] = ((uint64_t)SEL_HOST_DF_TSS << 16) | ((uint64_t)0x8500 << 32);  /* task gate */
+    handlers[VEC_HALT] = halt_here;
     struct dtr d = { sizeof(idt) - 1, (uint32_t)idt };
     lidt(&d);
 }
@@ -52,5 +61,16 @@ void trap_dispatch(struct trap_frame *tf)
     }
     if (v < 32)
         fault_report(tf, read_cr2());
+    /* An interrupt in the hypervisor's own code: from hlt or an idle
+     * stretch with interrupts on. Its handler needs the big lock, which
+     * hlt let go of (and idle work with interrupts on still holds). */
+    if (v == VEC_HALT)
+        for (;;)
+            cli_hlt();      /* the CPU reporting a fault may hold the lock */
+    bool take = !big_lock_held();
+    if (take)
+        big_lock();
     irq_dispatch(v);
+    if (take)
+        big_unlock();
 }

@@ -1,5 +1,6 @@
 /* The local APIC: its one-shot timer drives all of lgvisor's timer events. */
 #include "arch/x86/lapic.h"
+#include <stdbool.h>
 #include "arch/x86/cpu.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/x86.h"
@@ -13,6 +14,8 @@
 #define REG_EOI 0x0B0
 #define REG_SVR 0x0F0
 #define REG_ESR 0x280
+#define REG_ICR_LO 0x300
+#define REG_ICR_HI 0x310
 #define REG_LVT_TIMER 0x320
 #define REG_LVT_LINT0 0x350
 #define REG_LVT_LINT1 0x360
@@ -31,6 +34,20 @@ static void wr(uint32_t reg, uint32_t v) { regs[reg / 4] = v; }
 static void spurious(uint32_t vector) { (void)vector; irq_stats.spurious_apic++; }
 static void apic_error(uint32_t vector) { (void)vector; wr(REG_ESR, 0); lapic_eoi(); }
 
+/* The same registers on every CPU: each one's own APIC answers there. */
+static void setup(bool boot_cpu)
+{
+    wr(REG_SVR, 0x100 | VEC_APIC_SPURIOUS);     /* software enable */
+    wr(REG_TPR, 0);
+    /* ExtINT (the 8259s) reaches the boot CPU only */
+    wr(REG_LVT_LINT0, boot_cpu ? 0x700 : LVT_MASKED | 0x700);
+    wr(REG_LVT_LINT1, 0x400);                   /* NMI */
+    wr(REG_LVT_ERROR, VEC_APIC_ERROR);
+    wr(REG_ESR, 0);
+    wr(REG_TIMER_DIV, 0x3);                     /* divide by 16 */
+    wr(REG_LVT_TIMER, LVT_MASKED | VEC_APIC_TIMER);
+}
+
 int lapic_init(void)
 {
     if (!cpu.apic || !cpu.msr)
@@ -40,17 +57,63 @@ int lapic_init(void)
     wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
     paging_map_mmio(phys, 4096);
     regs = (volatile uint32_t *)phys;
-    wr(REG_SVR, 0x100 | VEC_APIC_SPURIOUS);     /* software enable */
-    wr(REG_TPR, 0);
-    wr(REG_LVT_LINT0, 0x700);                   /* ExtINT: the 8259s */
-    wr(REG_LVT_LINT1, 0x400);                   /* NMI */
-    wr(REG_LVT_ERROR, VEC_APIC_ERROR);
-    wr(REG_ESR, 0);
-    wr(REG_TIMER_DIV, 0x3);                     /* divide by 16 */
-    wr(REG_LVT_TIMER, LVT_MASKED | VEC_APIC_TIMER);
+    setup(true);
     irq_set_handler(VEC_APIC_SPURIOUS, spurious);
     irq_set_handler(VEC_APIC_ERROR, apic_error);
     return 0;
+}
+
+void lapic_init_ap(void)
+{
+    wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_ENABLE);
+    setup(false);
+}
+
+#define ICR_PENDING (1u << 12)
+#define ICR_LEVEL_ASSERT (1u << 14)
+#define ICR_LEVEL_TRIGGER (1u << 15)
+
+/* Waits (bounded) for the previous IPI to leave; 0 if it did. */
+static int icr_idle(void)
+{
+    for (uint32_t i = 0; i < 1000000; i++) {
+        if (!(rd(REG_ICR_LO) & ICR_PENDING))
+            return 0;
+        pause();
+    }
+    return -1;
+}
+
+static int send(uint32_t apic_id, uint32_t lo)
+{
+    if (!regs || icr_idle())
+        return -1;
+    wr(REG_ICR_HI, apic_id << 24);
+    wr(REG_ICR_LO, lo);
+    return 0;
+}
+
+int lapic_send_ipi(uint32_t apic_id, uint32_t vector)
+{
+    return send(apic_id, vector & 0xFF);
+}
+
+int lapic_send_ipi_others(uint32_t vector)
+{
+    return send(0, (3u << 18) | (vector & 0xFF));     /* all excluding self */
+}
+
+int lapic_send_init(uint32_t apic_id)
+{
+    if (send(apic_id, 0x500 | ICR_LEVEL_ASSERT | ICR_LEVEL_TRIGGER))
+        return -1;
+    icr_idle();
+    return send(apic_id, 0x500 | ICR_LEVEL_TRIGGER);  /* de-assert, for old APICs */
+}
+
+int lapic_send_sipi(uint32_t apic_id, uint32_t page)
+{
+    return send(apic_id, 0x600 | (page & 0xFF));
 }
 
 int lapic_present(void) { return regs != 0; }

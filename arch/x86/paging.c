@@ -17,6 +17,20 @@
 static uint32_t kernel_pd[1024] __attribute__((aligned(4096), section(".bss.pagealigned")));
 static uint32_t low_pt[1024] __attribute__((aligned(4096), section(".bss.pagealigned")));
 
+/* The other CPUs' copies of kernel_pd: every slot but the switcher's is
+ * the same in all, so a new slot is written to each. (A slot only ever goes
+ * from not present to present, and the CPU caches no not-present entries,
+ * so no other CPU needs a TLB flush.) */
+static uint32_t *cpu_pds[64];
+static uint32_t ncpu_pds;
+
+static void set_pde(uint32_t index, uint32_t pde)
+{
+    kernel_pd[index] = pde;
+    for (uint32_t i = 0; i < ncpu_pds; i++)
+        cpu_pds[i][index] = pde;
+}
+
 static uint32_t *table_for(uint32_t pde_index)
 {
     uint32_t pde = kernel_pd[pde_index];
@@ -26,7 +40,7 @@ static uint32_t *table_for(uint32_t pde_index)
     if (!frame)
         panic("paging: out of memory for a page table");
     memset((void *)frame, 0, PAGE_SIZE);
-    kernel_pd[pde_index] = frame | PTE_P | PTE_W;
+    set_pde(pde_index, frame | PTE_P | PTE_W);
     return (uint32_t *)frame;
 }
 
@@ -105,6 +119,19 @@ void paging_map_mmio(uint32_t phys, uint32_t size)
 }
 
 uint32_t paging_kernel_cr3(void) { return (uint32_t)kernel_pd; }
+
+uint32_t *paging_new_cpu_pd(uint32_t switcher_pt)
+{
+    if (ncpu_pds == sizeof(cpu_pds) / sizeof(cpu_pds[0]))
+        return 0;
+    uint32_t *pd = (uint32_t *)frame_alloc();
+    if (!pd)
+        return 0;
+    memcpy(pd, kernel_pd, PAGE_SIZE);
+    pd[SWITCHER_PDE] = switcher_pt | PTE_P | PTE_W;
+    cpu_pds[ncpu_pds++] = pd;
+    return pd;
+}
 
 void paging_set_switcher_pt(uint32_t pt)
 {

@@ -23,6 +23,9 @@ uint64_t paging_init(const struct boot_info *bi);
 /* Identity-maps device memory uncached. */
 void paging_map_mmio(uint32_t phys, uint32_t size);
 uint32_t paging_kernel_cr3(void);
+/* A page directory for another CPU: kernel_pd's mappings (kept in step
+ * with it from now on), with that CPU's switcher page table in slot 1023. */
+uint32_t *paging_new_cpu_pd(uint32_t switcher_pt);
 /* Fills slot 1023 with the switcher's page table. */
 void paging_set_switcher_pt(uint32_t pt);
 

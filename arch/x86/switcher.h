@@ -26,6 +26,7 @@
 #define TBL_TSS        0x100    /* struct tss, 104 bytes */
 #define TBL_HOST_CR3   0x180
 #define TBL_HOST_ESP   0x184
+#define TBL_CPU        0x188    /* this CPU's index in cpus[] */
 #define TBL_IDT        0x800    /* 256 gates */
 
 /* What switch_to_guest returns. */
@@ -35,9 +36,15 @@
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 
-/* Maps the switcher into the hypervisor, and moves the CPU onto its GDT,
- * TSS and IDT (used from then on by hypervisor and guests alike). */
+struct percpu;
+/* Maps the switcher into the hypervisor, and moves the boot CPU onto its
+ * GDT, TSS and IDT (used from then on by hypervisor and guests alike). */
 void switcher_init(void);
+/* Builds another CPU's switcher pages, tables and page directory (run by
+ * the boot CPU); 0, or -1 when memory ran out. */
+int switcher_prepare_cpu(struct percpu *c);
+/* Moves the calling CPU onto its own GDT, TSS and IDT. */
+void switcher_load_cpu(struct percpu *c);
 /* The page-directory entry every guest address space holds in slot 1023. */
 uint32_t switcher_guest_pde(void);
 /* Points the switcher's register page at a guest's frame (host physical). */
@@ -46,7 +53,7 @@ void switcher_set_regs_page(uint32_t phys);
  * traps: SWITCH_EXIT or SWITCH_ENTRY_FAULT. */
 uint32_t switcher_run(uint32_t cr3);
 
-/* The live tables, writable by the hypervisor. */
+/* The calling CPU's live tables, writable by the hypervisor. */
 uint64_t *switcher_gdt(void);
 uint64_t *switcher_idt(void);
 struct tss *switcher_tss(void);

@@ -15,6 +15,8 @@ struct trap_frame {
 #define VEC_FIRST_GSI    0x30       /* I/O APIC GSIs 0-63: 0x30-0x6F (arch/x86/irq.h) */
 #define VEC_FIRST_MSI    0x70       /* MSI vectors: 0x70-0x7F (0x80 is the guests' syscall) */
 #define VEC_APIC_TIMER   0xF0
+#define VEC_WAKE         0xF1       /* IPI: look at your guests again */
+#define VEC_HALT         0xF2       /* IPI: another CPU is reporting a fault; stop */
 #define VEC_APIC_ERROR   0xFE
 #define VEC_APIC_SPURIOUS 0xFF
 

@@ -47,6 +47,7 @@ static inline void cli(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void sti(void) { __asm__ volatile("sti" ::: "memory"); }
 /* sti's one-instruction interrupt shadow covers the hlt: no wakeup is lost. */
 static inline void sti_hlt(void) { __asm__ volatile("sti; hlt" ::: "memory"); }
+static inline void cli_hlt(void) { __asm__ volatile("cli; hlt" ::: "memory"); }
 static inline void hlt(void) { __asm__ volatile("hlt" ::: "memory"); }
 static inline void pause(void) { __asm__ volatile("pause"); }
 static inline void barrier(void) { __asm__ volatile("" ::: "memory"); }

@@ -14,6 +14,8 @@
 #include "kernel/timer.h"
 #include "virtio/device.h"
 
+#define NO_MOVE 0xFFFFFFFFu
+
 enum guest_state {
     GUEST_EMPTY,        /* slot unused */
     GUEST_RUNNING,      /* runnable, or halted waiting for an interrupt */
@@ -45,6 +47,8 @@ struct guest {
     bool ts;                    /* FPU: virtual CR0.TS */
     bool released;              /* memory returned after it stopped */
     bool restart_pending;       /* stopped, to be started afresh by the scheduler */
+    uint32_t cpu;               /* the CPU that runs it (cpus[]) */
+    uint32_t move_to;           /* a CPU it is to move to, or NO_MOVE */
 
     /* registers: the frame in the switcher's regs page while it runs */
     struct trap_frame *regs;
@@ -119,7 +123,6 @@ void guest_request_restart(struct guest *g, const char *reason);
 
 /* run.c: run g until it stops, halts or its slice ends */
 void guest_run(struct guest *g);
-extern volatile bool need_resched;
 
 /* hypercalls.c */
 void hypercall(struct guest *g);
@@ -163,6 +166,8 @@ void vcpu_stack_changed(struct guest *g);
 void vcpu_fpu_prepare(struct guest *g);
 bool vcpu_fpu_trap(struct guest *g);
 void vcpu_forget(struct guest *g);
+/* Saves g's FPU registers from this CPU before g runs on another. */
+void vcpu_unload(struct guest *g);
 
 /* sched.c: runs the guests and the console; never returns */
 void sched_loop(void) __attribute__((noreturn));

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "kernel/lguest/guest.h"
+#include "kernel/sched.h"
 #include "arch/x86/paging.h"
 #include "kernel/bootinfo.h"
 #include "kernel/lguest/bootparams.h"
@@ -212,6 +213,7 @@ void guest_stop(struct guest *g, const char *reason)
     snprintf(g->stop_reason, sizeof(g->stop_reason), "%s", reason);
     timer_cancel(&g->clock);
     timer_cancel(&g->poll);
+    guest_kick(g);          /* its CPU leaves it and releases or restarts it */
 }
 
 void guest_kill(struct guest *g, const char *fmt, ...)

@@ -15,6 +15,7 @@ struct parsed {
     int has_mem;
     int restart_on_kill;
     int net;                    /* -1 unset, 0 off, 1 on */
+    int cpu;                    /* -1 unset */
     int has_mac;
     uint8_t mac[6];
     const char *args;           /* after "--", or NULL */
@@ -78,6 +79,7 @@ static int parse_line(uint32_t idx, const char *s, struct parsed *p, struct diag
     size_t n;
     memset(p, 0, sizeof(*p));
     p->net = -1;
+    p->cpu = -1;
     p->args = find_args(s, &n);
     if (n >= sizeof(opts)) {
         diag_add(d, "module %lu: options too long; module ignored", (unsigned long)idx);
@@ -122,6 +124,15 @@ static int parse_line(uint32_t idx, const char *s, struct parsed *p, struct diag
             } else {
                 diag_add(d, "module %lu: on_kill=%s is not stop or restart", (unsigned long)idx, t.value);
                 bad = 1;
+            }
+        } else if (strcmp(t.key, "cpu") == 0 && t.has_value && p->role == ROLE_KERNEL) {
+            uint32_t v;
+            if (parse_uint(t.value, &v) || v >= GUEST_CPU_LIMIT) {
+                diag_add(d, "module %lu: cpu=%s is not a CPU number from 0 to %d", (unsigned long)idx,
+                         t.value, GUEST_CPU_LIMIT - 1);
+                bad = 1;
+            } else {
+                p->cpu = (int)v;
             }
         } else if (strcmp(t.key, "net") == 0 && t.has_value && p->role == ROLE_KERNEL) {
             if (strcmp(t.value, "on") == 0 || strcmp(t.value, "off") == 0) {
@@ -196,6 +207,7 @@ uint32_t guest_configs_parse(const struct boot_module *mods, uint32_t nmods,
         g->mem = p.has_mem ? p.mem : GUEST_MEM_DEFAULT;
         g->restart_on_kill = p.restart_on_kill;
         g->net = p.net != 0;
+        g->cpu = p.cpu;
         g->has_mac = p.has_mac;
         memcpy(g->mac, p.mac, sizeof(g->mac));
         if (p.args)

@@ -12,9 +12,10 @@
 /* A guest without HIGHMEM stops seeing RAM (and the device page after it)
  * near 880 MiB; stay clear of it (lguest ABI §1.3). */
 #define GUEST_MEM_MAX (768u << 20)
+#define GUEST_CPU_LIMIT 64              /* cpu=N: N below this (and below the CPUs online) */
 
 /* One guest as its GRUB modules describe it:
- *   module2 /boot/vmlinux  kernel name=web mem=64M [on_kill=restart] [net=off] [mac=02:..]
+ *   module2 /boot/vmlinux  kernel name=web mem=64M [on_kill=restart] [net=off] [mac=02:..] [cpu=N]
  *                          -- console=hvc0 root=/dev/vda
  *   module2 /boot/initrd   initrd name=web
  *   module2 /boot/root.img disk   name=web
@@ -28,6 +29,7 @@ struct guest_config {
     uint32_t mem;               /* bytes of guest RAM, a multiple of 1 MiB */
     int restart_on_kill;        /* on_kill=restart: start afresh when stopped for bad input */
     int net;                    /* net=off drops the network device */
+    int cpu;                    /* cpu=N pins it to CPU N; -1: the least loaded */
     int has_mac;                /* mac=..., else one derived from the name */
     uint8_t mac[6];
     char args[GUEST_ARGS_MAX];

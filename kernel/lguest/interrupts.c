@@ -4,6 +4,7 @@
  * guest's own page tables, checked like any guest access. */
 #include "kernel/hot.h"
 #include "kernel/lguest/guest.h"
+#include "kernel/sched.h"
 #include "arch/x86/x86.h"
 #include "kernel/clock.h"
 #include "kernel/lguest/gate.h"
@@ -132,8 +133,10 @@ void guest_set_time(struct guest *g)
 
 void guest_raise_irq(struct guest *g, uint32_t irq)
 {
-    if (irq < LG_IRQS && guest_alive(g))
+    if (irq < LG_IRQS && guest_alive(g)) {
         g->irqs_pending |= 1u << irq;
+        guest_kick(g);      /* a guest on another CPU hears of it now */
+    }
 }
 
 HOT bool guest_has_deliverable_irq(struct guest *g)

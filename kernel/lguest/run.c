@@ -1,23 +1,26 @@
 /* Running one guest: enter it through the switcher, handle its exit,
  * repeat, until it stops, halts with nothing to deliver, or its time slice
- * ends. The loop runs with interrupts off; a hardware interrupt that
- * arrives while the guest runs is itself an exit, handled like any trap. */
+ * ends, or it is moved to another CPU. The loop runs with interrupts off
+ * and the big lock held, except inside the guest; a hardware interrupt
+ * that arrives while the guest runs is itself an exit, handled like any
+ * trap. */
 #include "kernel/hot.h"
 #include "kernel/lguest/guest.h"
 #include "arch/x86/switcher.h"
 #include "arch/x86/x86.h"
 #include "drivers/e1000.h"
+#include "kernel/lock.h"
+#include "kernel/percpu.h"
 #include "virtio/netswitch.h"
-
-volatile bool need_resched;
 
 #define EFLAGS_SAFE_CLEAR 0x00023000u   /* VM and IOPL: never the guest's to set */
 
 HOT void guest_run(struct guest *g)
 {
     uint64_t exit_tsc = 0;      /* when the last exit came back to us */
+    struct percpu *c = this_cpu();
     vcpu_load(g);
-    while (guest_alive(g) && !need_resched) {
+    while (guest_alive(g) && !c->need_resched && g->cpu == c->index) {
         guest_deliver_interrupts(g);
         if (!guest_alive(g) || g->halted)
             break;
@@ -32,7 +35,13 @@ HOT void guest_run(struct guest *g)
             g->stats.host_samples++;
         }
         g->regs->eflags = (g->regs->eflags & ~EFLAGS_SAFE_CLEAR) | EFLAGS_IF | 2;
-        if (switcher_run(cr3) == SWITCH_ENTRY_FAULT) {
+        /* Only the guest itself runs unlocked: every other CPU that wants
+         * it to notice something (an interrupt, a stop) also sends this CPU
+         * an IPI, which is an exit. */
+        big_unlock();
+        uint32_t why = switcher_run(cr3);
+        big_lock();
+        if (why == SWITCH_ENTRY_FAULT) {
             guest_kill(g, "unhandled trap 256: its saved segment registers or EIP could not be "
                           "loaded (cs 0x%lx ss 0x%lx ds 0x%lx es 0x%lx fs 0x%lx gs 0x%lx)",
                        (unsigned long)g->regs->cs, (unsigned long)g->regs->ss,

@@ -123,6 +123,10 @@ HOT uint32_t shadow_cr3(struct guest *g)
         guest_kill(g, "out of memory for shadow page tables");
         return 0;
     }
+    /* the switcher slot of the CPU it runs on now */
+    uint32_t sw = switcher_guest_pde();
+    if (pd[FIRST_RESERVED_PDE] != sw)
+        pd[FIRST_RESERVED_PDE] = sw;
     return (uint32_t)pd;
 }
 

@@ -9,10 +9,14 @@
 #include "arch/x86/gdt.h"
 #include "arch/x86/x86.h"
 #include "kernel/lguest/gate.h"
+#include "kernel/percpu.h"
 
-static struct guest *loaded;        /* whose tables are in the switcher */
-static struct guest *fpu_owner;     /* whose registers are in the FPU */
-static bool cr0_ts;                 /* CR0.TS as last written */
+/* Per CPU (struct percpu): whose tables are in this CPU's switcher
+ * (loaded), whose registers are in its FPU (fpu_owner), and its CR0.TS as
+ * last written (cr0_ts). */
+#define loaded (this_cpu()->vcpu_loaded)
+#define fpu_owner (this_cpu()->vcpu_fpu)
+#define cr0_ts (this_cpu()->vcpu_cr0_ts)
 
 struct fx_area { uint8_t bytes[512]; };
 
@@ -81,14 +85,6 @@ HOT void vcpu_stack_changed(struct guest *g)
     }
 }
 
-void vcpu_forget(struct guest *g)
-{
-    if (loaded == g)
-        loaded = 0;
-    if (fpu_owner == g)
-        fpu_owner = 0;
-}
-
 HOT static void set_ts(bool ts)
 {
     if (ts == cr0_ts)
@@ -96,6 +92,31 @@ HOT static void set_ts(bool ts)
     uint32_t cr0 = read_cr0();
     write_cr0(ts ? cr0 | CR0_TS : cr0 & ~CR0_TS);
     cr0_ts = ts;
+}
+
+/* On every CPU: the guest's state is being thrown away (release,
+ * restart), so an FPU another CPU holds for it is simply disowned. */
+void vcpu_forget(struct guest *g)
+{
+    for (uint32_t i = 0; i < ncpus; i++) {
+        if (cpus[i].vcpu_loaded == g)
+            cpus[i].vcpu_loaded = 0;
+        if (cpus[i].vcpu_fpu == g)
+            cpus[i].vcpu_fpu = 0;
+    }
+}
+
+/* On the CPU g last ran on, before g moves to another: its FPU registers
+ * go back into g->fpu, where the new CPU will find them. */
+void vcpu_unload(struct guest *g)
+{
+    if (fpu_owner == g) {
+        set_ts(false);
+        __asm__ volatile("fxsave %0" : "=m"(*(struct fx_area *)g->fpu));
+        fpu_owner = 0;
+    }
+    if (loaded == g)
+        loaded = 0;
 }
 
 /* Real TS stays set unless this guest owns the FPU and wants it: its first

@@ -97,6 +97,21 @@ static void on_kill_choices(void)
     CHECK_CONTAINS(d.msg[1], "module 4: unknown option 'on_kill'");
 }
 
+static void cpu_pinning(void)
+{
+    const char *l[] = { "kernel name=a cpu=3", "kernel name=b", "kernel name=c cpu=64",
+                        "kernel name=d cpu=x", "disk name=b cpu=1", NULL };
+    /* c and d lose to their bad values, b to its disk's misplaced option */
+    CHECK_EQ(parse(l), 1);
+    CHECK_STR(g[0].name, "a");
+    CHECK_EQ(g[0].cpu, 3);
+    CHECK_CONTAINS(d.msg[0], "module 2: cpu=64 is not a CPU number from 0 to 63");
+    CHECK_CONTAINS(d.msg[1], "module 3: cpu=x is not a CPU number from 0 to 63");
+    const char *u[] = { "kernel name=a", NULL };
+    CHECK_EQ(parse(u), 1);
+    CHECK_EQ(g[0].cpu, -1);
+}
+
 static void on_kill_restart_kept(void)
 {
     const char *l[] = { "kernel name=a on_kill=restart -- x", NULL };
@@ -215,6 +230,7 @@ int main(void)
     RUN(on_kill_choices);
     RUN(on_kill_restart_kept);
     RUN(unknown_role_and_option);
+    RUN(cpu_pinning);
     RUN(bad_names);
     RUN(duplicate_names);
     RUN(orphan_and_ambiguous_attachments);

@@ -1,0 +1,141 @@
+"""Several CPUs: every CPU comes up and runs guests; guests placed, pinned
+and moved between CPUs keep their state; a guest on another CPU is stopped
+from the monitor at once; hostile guests on one CPU leave a checksum guest
+on another alone; cpus=1 and a machine without ACPI stay on one CPU."""
+import os
+import re
+
+from boot_tests import ELF, TESTDIR, check
+from guest_tests import ALL_STOPPED, guest_lines, modules
+from qemu import boot
+
+CHECKSUM = "test=checksum loops=8"
+
+
+def smp_boot(guests, smp, machine="pc", append="", until=ALL_STOPPED, send=None, timeout=300):
+    return boot(until=until, timeout=timeout, machine=machine, kernel=ELF,
+                append=("console=com1 " + append).strip(), initrd=modules(guests), send=send,
+                extra=["-smp", str(smp)])
+
+
+def values(out, names, key="checksum/value"):
+    return {n: [ln.split()[-1] for ln in guest_lines(out, n) if ln.startswith(f"PASS {key}")]
+            for n in names}
+
+
+def placed(out, name):
+    m = re.search(rf"guest {re.escape(name)}: (?:on|moved to) CPU (\d+)", out)
+    return int(m.group(1)) if m else None
+
+
+def spread_test(machine, smp, n):
+    """n checksum guests on -smp smp: all CPUs online, guests spread over
+    them, every value right and equal, the monitor's cpus lists each CPU."""
+    def run():
+        tag = f"smp/{machine}-smp{smp}"
+        names = [f"g{i}" for i in range(n)]
+        b = smp_boot([(g, "16M", CHECKSUM) for g in names], smp, machine,
+                     send=[(ALL_STOPPED, b"cpus\r")], until=rf"cpu {smp - 1}: apic")
+        out = b.output
+        results = []
+        check(results, f"{tag}/online", f"smp: {smp} of {smp} CPU(s) online" in out,
+              "not every CPU came up: " + out[-1500:])
+        cpus = {placed(out, g) for g in names}
+        check(results, f"{tag}/spread", cpus == set(range(min(smp, n))), f"guests on CPUs {cpus}")
+        vals = values(out, names)
+        check(results, f"{tag}/checksums", all(len(v) == 1 for v in vals.values()) and
+              len({v[0] for v in vals.values()}) == 1, f"values {vals}")
+        listed = re.findall(r"(?m)^cpu (\d+): apic \d+, online", out)
+        check(results, f"{tag}/monitor-cpus", sorted(set(map(int, listed))) == list(range(smp)),
+              f"cpus listed: {listed}")
+        return results
+    return run
+
+
+def one_cpu_test(tag, append, extra_checks):
+    def run():
+        b = boot(until=ALL_STOPPED, timeout=300, kernel=ELF,
+                 append=("console=com1 " + append).strip(),
+                 initrd=modules([("g0", "16M", CHECKSUM), ("g1", "16M", CHECKSUM)]),
+                 extra=extra_checks)
+        out = b.output
+        results = []
+        check(results, f"smp/{tag}/one-cpu", "smp: " in out and "CPU 1 (APIC id" not in out,
+              out[-1500:])
+        vals = values(out, ["g0", "g1"])
+        check(results, f"smp/{tag}/checksums", all(len(v) == 1 for v in vals.values()),
+              f"values {vals}")
+        return results
+    return run
+
+
+def move_stop_test():
+    """A guest moved to the other CPU mid-work keeps its state (checksum,
+    FPU, timer); a guest on the other CPU is stopped from the monitor."""
+    def run():
+        tag = "smp/move-stop"
+        long = "test=checksum loops=64"
+        guests = [("a", "16M", long, "cpu=0"), ("b", "16M", long, "cpu=0"),
+                  ("f", "16M", "test=fpu loops=40", "cpu=1"), ("s", "16M", long, "cpu=1")]
+        b = smp_boot(guests, 2, send=[(r"\[a\] lgtest: booted", b"\x1d\x1d\x1d\x1d"),
+                                      (r"lgvisor monitor", b"move a 1\r"),
+                                      (r"guest a: moved to CPU 1", b"move f 0\r"),
+                                      (r"guest f: moved to CPU 0", b"stop s\r")])
+        out = b.output
+        results = []
+        check(results, f"{tag}/moved", "guest a: moved to CPU 1" in out and
+              "guest f: moved to CPU 0" in out, out[-2000:])
+        vals = values(out, ["a", "b"])
+        check(results, f"{tag}/checksum-kept", len(vals["a"]) == 1 and vals["a"] == vals["b"],
+              f"values {vals}")
+        fpu = [ln for ln in guest_lines(out, "f") if ln.startswith(("PASS", "FAIL"))]
+        check(results, f"{tag}/fpu-kept", fpu and all(ln.startswith("PASS") for ln in fpu), f"{fpu}")
+        check(results, f"{tag}/stopped-remote", re.search(r"guest s: stopped", out) and
+              not values(out, ["s"])["s"], out[-1500:])
+        return results
+    return run
+
+
+def isolation_test():
+    """The hostile guest and the fuzzer on CPU 0, a checksum guest on CPU 1."""
+    def run():
+        tag = "smp/isolation"
+        guests = [("h", "16M", "test=hostile", "cpu=0"),
+                  ("z", "16M", "test=fuzz calls=2000 fatal=0", "cpu=0"),
+                  ("c", "16M", CHECKSUM, "cpu=1"), ("r", "16M", CHECKSUM, "cpu=0")]
+        b = smp_boot(guests, 2)
+        out = b.output
+        results = []
+        vals = values(out, ["c", "r"])
+        check(results, f"{tag}/checksum", len(vals["c"]) == 1 and vals["c"] == vals["r"],
+              f"values {vals}")
+        check(results, f"{tag}/hypervisor-alive", not b.timed_out and "hypervisor fault" not in out,
+              out[-1500:])
+        for n in ("h", "z"):
+            bad = [ln for ln in guest_lines(out, n) if ln.startswith("FAIL")]
+            check(results, f"{tag}/{n}-passes", not bad, f"{bad}")
+        return results
+    return run
+
+
+def uefi_test():
+    """GRUB under OVMF on q35 with two CPUs (the RSDP from the multiboot2 tag)."""
+    def run():
+        b = boot(iso=os.path.join(TESTDIR, "main.iso"), machine="q35", firmware="uefi",
+                 mem="256M", until=r"ready in", timeout=180, extra=["-smp", "2"])
+        results = []
+        check(results, "smp/q35-uefi-smp2/online", "smp: 2 of 2 CPU(s) online" in b.output,
+              b.output[-1500:])
+        return results
+    return run
+
+
+def tests():
+    return [("smp/pc-smp2", spread_test("pc", 2, 4)),
+            ("smp/q35-smp2", spread_test("q35", 2, 2)),
+            ("smp/pc-smp4", spread_test("pc", 4, 4)),
+            ("smp/cpus1", one_cpu_test("cpus1", "cpus=1", ["-smp", "2"])),
+            ("smp/no-acpi", one_cpu_test("no-acpi", "", ["-smp", "2", "-no-acpi"])),
+            ("smp/move-stop", move_stop_test()),
+            ("smp/isolation", isolation_test()),
+            ("smp/q35-uefi-smp2", uefi_test())]

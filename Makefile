@@ -28,7 +28,8 @@ QEMU     := qemu-system-i386
 ACCEL    ?= tcg
 MEM      ?= 256M
 MACHINE  ?= pc
-QEMU_ARGS := -machine $(MACHINE) -accel $(ACCEL) -cpu coreduo -m $(MEM) -serial mon:stdio \
+SMP      ?= 1
+QEMU_ARGS := -machine $(MACHINE) -accel $(ACCEL) -cpu coreduo -smp $(SMP) -m $(MEM) -serial mon:stdio \
              -display none -no-reboot \
              -netdev user,id=net0,restrict=on -device e1000,netdev=net0
 
@@ -100,7 +101,7 @@ image: deps all $(if $(filter $(DEMO_DISK),$(DISK)),$(DEMO_DISK))
 	    $(if $(DISK),$(DISK) "disk name=$(GUEST_NAME)")
 
 qemu: image
-	@echo "lgvisor in QEMU ($(MACHINE), $(ACCEL)): Ctrl-] moves the console between guests and the"
+	@echo "lgvisor in QEMU ($(MACHINE), $(SMP) CPU(s), $(ACCEL)): Ctrl-] moves the console between guests and the"
 	@echo "hypervisor monitor; Ctrl-A X quits QEMU, Ctrl-A C switches to the QEMU monitor"
 	$(QEMU) $(QEMU_ARGS) -cdrom $(IMAGE)
 

@@ -6,6 +6,7 @@
 #include "kernel/console.h"
 #include "kernel/clock.h"
 #include "kernel/lguest/guest.h"
+#include "kernel/percpu.h"
 
 int log_level = LOG_INFO;
 
@@ -17,7 +18,13 @@ void klog(int level, const char *fmt, ...)
         return;
     char line[512];
     uint64_t us = clock_ns() / 1000;
-    int n = snprintf(line, sizeof(line), "[%5lu.%06lu] %s", (unsigned long)(us / 1000000),
+    int n;
+    if (ncpus > 1)      /* which CPU said it: "[ 1.234567/2]" */
+        n = snprintf(line, sizeof(line), "[%5lu.%06lu/%lu] %s", (unsigned long)(us / 1000000),
+                     (unsigned long)(us % 1000000), (unsigned long)this_cpu()->index,
+                     prefix[level & 3]);
+    else
+        n = snprintf(line, sizeof(line), "[%5lu.%06lu] %s", (unsigned long)(us / 1000000),
                      (unsigned long)(us % 1000000), prefix[level & 3]);
     va_list ap;
     va_start(ap, fmt);

@@ -156,11 +156,11 @@ void sched_loop(void)
     c->online = true;
     c->since = clock_ns();
     for (;;) {
-        reap(c);
         if (c->index == 0) {
             focus_poll_input();
             netsw_poll_wire();
         }
+        reap(c);                /* after the monitor: its stop or restart is done now */
         struct guest *g = pick(c);
         uint64_t now = clock_ns();
         if (!g) {

@@ -25,6 +25,10 @@ Three boots:
      the figure is the Python peer's send rate (about 200-250k frames/s
      under TCG), not lgvisor's. The bare e1000_rx usually is.
 
+  4. smp_scaling: two CPU-bound checksum guests on -smp 2, once with every
+     CPU and once with cpus=1; loops per second of the hypervisor's clock
+     from "ready" to the last stop. Ratio = the speed-up (higher is better).
+
 Under QEMU's software emulation (the default) cycles and rates are emulated
 time: compare ratios, not absolute numbers, with real hardware (ACCEL=kvm)."""
 import os
@@ -300,11 +304,47 @@ def net_bench():
         print(out)
 
 
+SMP_LOOPS = 200
+STAMP = r"\[\s*(\d+\.\d+)(?:/\d+)?\] "
+
+
+def checksum_span(smp, append):
+    """Seconds (the hypervisor's clock) from 'ready' to the last guest's
+    stop, for `smp` CPU-bound checksum guests on -smp smp; None on failure."""
+    mods = ",".join(f"{cases.GUEST_ELF} kernel name=c{i} mem=16M -- test=checksum loops={SMP_LOOPS}"
+                    for i in range(smp))
+    b = boot(until=ALL_STOPPED, timeout=600, kernel=ELF, append=("console=com1 " + append).strip(),
+             e1000=False, initrd=mods, extra=["-smp", str(smp)])
+    ready = re.search(STAMP + r"ready in", b.output)
+    done = re.search(STAMP + r"guest \S+: stopped \(powered off\); 0 running", b.output)
+    passes = len(re.findall(r"(?m)^\[c\d+\] PASS checksum/value", b.output))
+    if not ready or not done or passes != smp:
+        print(b.output[-2000:])
+        return None
+    return float(done.group(1)) - float(ready.group(1))
+
+
+def smp_bench():
+    """smp_scaling: the work rate of N CPU-bound guests on N CPUs against the
+    same guests with cpus=1, both on -smp N (ratio: higher is better; the
+    goal on two host cores is 1.8 for N = 2)."""
+    n = 2
+    one = checksum_span(n, "cpus=1")
+    many = checksum_span(n, "")
+    if not one or not many:
+        line("smp_scaling", None, "loops/s", "smp_one_cpu", None)
+        return
+    line("smp_scaling", round(n * SMP_LOOPS / many, 1), "loops/s", "smp_one_cpu",
+         round(n * SMP_LOOPS / one, 1), f"{n} checksum guests: {many:.2f} s on {n} CPUs, "
+         f"{one:.2f} s with cpus=1; ratio = speed-up")
+
+
 def main():
     t = time.monotonic()
     cycles_bench()
     blk_bench()
     net_bench()
+    smp_bench()
     print(f"# {time.monotonic() - t:.0f} s; under TCG rates are emulated time, compare ratios")
     return 0 if ok else 1
 

@@ -33,8 +33,10 @@ def controller_boot(machine, mode):
         if mode == "ioapic":
             check(results, f"{tag}/mode-line", re.search(IOAPIC_LINE, out), "no I/O APIC mode line")
             check(results, f"{tag}/monitor-mode", "mode: I/O APIC, 1 controller(s)" in out, "monitor mode")
+            # (not one interrupt per tick: a tick that comes late, on a busy
+            # host, runs in the same interrupt as the next one)
             check(results, f"{tag}/pit-gsi2",
-                  re.search(r"GSI 2 \(ISA 0\) edge/high vector 0x32 apic 0: ([3-9]|\d\d+): pit", out),
+                  re.search(r"GSI 2 \(ISA 0\) edge/high vector 0x32 apic 0: ([1-9]\d*): pit", out),
                   "the PIT's ticks did not arrive on GSI 2")
             check(results, f"{tag}/uart-gsi4", re.search(r"GSI 4 \(ISA 4\) edge/high .*: [1-9]\d*: uart", out),
                   "no UART interrupt on GSI 4")
@@ -51,7 +53,7 @@ def controller_boot(machine, mode):
         else:
             check(results, f"{tag}/mode-line", "irq: 8259 PIC (irq=pic)" in out, "no PIC mode line")
             check(results, f"{tag}/monitor-mode", "mode: 8259 PIC (irq=pic)" in out, "monitor mode")
-            check(results, f"{tag}/pit-line0", re.search(r"line 0 \(ISA 0\): ([3-9]|\d\d+): pit", out),
+            check(results, f"{tag}/pit-line0", re.search(r"line 0 \(ISA 0\): ([1-9]\d*): pit", out),
                   "the PIT's ticks did not arrive on line 0")
             check(results, f"{tag}/uart-line4", re.search(r"line 4 \(ISA 4\): [1-9]\d*: uart", out),
                   "no UART interrupt on line 4")

@@ -83,7 +83,7 @@ COUNTERS = ["exits", "hypercalls", "queued", "reflected", "pf_fixed", "irqs", "f
 GUESTS_RE = (r"{name}\s+running(?:\s+halted)?\s+cpu \d+,\s+\d+ MiB, (\d+) exits: (\d+) hypercalls \((\d+) queued\), "
              r"(\d+) reflected, (\d+) page faults fixed, (\d+) irqs, (\d+) fpu switches, (\d+) syscall exits")
 RESULT_RE = r"LGBENCH (\S+) ([\d.]+) (\S+) ops=(\d+) all=(\d+)([^\r\n]*)"
-KERNEL_LINE = re.compile(r"^\s*\[\s*\d+\.\d+\]")
+KERNEL_LINE = re.compile(r"^\s*\[\s*\d+\.\d+(?:/\d+)?\]")
 
 
 class BenchError(Exception):

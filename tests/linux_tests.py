@@ -52,7 +52,7 @@ from qemu import qemu_command  # noqa: E402
 LOGDIR = os.path.join(TESTDIR, "linux")
 LGTEST = guest_cases.GUEST_ELF
 FOCUS_KEY = b"\x1d"
-PRINTK = re.compile(r"^\[\s*\d+\.\d+\] ")
+PRINTK = re.compile(r"^\[\s*\d+\.\d+(?:/\d+)?\] ")
 CONSOLE = "console=hvc0"
 IMAGES = {}                 # linux, initrd, disk, plain: set by main()
 RESULTS = []
@@ -316,7 +316,7 @@ def test_boot():
             if not ln or ln.startswith("-- console"):
                 continue
             if not ln.startswith("[lx] "):
-                if not re.match(r"^\[\s*\d+\.\d+\] guest lx: ", ln):   # the hypervisor's own lines
+                if not re.match(r"^\[\s*\d+\.\d+(?:/\d+)?\] guest lx: ", ln):   # the hypervisor's own lines
                     untagged += 1
                     bad.append(ln)
                 continue

@@ -45,6 +45,8 @@ def spread_test(machine, smp, n):
         vals = values(out, names)
         check(results, f"{tag}/checksums", all(len(v) == 1 for v in vals.values()) and
               len({v[0] for v in vals.values()}) == 1, f"values {vals}")
+        check(results, f"{tag}/log-cpu-number", re.search(rf"(?m)^\[\s*\d+\.\d+/{smp - 1}\] ", out),
+              "no log line carries the last CPU's number")
         listed = re.findall(r"(?m)^cpu (\d+): apic \d+, online", out)
         check(results, f"{tag}/monitor-cpus", sorted(set(map(int, listed))) == list(range(smp)),
               f"cpus listed: {listed}")

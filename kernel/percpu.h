@@ -37,6 +37,7 @@ struct percpu {
     volatile bool need_resched;
     uint32_t next;                  /* round-robin position */
     struct guest *current;          /* in guest_run, or NULL */
+    struct guest *resume;           /* preempted by a woken guest: runs after it */
     uint64_t busy_ns, idle_ns, since;   /* time awake / halted, and since when */
     volatile bool idle;             /* in hlt now */
     uint64_t ipis;                  /* wake-ups received */

@@ -122,8 +122,35 @@ uint32_t sched_least_loaded(void)
     return best;
 }
 
+/* The wake-up boost, as Xen's credit scheduler has it: a guest that
+ * halted and is woken by an interrupt (a frame, a key, its timer) gave up
+ * the CPU of its own accord, so it goes ahead of the guests that use whole
+ * slices, which keep their round-robin order. A guest that never halts is
+ * never boosted, so the boost cannot be used to starve the others. */
+void sched_wake(struct guest *g)
+{
+    g->woken = true;
+    struct percpu *c = &cpus[g->cpu];
+    if (c->current && c->current != g && !c->need_resched) {
+        c->need_resched = true;
+        c->resume = c->current;     /* the rest of its slice, right after */
+    }
+}
+
 static struct guest *pick(struct percpu *c)
 {
+    for (uint32_t i = 0; i < nguests; i++) {
+        struct guest *g = &guests[i];
+        if (g->woken && g->cpu == c->index) {
+            g->woken = false;
+            if (ready(g))
+                return g;
+        }
+    }
+    struct guest *r = c->resume;
+    c->resume = 0;
+    if (r && r->cpu == c->index && ready(r))
+        return r;
     for (uint32_t i = 0; i < nguests; i++) {
         uint32_t idx = (c->next + i) % nguests;
         struct guest *g = &guests[idx];

@@ -12,6 +12,9 @@ void sched_init(void);
  * guests again; nothing when cpu is the caller's. */
 void sched_kick(uint32_t cpu);
 void guest_kick(struct guest *g);
+/* A halted guest has an interrupt: the wake-up boost. Its CPU leaves the
+ * guest it runs at the next exit and runs this one first. */
+void sched_wake(struct guest *g);
 /* The CPU with the fewest running guests, for a new one. */
 uint32_t sched_least_loaded(void);
 

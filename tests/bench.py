@@ -29,6 +29,9 @@ Three boots:
      CPU and once with cpus=1; loops per second of the hypervisor's clock
      from "ready" to the last stop. Ratio = the speed-up (higher is better).
 
+  5. wake_ping: guest-to-guest ping round trip (two idle shells) beside three
+     CPU-bound guests on one CPU, against the same ping alone.
+
 Under QEMU's software emulation (the default) cycles and rates are emulated
 time: compare ratios, not absolute numbers, with real hardware (ACCEL=kvm)."""
 import os
@@ -339,12 +342,22 @@ def smp_bench():
          f"{one:.2f} s with cpus=1; ratio = speed-up")
 
 
+def wake_bench():
+    """wake_ping: a guest-to-guest ping round trip beside three CPU hogs on
+    one CPU against the same ping with no hogs (ratio: lower is better)."""
+    import smp_tests
+    idle, busy = smp_tests.wake_ping(0), smp_tests.wake_ping(3)
+    line("wake_ping", busy and int(busy.group(4)), "us", "idle_ping", idle and int(idle.group(4)),
+         f"average of 30 pings; with hogs min {busy and busy.group(3)} max {busy and busy.group(5)} us")
+
+
 def main():
     t = time.monotonic()
     cycles_bench()
     blk_bench()
     net_bench()
     smp_bench()
+    wake_bench()
     print(f"# {time.monotonic() - t:.0f} s; under TCG rates are emulated time, compare ratios")
     return 0 if ok else 1
 

@@ -49,6 +49,7 @@ struct guest {
     bool restart_pending;       /* stopped, to be started afresh by the scheduler */
     uint32_t cpu;               /* the CPU that runs it (cpus[]) */
     uint32_t move_to;           /* a CPU it is to move to, or NO_MOVE */
+    bool woken;                 /* halted, then interrupted: runs before the busy guests */
 
     /* registers: the frame in the switcher's regs page while it runs */
     struct trap_frame *regs;

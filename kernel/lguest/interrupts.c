@@ -135,6 +135,8 @@ void guest_raise_irq(struct guest *g, uint32_t irq)
 {
     if (irq < LG_IRQS && guest_alive(g)) {
         g->irqs_pending |= 1u << irq;
+        if (g->halted)
+            sched_wake(g);  /* it waited for this: it runs next, ahead of busy guests */
         guest_kick(g);      /* a guest on another CPU hears of it now */
     }
 }

@@ -325,8 +325,14 @@ static void cmd_reboot(void)
 static void cmd_poweroff(void)
 {
     log_info("monitor: powering the machine off (ACPI S5)");
+    /* Quiesce first: no guest is left mid-request and no other CPU runs.
+     * If the firmware ignores S5, the monitor is what is left. */
+    for (uint32_t i = 0; i < nguests; i++)
+        guest_stop(&guests[i], "machine power-off");
+    smp_halt_others();
     acpi_poweroff();
-    log_err("monitor: power-off failed; still running");
+    log_err("monitor: power-off failed; the guests are stopped%s, the monitor still runs",
+            ncpus > 1 ? " and the other CPUs halted" : "");
 }
 
 static void execute(char *line)

@@ -149,6 +149,19 @@ def wake_test():
     return run
 
 
+def poweroff_test():
+    """The monitor's poweroff with guests on both CPUs: the guests are
+    stopped, the other CPU halted, and QEMU ends."""
+    def run():
+        b = smp_boot([("g0", "16M", "test=shell"), ("g1", "16M", "test=shell")], 2,
+                     until=r"never", timeout=60,
+                     send=[(r"\[g1\] lgtest shell", b"\x1d\x1d"), (r"lgvisor monitor", b"poweroff\r")])
+        results = []
+        check(results, "smp/poweroff/exited", b.exited and not b.timed_out, b.output[-800:])
+        return results
+    return run
+
+
 def uefi_test():
     """GRUB under OVMF on q35 with two CPUs (the RSDP from the multiboot2 tag)."""
     def run():
@@ -170,4 +183,5 @@ def tests():
             ("smp/move-stop", move_stop_test()),
             ("smp/isolation", isolation_test()),
             ("smp/q35-uefi-smp2", uefi_test()),
-            ("smp/wake-boost", wake_test())]
+            ("smp/wake-boost", wake_test()),
+            ("smp/poweroff", poweroff_test())]

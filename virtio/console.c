@@ -9,7 +9,7 @@
 #define RXQ 0
 #define TXQ 1
 
-static struct vring_req req;        /* one CPU, never re-entered */
+static struct vring_req req;        /* under the big lock, never re-entered */
 
 static void deliver_input(struct guest *g, struct vdevice *d)
 {

@@ -18,6 +18,7 @@
 #include "kernel/clock.h"
 #include "kernel/frames.h"
 #include "kernel/log.h"
+#include "kernel/timer.h"
 
 #define RX_N 256
 #define TX_N 256
@@ -186,6 +187,18 @@ static void test_clear(void *ctx)
     (void)rd(E1000_ICR);
 }
 
+/* Without a usable interrupt the NIC is polled by a timer, idle or not: its
+ * interrupt is what wakes the boot CPU from hlt, and e1000_pending (always
+ * set then) makes the scheduler loop take in the frames. */
+#define POLL_NS 1000000u
+static struct timer poll_timer;
+
+static void poll_tick(struct timer *t)
+{
+    e1000_pending = true;
+    timer_arm(t, clock_ns() + POLL_NS);
+}
+
 int e1000_init(const struct pci_dev *d)
 {
     const char *model = e1000_model_name(d->device);
@@ -223,6 +236,10 @@ int e1000_init(const struct pci_dev *d)
     e1000_pending = true;               /* frames that came in meanwhile */
     wr(E1000_IMS, INT_RXT0 | INT_RXDMT0 | INT_RXO | INT_LSC);  /* no TXDW: sends reclaim lazily */
     ready = true;
+    if (no_irq) {
+        poll_timer.fn = poll_tick;
+        timer_arm(&poll_timer, clock_ns() + POLL_NS);
+    }
     log_info("e1000: %s at %02x:%02x.%x, MAC %02x:%02x:%02x:%02x:%02x:%02x, link %s, irq %s", model,
              d->bus, d->dev, d->fn, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
              e1000_link_up() ? "up" : "down", no_irq ? "none (polled)" : irq.how);

@@ -23,7 +23,6 @@ struct percpu {
     /* address space and switcher pages */
     uint32_t *pd;                   /* this CPU's page directory */
     uint32_t *host_pt, *guest_pt;   /* the two page tables of the switcher slot */
-    uint32_t regs_mapped;           /* the regs page both of them map now */
     uint8_t *tables;                /* its tables page, through the identity map */
     struct tss *df_tss;             /* its double-fault task */
 

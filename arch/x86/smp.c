@@ -33,8 +33,7 @@ static void delay_us(uint32_t us)
 static void ap_main(uint32_t index) __attribute__((noreturn, used));
 static void ap_main(uint32_t index)
 {
-    struct percpu *c = &cpus[index];
-    switcher_load_cpu(c);
+    switcher_load_cpu();
     gdt_reload_segments();
     lapic_init_ap();
     started = index;

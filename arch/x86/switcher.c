@@ -101,9 +101,8 @@ static int map_slot(struct percpu *c)
     return 0;
 }
 
-void switcher_load_cpu(struct percpu *c)
+void switcher_load_cpu(void)
 {
-    (void)c;
     struct dtr gd = { GDT_ENTRIES * 8 - 1, SWITCHER_TABLES_VA + TBL_GDT };
     lgdt(&gd);
     ltr(SEL_HOST_TSS);          /* the new TSS descriptor is not busy yet */
@@ -133,7 +132,7 @@ void switcher_init(void)
     if (cpu.pge)
         write_cr4(read_cr4() | CR4_PGE);
     build_tables(c, gdt_host_entry(GDT_HOST_DF_TSS));
-    switcher_load_cpu(c);
+    switcher_load_cpu();
     percpu_ready = true;
 }
 

@@ -44,7 +44,7 @@ void switcher_init(void);
  * the boot CPU); 0, or -1 when memory ran out. */
 int switcher_prepare_cpu(struct percpu *c);
 /* Moves the calling CPU onto its own GDT, TSS and IDT. */
-void switcher_load_cpu(struct percpu *c);
+void switcher_load_cpu(void);
 /* The page-directory entry every guest address space holds in slot 1023. */
 uint32_t switcher_guest_pde(void);
 /* Points the switcher's register page at a guest's frame (host physical). */

@@ -50,6 +50,11 @@ struct guest {
     uint32_t cpu;               /* the CPU that runs it (cpus[]) */
     uint32_t move_to;           /* a CPU it is to move to, or NO_MOVE */
     bool woken;                 /* halted, then interrupted: runs before the busy guests */
+    bool vtime_fresh;           /* new on its CPU: vtime starts at the CPU's clock */
+    uint64_t vtime;             /* CPU time scaled by 256/weight: the least runs next */
+    uint64_t cpu_ns;            /* CPU time used, exits included, since boot */
+    uint64_t started_ns;        /* when it was last started (its uptime) */
+    uint64_t cap_start, cap_used;   /* cap=: the current 100 ms window and its use */
 
     /* registers: the frame in the switcher's regs page while it runs */
     struct trap_frame *regs;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "kernel/lguest/guest.h"
+#include "kernel/clock.h"
 #include "kernel/sched.h"
 #include "arch/x86/paging.h"
 #include "kernel/bootinfo.h"
@@ -114,6 +115,7 @@ static int load(struct guest *g)
     vbus_build(g);
     shadow_init(g);
     g->state = GUEST_RUNNING;
+    g->started_ns = clock_ns();
     log_info("guest %s: %s loaded, entry 0x%08lx; %lu MiB RAM at host 0x%08lx%s", g->name, kl.kind,
              (unsigned long)kl.entry, (unsigned long)(g->ram_size >> 20), (unsigned long)(uint32_t)g->mem.base,
              rd ? ", initrd" : "");
@@ -127,6 +129,7 @@ int guest_create(struct guest *g, const struct guest_config *cfg, uint32_t id)
     memset(g, 0, sizeof(*g));
     g->id = id;
     g->cfg = cfg;
+    g->vtime_fresh = true;
     snprintf(g->name, sizeof(g->name), "%s", cfg->name);
     g->ram_size = cfg->mem;
     g->pfn_limit = cfg->mem / PAGE_SIZE + DEVICE_PAGES;
@@ -187,6 +190,7 @@ void guest_restart(struct guest *g)
     quiesce(g);
     g->restart_pending = false;
     g->restarts++;
+    g->vtime_fresh = true;
     if (g->released && allocate(g)) {
         log_err("guest %s: cannot restart: %s", g->name, g->stop_reason);
         return;

@@ -16,6 +16,7 @@ struct parsed {
     int restart_on_kill;
     int net;                    /* -1 unset, 0 off, 1 on */
     int cpu;                    /* -1 unset */
+    uint32_t weight, cap;       /* 0 unset */
     int has_mac;
     uint8_t mac[6];
     const char *args;           /* after "--", or NULL */
@@ -134,6 +135,24 @@ static int parse_line(uint32_t idx, const char *s, struct parsed *p, struct diag
             } else {
                 p->cpu = (int)v;
             }
+        } else if (strcmp(t.key, "weight") == 0 && t.has_value && p->role == ROLE_KERNEL) {
+            uint32_t v;
+            if (parse_uint(t.value, &v) || v < 1 || v > GUEST_WEIGHT_MAX) {
+                diag_add(d, "module %lu: weight=%s is not a number from 1 to %d", (unsigned long)idx,
+                         t.value, GUEST_WEIGHT_MAX);
+                bad = 1;
+            } else {
+                p->weight = v;
+            }
+        } else if (strcmp(t.key, "cap") == 0 && t.has_value && p->role == ROLE_KERNEL) {
+            uint32_t v;
+            if (parse_uint(t.value, &v) || v > 100) {
+                diag_add(d, "module %lu: cap=%s is not a percentage of one CPU from 0 (none) to 100",
+                         (unsigned long)idx, t.value);
+                bad = 1;
+            } else {
+                p->cap = v;
+            }
         } else if (strcmp(t.key, "net") == 0 && t.has_value && p->role == ROLE_KERNEL) {
             if (strcmp(t.value, "on") == 0 || strcmp(t.value, "off") == 0) {
                 p->net = t.value[1] == 'n';
@@ -208,6 +227,8 @@ uint32_t guest_configs_parse(const struct boot_module *mods, uint32_t nmods,
         g->restart_on_kill = p.restart_on_kill;
         g->net = p.net != 0;
         g->cpu = p.cpu;
+        g->weight = p.weight ? p.weight : GUEST_WEIGHT_DEFAULT;
+        g->cap = p.cap == 100 ? 0 : p.cap;
         g->has_mac = p.has_mac;
         memcpy(g->mac, p.mac, sizeof(g->mac));
         if (p.args)

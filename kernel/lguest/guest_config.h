@@ -13,9 +13,12 @@
  * near 880 MiB; stay clear of it (lguest ABI §1.3). */
 #define GUEST_MEM_MAX (768u << 20)
 #define GUEST_CPU_LIMIT 64              /* cpu=N: N below this (and below the CPUs online) */
+#define GUEST_WEIGHT_DEFAULT 256        /* weight=N: CPU share against the guests on its CPU */
+#define GUEST_WEIGHT_MAX 65535
 
 /* One guest as its GRUB modules describe it:
  *   module2 /boot/vmlinux  kernel name=web mem=64M [on_kill=restart] [net=off] [mac=02:..] [cpu=N]
+ *                          [weight=N] [cap=PERCENT]
  *                          -- console=hvc0 root=/dev/vda
  *   module2 /boot/initrd   initrd name=web
  *   module2 /boot/root.img disk   name=web
@@ -30,6 +33,8 @@ struct guest_config {
     int restart_on_kill;        /* on_kill=restart: start afresh when stopped for bad input */
     int net;                    /* net=off drops the network device */
     int cpu;                    /* cpu=N pins it to CPU N; -1: the least loaded */
+    uint32_t weight;            /* its share of its CPU against the others there (default 256) */
+    uint32_t cap;               /* at most this percent of one CPU; 0: no cap */
     int has_mac;                /* mac=..., else one derived from the name */
     uint8_t mac[6];
     char args[GUEST_ARGS_MAX];

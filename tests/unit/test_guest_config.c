@@ -112,6 +112,25 @@ static void cpu_pinning(void)
     CHECK_EQ(g[0].cpu, -1);
 }
 
+static void weight_and_cap(void)
+{
+    const char *l[] = { "kernel name=a weight=512 cap=25", "kernel name=b", "kernel name=c weight=0",
+                        "kernel name=d weight=65536", "kernel name=e cap=101", "kernel name=f cap=100",
+                        "kernel name=h cap=x", NULL };
+    CHECK_EQ(parse(l), 3);
+    CHECK_STR(g[0].name, "a");
+    CHECK_EQ(g[0].weight, 512);
+    CHECK_EQ(g[0].cap, 25);
+    CHECK_EQ(g[1].weight, GUEST_WEIGHT_DEFAULT);        /* unset: the default, no cap */
+    CHECK_EQ(g[1].cap, 0);
+    CHECK_STR(g[2].name, "f");
+    CHECK_EQ(g[2].cap, 0);                              /* 100% of a CPU is no cap */
+    CHECK_CONTAINS(d.msg[0], "module 2: weight=0 is not a number from 1 to 65535");
+    CHECK_CONTAINS(d.msg[1], "module 3: weight=65536 is not a number from 1 to 65535");
+    CHECK_CONTAINS(d.msg[2], "module 4: cap=101 is not a percentage of one CPU");
+    CHECK_CONTAINS(d.msg[3], "module 6: cap=x is not a percentage of one CPU");
+}
+
 static void on_kill_restart_kept(void)
 {
     const char *l[] = { "kernel name=a on_kill=restart -- x", NULL };
@@ -231,6 +250,7 @@ int main(void)
     RUN(on_kill_restart_kept);
     RUN(unknown_role_and_option);
     RUN(cpu_pinning);
+    RUN(weight_and_cap);
     RUN(bad_names);
     RUN(duplicate_names);
     RUN(orphan_and_ambiguous_attachments);

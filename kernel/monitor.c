@@ -109,6 +109,7 @@ static void cmd_stop(const char *arg)
         return;
     }
     g->restart_pending = false;
+    timer_cancel(&g->restart_timer);
     guest_stop(g, "stopped from the console");
     log_info("guest %s: stopped from the console", g->name);
 }

@@ -59,6 +59,7 @@ static void move_away(struct guest *g)
 
 static void reap(struct percpu *c)
 {
+    uint64_t now = clock_ns();
     for (uint32_t i = 0; i < nguests; i++) {
         struct guest *g = &guests[i];
         if (g->cpu != c->index)
@@ -68,7 +69,8 @@ static void reap(struct percpu *c)
         if (g->cpu != c->index)
             continue;
         if (g->state == GUEST_STOPPED && g->restart_pending) {
-            guest_restart(g);
+            if (now >= g->restart_at)
+                guest_restart(g);
         } else if (g->state == GUEST_STOPPED && !g->released) {
             guest_release(g);
             focus_guest_stopped(g);

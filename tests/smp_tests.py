@@ -192,6 +192,43 @@ def weight_cap_test():
     return run
 
 
+STAMP = r"\[\s*(\d+\.\d+)(?:/\d+)?\] "
+
+
+def gap(out, first, then):
+    """Seconds from the log line matching `first` to the next one matching `then`."""
+    a = re.search(STAMP + first, out)
+    b = a and re.compile(STAMP + then).search(out, a.end())
+    return b and float(b.group(1)) - float(a.group(1))
+
+
+def monitor_prompt_test():
+    """With every guest halted (two idle shells, one per CPU) and no key
+    pressed after the command, restart and stop from the monitor take
+    effect at once on either CPU (they used to wait for the next
+    interrupt)."""
+    def run():
+        tag = "smp/monitor-prompt"
+        b = smp_boot([("a", "16M", "test=shell", "cpu=1"), ("b", "16M", "test=shell", "cpu=0")], 2,
+                     until=r"guest a: stopped \(stopped from the console\)", timeout=120,
+                     send=[(r"\[b\] lgtest shell", b"\x1d\x1d"), (r"lgvisor monitor", b"restart a\r"),
+                           (r"guest a: ELF vmlinux loaded.*\n(?:.*\n)*.*\[a\] lgtest shell", b"stop b\r"),
+                           (r"guest b: stopped \(", b"stop a\r")])
+        out = b.output
+        results = []
+        for what, first, then in (("restart-remote", r"guest a: restarting from the console",
+                                   r"guest a: ELF vmlinux loaded"),
+                                  ("stop-local", r"guest b: stopped from the console",
+                                   r"guest b: stopped \(stopped from the console\)"),
+                                  ("stop-remote", r"guest a: stopped from the console",
+                                   r"guest a: stopped \(stopped from the console\)")):
+            t = gap(out, first, then)
+            check(results, f"{tag}/{what}", t is not None and t < 0.1,
+                  f"took {t} s (want < 0.1 s): " + out[-1000:])
+        return results
+    return run
+
+
 def poweroff_test():
     """The monitor's poweroff with guests on both CPUs: the guests are
     stopped, the other CPU halted, and QEMU ends."""
@@ -228,4 +265,5 @@ def tests():
             ("smp/q35-uefi-smp2", uefi_test()),
             ("smp/wake-boost", wake_test()),
             ("smp/poweroff", poweroff_test()),
-            ("smp/weight-cap", weight_cap_test())]
+            ("smp/weight-cap", weight_cap_test()),
+            ("smp/monitor-prompt", monitor_prompt_test())]

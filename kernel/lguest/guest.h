@@ -91,6 +91,9 @@ struct guest {
     const struct guest_config *cfg;
     char stop_reason[160];
     uint32_t restarts;
+    uint32_t quick_fails;       /* failures in a row soon after a start */
+    uint64_t restart_at;        /* a restart_pending guest starts again from then */
+    struct timer restart_timer;
 
     /* console output (early NOTIFY strings and virtio): collected into lines */
     char line[240];
@@ -126,6 +129,9 @@ void guest_release(struct guest *g);
 void guest_stop(struct guest *g, const char *reason);
 /* Stops g (if it runs) and has the scheduler start it afresh. */
 void guest_request_restart(struct guest *g, const char *reason);
+/* g has just stopped by failing or rebooting itself: a restart, delayed if
+ * it keeps doing so soon after starting, or none past its restart_limit. */
+void guest_restart_later(struct guest *g);
 
 /* run.c: run g until it stops, halts or its slice ends */
 void guest_run(struct guest *g);

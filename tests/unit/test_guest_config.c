@@ -137,6 +137,19 @@ static void on_kill_restart_kept(void)
     CHECK_EQ(parse(l), 1);
     CHECK_EQ(g[0].restart_on_kill, 1);
     CHECK_STR(g[0].args, "x");
+    CHECK_EQ(g[0].restart_limit, GUEST_RESTART_LIMIT_DEFAULT);
+    CHECK_EQ(g[0].restart_delay, GUEST_RESTART_DELAY_DEFAULT);
+    const char *dl[] = { "kernel name=a restart_delay=0", "kernel name=b restart_delay=10001", NULL };
+    CHECK_EQ(parse(dl), 1);
+    CHECK_EQ(g[0].restart_delay, 0);
+    CHECK_CONTAINS(d.msg[0], "module 1: restart_delay=10001 is not a number of milliseconds");
+    const char *m[] = { "kernel name=a on_kill=restart restart_limit=3", "kernel name=b restart_limit=0",
+                        "kernel name=c restart_limit=1001", "kernel name=d restart_limit=-1", NULL };
+    CHECK_EQ(parse(m), 2);
+    CHECK_EQ(g[0].restart_limit, 3);
+    CHECK_EQ(g[1].restart_limit, 0);
+    CHECK_CONTAINS(d.msg[0], "module 2: restart_limit=1001 is not a number from 0 (no limit) to 1000");
+    CHECK_CONTAINS(d.msg[1], "module 3: restart_limit=-1 is not a number");
 }
 
 static void mem_limits(void)

@@ -149,11 +149,15 @@ static uint64_t cap_left(struct guest *g, uint64_t now)
 {
     if (!g->cfg->cap)
         return ~0ull;
-    if (now - g->cap_start >= CAP_WINDOW_NS) {
-        g->cap_start = now;
-        g->cap_used = 0;
-    }
     uint64_t budget = (uint64_t)g->cfg->cap * (CAP_WINDOW_NS / 100);
+    if (now - g->cap_start >= CAP_WINDOW_NS) {
+        /* a slice can overrun its budget (an exit that takes long, a CPU
+         * that is itself a busy host's thread): the excess is paid from
+         * the windows that follow, so the share holds over time */
+        uint64_t windows = (now - g->cap_start) / CAP_WINDOW_NS;
+        g->cap_start += windows * CAP_WINDOW_NS;
+        g->cap_used = g->cap_used > windows * budget ? g->cap_used - windows * budget : 0;
+    }
     return g->cap_used >= budget ? 0 : budget - g->cap_used;
 }
 

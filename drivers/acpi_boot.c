@@ -82,8 +82,7 @@ static int parse_from(const struct boot_info *bi, char *source, size_t size)
             return 0;
         /* a bad copy: say why, then look in memory as a loader without
          * the tags would make us do */
-        for (uint32_t i = 0; i < acpi.problems.n; i++)
-            log_warn("acpi: %s (the loader's copy)", acpi.problems.msg[i]);
+        diag_log(&acpi.problems, LOG_WARN, "acpi: (the loader's copy) ");
     }
     uint64_t addr = acpi_find_rsdp(phys_direct);
     if (!addr) {
@@ -99,8 +98,7 @@ void acpi_init(const struct boot_info *bi)
 {
     char source[48], h[24];
     if (parse_from(bi, source, sizeof(source)) != 0) {
-        for (uint32_t i = 0; i < acpi.problems.n; i++)
-            log_warn("acpi: %s", acpi.problems.msg[i]);
+        diag_log(&acpi.problems, LOG_WARN, "acpi: ");
         log_warn("acpi: no RSDP found; one CPU and the 8259 PIC");
         return;
     }
@@ -111,8 +109,7 @@ void acpi_init(const struct boot_info *bi)
     else
         log_warn("acpi: RSDP rev %u (%s) %s, but no usable RSDT or XSDT", acpi.revision,
                  acpi.oem, source);
-    for (uint32_t i = 0; i < acpi.problems.n; i++)
-        log_warn("acpi: %s", acpi.problems.msg[i]);
+    diag_log(&acpi.problems, LOG_WARN, "acpi: ");
     log_madt();
     log_fadt();
     if (acpi.mcfg)

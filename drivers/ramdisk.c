@@ -5,7 +5,7 @@
 #include "kernel/frames.h"
 #include "kernel/log.h"
 
-#define MAX_DISKS 8
+#define MAX_DISKS 64             /* one per guest (MAX_GUESTS) */
 static struct ramdisk disks[MAX_DISKS];
 static uint32_t ndisks;
 

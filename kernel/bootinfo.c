@@ -25,6 +25,24 @@ static void copy_str(char *dst, size_t dstsz, const char *src, size_t max)
     dst[n] = 0;
 }
 
+/* The command line: whole, or (past BOOT_STRING_MAX) up to the last word
+ * that fits, with a warning that says where it was cut; never an option
+ * cut in two. */
+static void copy_cmdline(struct boot_info *bi, const char *src, size_t max)
+{
+    size_t n = strnlen(src, max);
+    if (n < sizeof(bi->cmdline)) {
+        copy_str(bi->cmdline, sizeof(bi->cmdline), src, n);
+        return;
+    }
+    size_t keep = sizeof(bi->cmdline) - 1;
+    while (keep && src[keep] != ' ')
+        keep--;
+    copy_str(bi->cmdline, sizeof(bi->cmdline), src, keep);
+    warn(bi, "command line of %lu characters is longer than the %d allowed: everything from "
+         "character %lu ('%.20s...') ignored", (unsigned long)n, BOOT_STRING_MAX - 1,
+         (unsigned long)keep, src + keep + (src[keep] == ' '));
+}
 static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 static uint64_t rd64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
 
@@ -53,10 +71,27 @@ static void add_module(struct boot_info *bi, uint32_t start, uint32_t end, const
             warn(bi, "more than %lu modules, rest ignored", (unsigned long)BOOT_MAX_MODULES);
         return;
     }
-    struct boot_module *m = &bi->modules[bi->nmodules++];
+    uint32_t idx = bi->nmodules++;
+    struct boot_module *m = &bi->modules[idx];
     m->start = start;
     m->end = end;
-    copy_str(m->string, sizeof(m->string), s, max);
+    m->string = "";
+    size_t n = strnlen(s, max);
+    if (n >= BOOT_STRING_MAX) {
+        warn(bi, "module %lu: its string of %lu characters is longer than the %d allowed; "
+             "the string is ignored", (unsigned long)idx, (unsigned long)n, BOOT_STRING_MAX - 1);
+        return;
+    }
+    if (n + 1 > BOOT_STRINGS_POOL - bi->strings_used) {
+        warn(bi, "module %lu: the module strings together pass %lu KiB; its string is ignored",
+             (unsigned long)idx, (unsigned long)(BOOT_STRINGS_POOL >> 10));
+        return;
+    }
+    char *dst = bi->strings + bi->strings_used;
+    memcpy(dst, s, n);
+    dst[n] = 0;
+    bi->strings_used += (uint32_t)n + 1;
+    m->string = dst;
 }
 
 static void parse_mb2_mmap(struct boot_info *bi, const uint8_t *tag, uint32_t size)
@@ -114,7 +149,7 @@ static int parse_mb2(const uint8_t *info, struct boot_info *bi)
         }
         switch (type) {
         case MB2_TAG_CMDLINE:
-            copy_str(bi->cmdline, sizeof(bi->cmdline), (const char *)tag + 8, size - 8);
+            copy_cmdline(bi, (const char *)tag + 8, size - 8);
             break;
         case MB2_TAG_LOADER:
             copy_str(bi->loader, sizeof(bi->loader), (const char *)tag + 8, size - 8);
@@ -174,8 +209,7 @@ static const char *skip_image_path(const char *s)
 static int parse_mb1(const struct mb1_info *mi, struct boot_info *bi)
 {
     if ((mi->flags & MB1_CMDLINE) && mi->cmdline)
-        copy_str(bi->cmdline, sizeof(bi->cmdline),
-                 skip_image_path((const char *)(uintptr_t)mi->cmdline), 4096);
+        copy_cmdline(bi, skip_image_path((const char *)(uintptr_t)mi->cmdline), 65536);
     if ((mi->flags & MB1_LOADER) && mi->boot_loader_name)
         copy_str(bi->loader, sizeof(bi->loader), (const char *)(uintptr_t)mi->boot_loader_name, 256);
     if (mi->flags & MB1_MMAP) {
@@ -199,7 +233,7 @@ static int parse_mb1(const struct mb1_info *mi, struct boot_info *bi)
         const uint32_t *mod = (const uint32_t *)(uintptr_t)mi->mods_addr;
         for (uint32_t i = 0; i < mi->mods_count && i < 1024; i++, mod += 4) {
             const char *s = mod[2] ? skip_image_path((const char *)(uintptr_t)mod[2]) : "";
-            add_module(bi, mod[0], mod[1], s, 4096);
+            add_module(bi, mod[0], mod[1], s, 65536);
         }
     }
     return 0;

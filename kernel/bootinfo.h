@@ -6,7 +6,11 @@
 #define MB2_BOOT_MAGIC 0x36D76289u
 #define MB1_BOOT_MAGIC 0x2BADB002u
 #define BOOT_MAX_MMAP 128
-#define BOOT_MAX_MODULES 32
+#define BOOT_MAX_MODULES 256
+/* A module string or the command line keeps its full length up to this
+ * (the NUL included); a longer one is reported, never cut silently. */
+#define BOOT_STRING_MAX 8192
+#define BOOT_STRINGS_POOL (256u << 10)  /* every module string together */
 #define MMAP_AVAILABLE 1
 
 #define BOOT_RSDP_MAX 64                /* an ACPI 2.0 RSDP is 36 bytes */
@@ -14,13 +18,13 @@
 enum boot_rsdp { BOOT_RSDP_NONE, BOOT_RSDP_OLD, BOOT_RSDP_NEW };
 
 struct boot_mmap_entry { uint64_t base, len; uint32_t type; };
-struct boot_module { uint32_t start, end; char string[256]; };
+struct boot_module { uint32_t start, end; const char *string; };
 
 /* Everything lgvisor keeps of the loader's boot information, copied out of
  * the loader's memory so that memory can be reused. */
 struct boot_info {
     int protocol;                       /* 1 = multiboot1, 2 = multiboot2 */
-    char cmdline[1024];
+    char cmdline[BOOT_STRING_MAX];
     char loader[64];
     uint32_t nmmap;
     struct boot_mmap_entry mmap[BOOT_MAX_MMAP];
@@ -31,6 +35,8 @@ struct boot_info {
     uint32_t rsdp_len;
     uint8_t rsdp[BOOT_RSDP_MAX];        /* unchecked: drivers/acpi.c checks it */
     struct diag warnings;
+    uint32_t strings_used;
+    char strings[BOOT_STRINGS_POOL];    /* the modules' strings point in here */
 };
 
 /* Parses the loader's information; 0 on success, -1 if magic names no

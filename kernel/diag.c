@@ -4,10 +4,17 @@
 
 void diag_add(struct diag *d, const char *fmt, ...)
 {
-    if (d->n >= DIAG_MAX)
+    if (!d)
         return;
+    if (!d->sink && d->n >= DIAG_MAX) {
+        d->dropped++;
+        return;
+    }
+    char line[DIAG_MSG];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(d->msg[d->n++], sizeof(d->msg[0]), fmt, ap);
+    vsnprintf(d->sink ? line : d->msg[d->n++], DIAG_MSG, fmt, ap);
     va_end(ap);
+    if (d->sink)
+        d->sink(line);
 }

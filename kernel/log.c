@@ -2,6 +2,7 @@
  * line goes out in one console write so it is never interleaved. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include "kernel/log.h"
 #include "kernel/console.h"
 #include "kernel/clock.h"
@@ -30,7 +31,16 @@ void klog(int level, const char *fmt, ...)
     va_start(ap, fmt);
     int m = vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
     va_end(ap);
-    n = (m < 0) ? n : (n + m >= (int)sizeof(line) - 1 ? (int)sizeof(line) - 2 : n + m);
+    if (m >= 0 && n + m >= (int)sizeof(line) - 1) {
+        /* a line longer than the log takes says so, and by how much */
+        int keep = (int)sizeof(line) - 2 - 24;      /* room for the tail */
+        char tail[24];
+        int t = snprintf(tail, sizeof(tail), " [... %d more]", n + m - keep);
+        memcpy(line + keep, tail, (size_t)t);
+        n = keep + t;
+    } else if (m >= 0) {
+        n += m;
+    }
     line[n++] = '\n';
     console_break_line();
     console_write(line, (size_t)n);

@@ -73,12 +73,17 @@ static void log_modules(const struct boot_info *bi)
 
 static struct guest_config configs[MAX_GUESTS];
 
+static void guest_config_problem(const char *msg)
+{
+    log_err("guests: %s", msg);
+}
+
 static uint32_t configure_guests(const struct boot_info *bi)
 {
-    struct diag d = { 0 };
+    /* the console is up: every problem is logged as it is found, none
+     * kept back, and each is an error, since it costs a guest or a module */
+    static struct diag d = { .sink = guest_config_problem };
     uint32_t n = guest_configs_parse(bi->modules, bi->nmodules, configs, &d);
-    for (uint32_t i = 0; i < d.n; i++)
-        log_warn("guests: %s", d.msg[i]);
     for (uint32_t i = 0; i < n; i++) {
         const struct guest_config *g = &configs[i];
         char parts[64] = "";
@@ -167,7 +172,7 @@ void kmain(uint32_t magic, const void *info)
     uint32_t tsc_khz = calibrate_tsc();
 
     int parsed = bootinfo_parse(magic, info, &boot_info);
-    struct diag diag = { 0 };
+    static struct diag diag;        /* 6 KiB: not on the boot stack */
     options_defaults(&opt);
     if (parsed == 0)
         options_parse(boot_info.cmdline, &opt, &diag);
@@ -180,10 +185,8 @@ void kmain(uint32_t magic, const void *info)
     log_info("boot: multiboot%d from %s", boot_info.protocol,
              boot_info.loader[0] ? boot_info.loader : "an unnamed loader");
     log_info("command line: '%s'", boot_info.cmdline);
-    for (uint32_t i = 0; i < boot_info.warnings.n; i++)
-        log_warn("boot information: %s", boot_info.warnings.msg[i]);
-    for (uint32_t i = 0; i < diag.n; i++)
-        log_warn("%s", diag.msg[i]);
+    diag_log(&boot_info.warnings, LOG_WARN, "boot information: ");
+    diag_log(&diag, LOG_WARN, "");
     char effective[320];
     options_format(&opt, effective, sizeof(effective));
     log_info("options: %s", effective);
@@ -221,7 +224,7 @@ void kmain(uint32_t magic, const void *info)
                      nic->vendor, nic->device, nic->bus, nic->dev, nic->fn, nic->irq_line);
             e1000_init(nic);
         } else
-            log_info("e1000: none found");
+            log_warn("e1000: no NIC lgvisor can drive was found: guests have no wire");
     }
 
     console_enable_input_irq();

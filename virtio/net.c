@@ -8,6 +8,7 @@
 #include "virtio/net.h"
 #include "virtio/netswitch.h"
 #include "kernel/lguest/guest.h"
+#include "kernel/frames.h"
 
 #define RXQ 0
 #define TXQ 1
@@ -20,13 +21,28 @@ struct backlog {
     uint8_t frame[BACKLOG][ETH_MAX];
 };
 
-static struct backlog backlogs[MAX_GUESTS];
+/* Made for a guest the first time a frame has to wait for it (most never
+ * need one), from the frame allocator, and kept across its restarts. */
+static struct backlog *backlogs[MAX_GUESTS];
 static struct vring_req req;
 static uint8_t frame_buf[ETH_MAX];
 
 static uint32_t port_of(const struct guest *g)
 {
     return (uint32_t)(g - guests) + 1;
+}
+
+static struct backlog *backlog_of(const struct guest *g, bool make)
+{
+    struct backlog **b = &backlogs[port_of(g) - 1];
+    if (!*b && make) {
+        uint32_t phys = frames_alloc((sizeof(struct backlog) + 4095) / 4096, 1);
+        if (phys) {
+            *b = (struct backlog *)phys;
+            (*b)->head = (*b)->tail = 0;
+        }
+    }
+    return *b;
 }
 
 /* Into the next receive buffer; false when there is none. */
@@ -54,9 +70,9 @@ static bool put(struct guest *g, struct vdevice *d, const uint8_t *frame, uint32
 
 static void drain(struct guest *g, struct vdevice *d)
 {
-    struct backlog *b = &backlogs[port_of(g) - 1];
+    struct backlog *b = backlog_of(g, false);
     bool any = false;
-    while (b->head != b->tail) {
+    while (b && b->head != b->tail) {
         uint32_t i = b->tail % BACKLOG;
         if (!put(g, d, b->frame[i], b->len[i]))
             break;
@@ -74,12 +90,14 @@ void vnet_receive(struct guest *g, const uint8_t *frame, uint32_t len)
         g->net_stats.rx_dropped++;
         return;
     }
-    struct backlog *b = &backlogs[port_of(g) - 1];
-    if (b->head == b->tail && put(g, d, frame, len)) {
+    struct backlog *b = backlog_of(g, false);
+    if ((!b || b->head == b->tail) && put(g, d, frame, len)) {
         vdev_signal(g, d, RXQ);
         return;
     }
-    if (b->head - b->tail == BACKLOG) {
+    if (!b)
+        b = backlog_of(g, true);
+    if (!b || b->head - b->tail == BACKLOG) {
         g->net_stats.rx_dropped++;
         return;
     }
@@ -122,8 +140,9 @@ static void kick(struct guest *g, struct vdevice *d, uint32_t queue)
 
 static void reset(struct guest *g, struct vdevice *d)
 {
-    struct backlog *b = &backlogs[port_of(g) - 1];
-    b->head = b->tail = 0;
+    struct backlog *b = backlog_of(g, false);
+    if (b)
+        b->head = b->tail = 0;
     netsw_forget(port_of(g));
 }
 

@@ -78,7 +78,7 @@ static int parse_mac(const char *s, uint8_t mac[6])
 /* 0 when the line is good; otherwise a reason has been added to d. */
 static int parse_line(uint32_t idx, const char *s, struct parsed *p, struct diag *d)
 {
-    char opts[256];
+    static char opts[BOOT_STRING_MAX];     /* boot time, one CPU: no need for a stack copy */
     size_t n;
     memset(p, 0, sizeof(*p));
     p->net = -1;
@@ -261,8 +261,7 @@ uint32_t guest_configs_parse(const struct boot_module *mods, uint32_t nmods,
     }
     /* pass 2: initrds and disks attach to their guest */
     for (uint32_t i = 0; i < nmods; i++) {
-        struct diag quiet = { 0 };              /* pass 1 reported line errors */
-        int bad = parse_line(i, mods[i].string, &p, &quiet);
+        int bad = parse_line(i, mods[i].string, &p, NULL);     /* pass 1 reported its errors */
         if (p.role != ROLE_INITRD && p.role != ROLE_DISK)
             continue;
         const char *what = p.role == ROLE_INITRD ? "initrd" : "disk";

@@ -4,7 +4,7 @@
 #include "kernel/bootinfo.h"
 #include "kernel/cmdline.h"
 
-#define MAX_GUESTS 8
+#define MAX_GUESTS 64
 #define GUEST_NAME_MAX 16
 #define GUEST_ARGS_MAX 2048             /* the guest copies 2048 bytes */
 #define GUEST_MEM_DEFAULT (64u << 20)

@@ -281,6 +281,14 @@ static int load_bzimage(const uint8_t *img, uint32_t len, uint8_t *ram, uint32_t
     uint64_t lo = LOADER_BZ_PAYLOAD_GPA, hi = pend;
     if (bz_unpack_area(img, entry, relocatable, mem, &lo, &hi, out))
         return -1;
+    /* The lguest boot path puts the payload at 1 MiB and lets the
+     * decompressor place the kernel; only a relocatable one is known to
+     * come up there (the README's rule), so a fixed one is refused here
+     * rather than left to fail inside the guest. */
+    if (!relocatable)
+        return fail(out, "bzImage is not relocatable (relocatable_kernel is 0; it would run only "
+                    "at its fixed address 0x%lx): build it with CONFIG_RELOCATABLE, or give the "
+                    "ELF vmlinux", (unsigned long)get64(img + BP_PREF_ADDRESS));
     if (ram)
         memcpy(ram + LOADER_BZ_PAYLOAD_GPA, img + setup, plen);
     out->entry = entry;

@@ -55,7 +55,7 @@ static void mb2_end(void) { mb2_tag(0, NULL, 0); }
 
 static void mb2_module(uint32_t start, uint32_t end, const char *s)
 {
-    uint8_t p[1024];
+    static uint8_t p[16384];
     put32(p, start);
     put32(p + 4, end);
     strcpy((char *)p + 8, s);
@@ -203,20 +203,46 @@ static void mb2_string_without_nul_bounded(void)
     CHECK_STR(bi.cmdline, "");
 }
 
-static void mb2_long_strings_truncated(void)
+static void mb2_long_strings_kept(void)
 {
     static char s[3000];
     mb2_begin();
     mb2_str(1, repeat(s, 'c', 2000));
     mb2_str(2, repeat(s, 'l', 100));
-    mb2_module(1, 2, repeat(s, 'm', 400));
+    mb2_module(1, 2, repeat(s, 'm', 2500));
     mb2_end();
     CHECK_EQ(mb2_parse(0), 0);
-    CHECK_EQ(strlen(bi.cmdline), sizeof(bi.cmdline) - 1);
-    CHECK_STR(bi.cmdline, repeat(s, 'c', sizeof(bi.cmdline) - 1));
+    CHECK_STR(bi.cmdline, repeat(s, 'c', 2000));          /* whole, not cut at 1023 */
     CHECK_STR(bi.loader, repeat(s, 'l', sizeof(bi.loader) - 1));
-    CHECK_STR(bi.modules[0].string, repeat(s, 'm', sizeof(bi.modules[0].string) - 1));
+    CHECK_STR(bi.modules[0].string, repeat(s, 'm', 2500));  /* whole, not cut at 255 */
     CHECK_EQ(bi.warnings.n, 0);
+}
+
+/* Past the limit: the command line loses whole words from the end, the
+ * module its string, and each says so; nothing is cut silently. */
+static void mb2_strings_over_the_limit(void)
+{
+    static char line[10000], mod[9000];
+    size_t n = 0;
+    while (n + 6 < sizeof(line) - 1) {
+        memcpy(line + n, "lo=12 ", 6);
+        n += 6;
+    }
+    line[n] = 0;
+    mb2_begin();
+    mb2_str(1, line);
+    mb2_module(1, 2, repeat(mod, 'm', 8500));
+    mb2_module(3, 4, "kernel name=b");
+    mb2_end();
+    CHECK_EQ(mb2_parse(0), 0);
+    size_t kept = strlen(bi.cmdline);
+    CHECK(kept < BOOT_STRING_MAX && kept > BOOT_STRING_MAX - 8);
+    CHECK(kept % 6 == 5);                                  /* ends on a whole "lo=12" */
+    CHECK_STR(bi.modules[0].string, "");
+    CHECK_STR(bi.modules[1].string, "kernel name=b");
+    CHECK_EQ(bi.warnings.n, 2);
+    CHECK_CONTAINS(bi.warnings.msg[0], "command line of 9996 characters is longer than the 8191 allowed");
+    CHECK_CONTAINS(bi.warnings.msg[1], "module 0: its string of 8500 characters is longer than the 8191 allowed");
 }
 
 static void mb2_total_size_invalid(void)
@@ -467,10 +493,10 @@ static void mb2_too_many_modules(void)
     mb2_end();
     CHECK_EQ(mb2_parse(0), 0);
     CHECK_EQ(bi.nmodules, BOOT_MAX_MODULES);
-    CHECK_STR(bi.modules[BOOT_MAX_MODULES - 1].string, "m31");
-    CHECK_EQ(bi.modules[BOOT_MAX_MODULES - 1].end, 0x1000000 + 31 * 0x1000 + 0x800);
+    CHECK_STR(bi.modules[BOOT_MAX_MODULES - 1].string, "m255");
+    CHECK_EQ(bi.modules[BOOT_MAX_MODULES - 1].end, 0x1000000 + 255 * 0x1000 + 0x800);
     CHECK(bi.warnings.n >= 1);
-    CHECK_STR(bi.warnings.msg[0], "more than 32 modules, rest ignored");
+    CHECK_STR(bi.warnings.msg[0], "more than 256 modules, rest ignored");
     /* three modules too many: one warning, so later ones still fit */
     CHECK_EQ(bi.warnings.n, 1);
     CHECK_EQ(bi.modules_dropped, 3);
@@ -485,6 +511,7 @@ static void warnings_bounded(void)
     CHECK_EQ(mb2_parse(0), 0);
     CHECK_EQ(bi.nmodules, 0);
     CHECK_EQ(bi.warnings.n, DIAG_MAX);
+    CHECK_EQ(bi.warnings.dropped, 4);                      /* counted, for the log to say */
     char last[96];
     snprintf(last, sizeof(last), "module at 0x%x ends before it starts (0x0), ignored",
              0x1000 + DIAG_MAX - 1);
@@ -730,7 +757,7 @@ static void mb1_modules(void)
     CHECK_EQ(bi.nmodules, 3);
     CHECK_EQ(bi.modules[0].start, 0x300000);
     CHECK_STR(bi.modules[0].string, "");
-    CHECK_STR(bi.modules[1].string, repeat(s, 'n', sizeof(bi.modules[1].string) - 1));
+    CHECK_STR(bi.modules[1].string, repeat(s, 'n', 500));
     CHECK_EQ(bi.modules[2].end, 0x601000);
     CHECK_STR(bi.modules[2].string, "last");
     CHECK_EQ(bi.warnings.n, 1);
@@ -756,20 +783,20 @@ static void mb1_too_many_modules(void)
     struct mb1 mi = { .flags = 0x008, .mods_count = BOOT_MAX_MODULES + 8, .mods_addr = ptr32(mods) };
     CHECK_EQ(mb1_parse(&mi), 0);
     CHECK_EQ(bi.nmodules, BOOT_MAX_MODULES);
-    CHECK_EQ(bi.modules[BOOT_MAX_MODULES - 1].start, 0x1000000 + 31 * 0x10000);
+    CHECK_EQ(bi.modules[BOOT_MAX_MODULES - 1].start, 0x1000000 + 255 * 0x10000);
     CHECK(bi.warnings.n >= 1);
-    CHECK_STR(bi.warnings.msg[0], "more than 32 modules, rest ignored");
+    CHECK_STR(bi.warnings.msg[0], "more than 256 modules, rest ignored");
 }
 
-static void mb1_long_strings_truncated(void)
+static void mb1_long_strings_kept(void)
 {
-    static char s[5000], want[1100];
+    static char s[5000], want[3100];
     char *cmd = malloc(6000);
     snprintf(cmd, 6000, "/boot/lgvisor.elf %s", repeat(s, 'c', 3000));
     struct mb1 mi = { .flags = 0x004 | 0x200, .cmdline = ptr32(cmd),
                       .boot_loader_name = heap_str(repeat(s, 'l', 300)) };
     CHECK_EQ(mb1_parse(&mi), 0);
-    CHECK_STR(bi.cmdline, repeat(want, 'c', sizeof(bi.cmdline) - 1));
+    CHECK_STR(bi.cmdline, repeat(want, 'c', 3000));
     CHECK_STR(bi.loader, repeat(want, 'l', sizeof(bi.loader) - 1));
     free(cmd);
     free_str(mi.boot_loader_name);
@@ -880,7 +907,8 @@ int main(void)
     RUN(mb2_well_formed);
     RUN(mb2_unknown_tags_and_padding);
     RUN(mb2_string_without_nul_bounded);
-    RUN(mb2_long_strings_truncated);
+    RUN(mb2_long_strings_kept);
+    RUN(mb2_strings_over_the_limit);
     RUN(mb2_total_size_invalid);
     RUN(mb2_total_size_limits);
     RUN(mb2_tag_size_below_8);
@@ -904,7 +932,7 @@ int main(void)
     RUN(mb1_mmap_huge_entry_size_terminates);
     RUN(mb1_modules);
     RUN(mb1_too_many_modules);
-    RUN(mb1_long_strings_truncated);
+    RUN(mb1_long_strings_kept);
     RUN(mmap_type_names);
     RUN(mb2_acpi_old_tag);
     RUN(mb2_acpi_new_wins_in_either_order);

@@ -268,7 +268,8 @@ static void diag_bounded(void)
     CHECK_STR(s.d.msg[0], "first 1 x");
     CHECK_EQ(strlen(s.d.msg[1]), sizeof(s.d.msg[0]) - 1);
     CHECK_STR(s.d.msg[2], "msg 2");
-    CHECK_STR(s.d.msg[DIAG_MAX - 1], "msg 15");
+    CHECK_STR(s.d.msg[DIAG_MAX - 1], "msg 31");
+    CHECK_EQ(s.d.dropped, 5);                  /* the rest are counted */
     for (size_t i = 0; i < sizeof(s.guard); i++)
         CHECK_EQ((unsigned char)s.guard[i], 0x5A);
 }
@@ -499,7 +500,7 @@ static void options_quoted_text_never_applied(void)
 
 static void options_diag_overflow_bounded(void)
 {
-    char line[512] = "";
+    char line[1024] = "";
     for (int i = 0; i < 40; i++) {
         char w[16];
         snprintf(w, sizeof(w), "u%d ", i);
@@ -509,7 +510,8 @@ static void options_diag_overflow_bounded(void)
     struct diag d;
     struct options o = parsed(line, &d);
     CHECK_EQ(d.n, DIAG_MAX);
-    CHECK_STR(d.msg[DIAG_MAX - 1], "unknown option 'u15' ignored");
+    CHECK_STR(d.msg[DIAG_MAX - 1], "unknown option 'u31' ignored");
+    CHECK_EQ(d.dropped, 8);
     /* options after the diagnostics are full still apply */
     CHECK_EQ(o.console, CONSOLE_NONE);
 }

@@ -211,7 +211,12 @@ static void notify_and_interrupts(void)
     irq_disable();
     u32 n = timer_irqs;
     timer_set(100000);
+    /* Wait until the host has the tick pending for us (irq_pending), not
+     * for a fixed time: on a busy host the exit that raises it can come
+     * late. Bounded: 2 s, then the check below says what happened. */
     spin_us(3000);
+    for (unsigned i = 0; i < 2000 && !(lguest_data.irq_pending & EFLAGS_IF); i++)
+        spin_us(1000);
     u32 while_off = timer_irqs - n;
     lguest_data.irq_enabled = EFLAGS_IF;
     hcall(LHCALL_SEND_INTERRUPTS, 0, 0, 0);

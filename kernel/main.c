@@ -27,6 +27,7 @@
 #include "kernel/lguest/guest_config.h"
 #include "kernel/image.h"
 #include "kernel/log.h"
+#include "kernel/crash_record.h"
 #include "kernel/memory.h"
 #include "kernel/monitor.h"
 #include "kernel/options.h"
@@ -197,6 +198,7 @@ void kmain(uint32_t magic, const void *info)
              (unsigned long)(tsc_khz % 1000));
 
     memory_init(&boot_info);
+    crash_record_boot();
     log_modules(&boot_info);
     uint32_t nconfigs = configure_guests(&boot_info);
     acpi_init(&boot_info);      /* before paging: the tables may lie outside the identity map */

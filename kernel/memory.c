@@ -3,6 +3,7 @@
 #include "kernel/heap.h"
 #include "kernel/image.h"
 #include "kernel/log.h"
+#include "kernel/crash_record.h"
 #include "kernel/panic.h"
 
 #define HEAP_KIB 8192u
@@ -35,11 +36,14 @@ void memory_init(const struct boot_info *bi)
         panic("the hypervisor image (0x%08lx-0x%08lx) is not in available RAM",
               (unsigned long)(uint32_t)__image_start, (unsigned long)(uint32_t)__image_end);
 
-    struct phys_range reserved[BOOT_MAX_MODULES + 1];
+    struct phys_range reserved[BOOT_MAX_MODULES + 2];
     uint32_t n = 0;
     reserved[n++] = (struct phys_range){ (uint32_t)__image_start, (uint32_t)__image_end };
     for (uint32_t i = 0; i < bi->nmodules; i++)
         reserved[n++] = (struct phys_range){ bi->modules[i].start, bi->modules[i].end };
+    uint32_t crash = crash_record_page(bi);
+    if (crash)
+        reserved[n++] = (struct phys_range){ crash, crash + 4096 };
     frames_init(bi->mmap, bi->nmmap, reserved, n);
 
     uint32_t heap_kib = HEAP_KIB, heap = 0;

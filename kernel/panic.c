@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include "kernel/panic.h"
 #include "kernel/log.h"
+#include "kernel/crash_record.h"
 #include "arch/x86/smp.h"
 #include "arch/x86/x86.h"
 
@@ -15,7 +16,6 @@ void panic(const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     log_err("panic: %s", msg);
-    log_raw("system halted\n");
-    for (;;)
-        hlt();
+    crash_record_note("panic: %s", msg);
+    crash_record_fatal_end();
 }

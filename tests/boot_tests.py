@@ -55,7 +55,8 @@ def prepare():
         with open(path, "wb") as f:
             f.write(bytes((i * 7 + 3) & 0xFF for i in range(size)))
         mod_args += [path, string]
-    for name, opts, mods in (("main", "test_ticks=5", mod_args), ("fault", "test_fault=pf", [])):
+    for name, opts, mods in (("main", "test_ticks=5", mod_args), ("fault", "test_fault=pf", []),
+                             ("crash", "test_fault=pf on_fault=reboot", [])):
         iso = os.path.join(TESTDIR, f"{name}.iso")
         subprocess.run(["boot/mkiso.sh", iso, ELF, opts] + mods, check=True)
 
@@ -213,6 +214,33 @@ def pit_timer_and_no_nic():
     return results
 
 
+def crash_record(how):
+    """on_fault=reboot: the fault report, a reset 3 s later, and the next
+    boot says how the previous one ended (test_fault faults again, so every
+    boot after the first has a record)."""
+    def run():
+        results = []
+        tag = f"kernel/crash-record-{how}"
+        until = r"crash record:   hypervisor fault: vector 14 \(page fault\)[^\n]*\n"
+        if how == "grub":
+            b = boot(iso=os.path.join(TESTDIR, "crash.iso"), until=until, timeout=120, reboot=True)
+        else:
+            b = boot(kernel=ELF, append="test_fault=pf on_fault=reboot", until=until, timeout=120,
+                     reboot=True)
+        out = b.output
+        check(results, f"{tag}/reset", "on_fault=reboot: resetting the machine in 3 s" in out and
+              len(re.findall(r"lgvisor \S+: a type-1 hypervisor", out)) >= 2, out[-1500:])
+        check(results, f"{tag}/printed", re.search(
+            r"error: crash record: the previous boot ended with:\n.*crash record:   hypervisor fault: "
+            r"vector 14 \(page fault\), error code 0x\w+ at eip [0-9a-f]{8}, cr2 [0-9a-f]{8}", out),
+            "no crash record after the reset: " + out[-2000:])
+        first = out.split("crash record: the previous")[0]
+        check(results, f"{tag}/not-before", "crash record" not in first.split("on_fault=reboot")[0],
+              "a crash record was printed on the first boot")
+        return results
+    return run
+
+
 def all_tests():
     tests = []
     for machine in ("pc", "q35"):
@@ -221,7 +249,9 @@ def all_tests():
     tests.append(("iso/q35-uefi", lambda: main_iso_boot("q35", "uefi")))
     tests += [("kernel/faults", faults_fast), ("kernel/cmdline", cmdline_errors),
               ("kernel/com2", console_com2), ("kernel/guests", bad_guest_lines), ("kernel/memory", memory_sizes),
-              ("kernel/pit", pit_timer_and_no_nic)]
+              ("kernel/pit", pit_timer_and_no_nic),
+              ("kernel/crash-record-kernel", crash_record("kernel")),
+              ("kernel/crash-record-grub", crash_record("grub"))]
     tests += [("acpi/tables", acpi_tables), ("acpi/uefi", acpi_uefi), ("acpi/none", acpi_none),
               ("acpi/poweroff", acpi_poweroff), ("acpi/reboot", acpi_reboot)]
     return tests

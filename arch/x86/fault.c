@@ -6,6 +6,7 @@
 #include "arch/x86/selectors.h"
 #include "arch/x86/x86.h"
 #include "kernel/log.h"
+#include "kernel/crash_record.h"
 #include "kernel/image.h"
 
 static const char *const names[32] = {
@@ -80,9 +81,10 @@ void fault_report(const struct trap_frame *tf, uint32_t cr2)
     log_raw("  cr0=%08lx cr2=%08lx cr3=%08lx cr4=%08lx\n", (unsigned long)read_cr0(),
             (unsigned long)cr2, (unsigned long)read_cr3(), (unsigned long)read_cr4());
     stack_walk(tf->eip, tf->ebp);
-    log_raw("system halted\n");
-    for (;;)
-        hlt();
+    crash_record_note("hypervisor fault: vector %lu (%s), error code 0x%lx at eip %08lx, cr2 %08lx",
+                      (unsigned long)v, trap_name(v), (unsigned long)tf->error,
+                      (unsigned long)tf->eip, (unsigned long)cr2);
+    crash_record_fatal_end();
 }
 
 /* Entered by task switch: the faulting context was saved in the TSS the

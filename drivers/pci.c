@@ -21,6 +21,20 @@ void pci_write32(uint8_t bus, uint8_t dev, uint8_t fn, uint8_t off, uint32_t v)
     outl(0xCFC, v);
 }
 
+/* Narrow writes: some devices act only on a config write of a register's
+ * own width (the 6300ESB watchdog's mode and lock registers). */
+void pci_write16(uint8_t bus, uint8_t dev, uint8_t fn, uint8_t off, uint16_t v)
+{
+    outl(0xCF8, 0x80000000u | (bus << 16) | (dev << 11) | (fn << 8) | (off & 0xFC));
+    outw((uint16_t)(0xCFC + (off & 2)), v);
+}
+
+void pci_write8(uint8_t bus, uint8_t dev, uint8_t fn, uint8_t off, uint8_t v)
+{
+    outl(0xCF8, 0x80000000u | (bus << 16) | (dev << 11) | (fn << 8) | (off & 0xFC));
+    outb((uint16_t)(0xCFC + (off & 3)), v);
+}
+
 struct cfg_addr { uint8_t bus, dev, fn; };
 
 static uint32_t cfg_read(void *ctx, uint8_t off)

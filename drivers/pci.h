@@ -22,6 +22,8 @@ extern uint32_t pci_ndevs;
 
 uint32_t pci_read32(uint8_t bus, uint8_t dev, uint8_t fn, uint8_t off);
 void pci_write32(uint8_t bus, uint8_t dev, uint8_t fn, uint8_t off, uint32_t v);
+void pci_write16(uint8_t bus, uint8_t dev, uint8_t fn, uint8_t off, uint16_t v);
+void pci_write8(uint8_t bus, uint8_t dev, uint8_t fn, uint8_t off, uint8_t v);
 /* The config-space offset of the function's first capability with this
  * id, or 0 (drivers/pci_cap.h: every pointer checked, a loop ends). */
 uint8_t pci_find_capability(uint8_t bus, uint8_t dev, uint8_t fn, uint8_t id);

@@ -28,6 +28,7 @@
 #include "kernel/image.h"
 #include "kernel/log.h"
 #include "kernel/crash_record.h"
+#include "drivers/watchdog.h"
 #include "kernel/memory.h"
 #include "kernel/monitor.h"
 #include "kernel/options.h"
@@ -229,6 +230,7 @@ void kmain(uint32_t magic, const void *info)
             log_warn("e1000: no NIC lgvisor can drive was found: guests have no wire");
     }
 
+    watchdog_init(opt.watchdog);
     console_enable_input_irq();
     if (opt.bench)
         bench_baselines();

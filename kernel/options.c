@@ -24,7 +24,7 @@ static const char *const levels[] = { "err", "warn", "info", "debug", NULL };
 static const char *const timers[] = { "auto", "apic", "pit", NULL };
 static const char *const irqs[] = { "auto", "pic", NULL };
 static const char *const on_faults[] = { "halt", "reboot", NULL };
-static const char *const faults[] = { "none", "de", "ud", "gp", "pf", "df", NULL };
+static const char *const faults[] = { "none", "de", "ud", "gp", "pf", "df", "hang", NULL };
 
 static int divides_115200(uint32_t v) { return v && 115200 % v == 0; }
 
@@ -42,6 +42,7 @@ static const struct option_desc table[] = {
     { "irq", CHOICE, OFF(irq), 0, 0, irqs, NULL, NULL, NULL },
     { "test_msi", BOOL, OFF(test_msi), 0, 1, NULL, NULL, NULL, NULL },
     { "on_fault", CHOICE, OFF(on_fault), 0, 0, on_faults, NULL, NULL, NULL },
+    { "watchdog", UINT, OFF(watchdog), 1, 600, NULL, NULL, NULL, "off" },
 };
 #define NOPTS (sizeof(table) / sizeof(table[0]))
 

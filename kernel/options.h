@@ -6,7 +6,7 @@
 enum console_port { CONSOLE_NONE, CONSOLE_COM1, CONSOLE_COM2 };
 enum irq_mode { IRQ_AUTO, IRQ_PIC };   /* I/O APIC when the MADT names one, or the 8259s */
 enum on_fault { ON_FAULT_HALT, ON_FAULT_REBOOT };
-enum test_fault { FAULT_NONE, FAULT_DE, FAULT_UD, FAULT_GP, FAULT_PF, FAULT_DF };
+enum test_fault { FAULT_NONE, FAULT_DE, FAULT_UD, FAULT_GP, FAULT_PF, FAULT_DF, FAULT_HANG };
 
 /* The hypervisor's command-line options, typed, with their defaults. */
 struct options {
@@ -22,6 +22,7 @@ struct options {
     uint32_t irq;           /* enum irq_mode */
     uint32_t test_msi;      /* test only: check MSI and I/O APIC delivery with QEMU's edu device */
     uint32_t on_fault;      /* enum on_fault: after a hypervisor fault or panic */
+    uint32_t watchdog;      /* seconds before the hardware watchdog resets a stuck machine; 0: off */
 };
 extern struct options opt;
 

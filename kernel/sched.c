@@ -14,6 +14,7 @@
 #include "kernel/log.h"
 #include "kernel/percpu.h"
 #include "kernel/sched.h"
+#include "drivers/watchdog.h"
 #include "virtio/netswitch.h"
 
 #define SLICE_NS 10000000u      /* 10 ms */
@@ -267,6 +268,7 @@ void sched_loop(void)
     c->since = clock_ns();
     for (;;) {
         if (c->index == 0) {
+            watchdog_pet();     /* the boot CPU still schedules: the machine is alive */
             focus_poll_input();
             netsw_poll_wire();
         }

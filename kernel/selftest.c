@@ -44,6 +44,11 @@ static void provoke_fault(void)
         /* a stack in the unmapped top page: the #PF cannot be delivered */
         __asm__ volatile("movl $0xFFFFF000, %%esp; pushl $0" ::: "memory");
         break;
+    case FAULT_HANG:
+        /* stuck with interrupts off: only a watchdog gets the machine back */
+        log_info("selftest: hanging with interrupts off");
+        __asm__ volatile("cli; 1: jmp 1b" ::: "memory");
+        break;
     }
 }
 

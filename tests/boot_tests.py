@@ -241,6 +241,29 @@ def crash_record(how):
     return run
 
 
+def watchdog_test():
+    """watchdog=2 with QEMU's i6300esb: a machine with no guests is kept
+    alive (the scheduler pets it) for 5 s, past the timeout, and a hypervisor hung
+    with interrupts off (test_fault=hang) is reset by it; without the
+    device, watchdog= says so."""
+    results = []
+    esb = ["-device", "i6300esb"]
+    b = boot(kernel=ELF, append="watchdog=2 test_ticks=500", until=r"500 ticks done", timeout=90,
+             reboot=True, extra=esb)
+    out = b.output
+    check(results, "kernel/watchdog/armed", re.search(r"watchdog: Intel 6300ESB at \S+ armed: the machine "
+                                                      r"resets if lgvisor stops for 2 s", out), out[-1500:])
+    boots = len(re.findall(r"lgvisor \S+: a type-1 hypervisor", out))
+    check(results, "kernel/watchdog/idle-kept", boots == 1, f"{boots} boots while idle: " + out[-800:])
+    b = boot(kernel=ELF, append="watchdog=2 test_fault=hang", until=r"(?s)hanging with interrupts off.*"
+             r"lgvisor \S+: a type-1 hypervisor", timeout=90, reboot=True, extra=esb)
+    check(results, "kernel/watchdog/hang-reset", not b.timed_out, "no reset after the hang: " + b.output[-800:])
+    b = kernel_boot("watchdog=2")
+    check(results, "kernel/watchdog/absent", "warning: watchdog: watchdog=2, but no Intel 6300ESB" in b.output,
+          b.output[-800:])
+    return results
+
+
 def all_tests():
     tests = []
     for machine in ("pc", "q35"):
@@ -251,7 +274,8 @@ def all_tests():
               ("kernel/com2", console_com2), ("kernel/guests", bad_guest_lines), ("kernel/memory", memory_sizes),
               ("kernel/pit", pit_timer_and_no_nic),
               ("kernel/crash-record-kernel", crash_record("kernel")),
-              ("kernel/crash-record-grub", crash_record("grub"))]
+              ("kernel/crash-record-grub", crash_record("grub")),
+              ("kernel/watchdog", watchdog_test)]
     tests += [("acpi/tables", acpi_tables), ("acpi/uefi", acpi_uefi), ("acpi/none", acpi_none),
               ("acpi/poweroff", acpi_poweroff), ("acpi/reboot", acpi_reboot)]
     return tests

@@ -224,7 +224,7 @@ void kmain(uint32_t magic, const void *info)
             log_info("e1000: none found");
     }
 
-    console_enable_input_irq();
+    console_start_irq();
     if (opt.bench)
         bench_baselines();
     start_cpus(timer);

@@ -4,6 +4,7 @@ asynchronous output, and a slow serial reader that must cost the machine
 nothing (lines are dropped, with a count, instead)."""
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from boot_tests import ELF, check
 from guest_tests import modules
@@ -94,10 +95,15 @@ def prompt_test():
 
 
 SPAM_LINE = re.compile(r"\[spam\] spam +\d+ the quick brown fox jumps over the lazy dog, again and again$")
-CHECKSUM_LOOPS = 120
+CHECKSUM_LOOPS = 240
 
 
-def neighbour_run(rate):
+NEIGHBOURS = [("c", "16M", f"test=checksum loops={CHECKSUM_LOOPS}"),
+              ("spam", "16M", "test=spam loops=1000000"),
+              ("crash", "16M", "test=kill:hcall-20", "on_kill=restart")]
+
+
+def neighbour_run(rate, guests=NEIGHBOURS):
     """Three guests on one CPU: c (checksum, the neighbour whose time is
     measured), spam (prints console lines as fast as it can, far more
     than 115,200 bit/s carry; not throttled by any restart back-off) and
@@ -105,9 +111,7 @@ def neighbour_run(rate):
     `rate` bytes/s (None: as fast as it comes). c's own run time comes from
     `console c`, which needs no line to have survived the flood.
     Returns (ms or None, output)."""
-    mods = modules([("c", "16M", f"test=checksum loops={CHECKSUM_LOOPS}"),
-                    ("spam", "16M", "test=spam loops=1000000"),
-                    ("crash", "16M", "test=kill:hcall-20", "on_kill=restart")])
+    mods = modules(guests)
     s = SerialSocket(rate=rate, kernel=ELF, append="console=com1", initrd=mods, e1000=False)
     try:
         if not s.wait(r"ready in", 60):
@@ -131,26 +135,30 @@ def neighbour_run(rate):
 
 def slow_reader_test():
     """The neighbour's checksum time with the serial port read at 115,200
-    bit/s is within 10% of its time with a reader as fast as it comes
-    (both: the best of two runs, as a busy host only adds time); the slow
-    run shows the drop count, and no line on the wire is cut."""
+    bit/s stays within 10% of its time with a reader as fast as it comes;
+    the slow run shows the drop count, and no line on the wire is cut.
+    The host is shared (other tests, other QEMUs), so each slow run goes
+    side by side with a fast one, under the same load, three times, and
+    the totals are compared."""
     def run():
         results = []
         tag = "console/slow-reader"
-        fast = [neighbour_run(None) for _ in range(2)]
-        slow = [neighbour_run(LINE_RATE) for _ in range(2)]
-        f = [ms for ms, _ in fast if ms]
-        sl = [ms for ms, _ in slow if ms]
-        check(results, f"{tag}/measured", len(f) == 2 and len(sl) == 2,
-              f"fast {f}, slow {sl}: " + (slow[-1][1] or "")[-1500:])
-        if not f or not sl:
+        pairs = []
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for _ in range(3):
+                fast, slow = pool.submit(neighbour_run, None), pool.submit(neighbour_run, LINE_RATE)
+                pairs.append((fast.result(), slow.result()))
+        f = [p[0][0] for p in pairs]
+        sl = [p[1][0] for p in pairs]
+        check(results, f"{tag}/measured", all(f) and all(sl),
+              f"fast {f}, slow {sl}: " + (pairs[-1][1][1] or "")[-1500:])
+        if not all(f) or not all(sl):
             return results
-        fb, sb = min(f), min(sl)
-        print(f"console/slow-reader: checksum {fb} ms with a fast reader ({f}), "
-              f"{sb} ms read at {LINE_RATE} bytes/s ({sl})")
-        check(results, f"{tag}/neighbour-within-10%", sb <= fb * 1.10,
-              f"{sb} ms against {fb} ms with a fast reader")
-        text = slow[0][1]
+        print(f"console/slow-reader: checksum {f} ms with a fast reader, {sl} ms read at "
+              f"{LINE_RATE} bytes/s: ratio {sum(sl) / sum(f):.3f}")
+        check(results, f"{tag}/neighbour-within-10%", sum(sl) <= sum(f) * 1.10,
+              f"{sl} ms against {f} ms with a fast reader")
+        text = pairs[0][1][1]
         drops = re.findall(r"(?m)^\[\.\.\. (\d+) lines dropped\]$", text)
         check(results, f"{tag}/drop-count-shown", drops and sum(map(int, drops)) > 0,
               "no '[... N lines dropped]' line: " + text[-800:])

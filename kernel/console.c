@@ -6,6 +6,10 @@
 #include "kernel/conout.h"
 #include "drivers/uart.h"
 #include "arch/x86/irq.h"
+#include "kernel/clock.h"
+#include "kernel/timer.h"
+
+#define POLL_NS 10000000ull     /* without the UART's interrupt: input looked at every 10 ms */
 
 static int console_irq_line = -1;
 static uint32_t console_baud;
@@ -81,10 +85,25 @@ int console_getc(void)
     return rx_ring[rx_tail++ % sizeof(rx_ring)];
 }
 
+/* No interrupt to wake an idle boot CPU for a key: a timer does, and its
+ * scheduler loop then hands the input on. */
+static struct timer poll_timer;
+
+static void poll_expired(struct timer *t)
+{
+    drain_uart();
+    conout_poll();
+    timer_arm(t, clock_ns() + POLL_NS);
+}
+
 void console_start_irq(void)
 {
     bool irq = console_irq_line >= 0 && isa_irq_set_handler(console_irq_line, uart_irq, 0, "uart") >= 0;
-    if (irq)
+    if (irq) {
         uart_enable_irqs(true);
+    } else if (console_irq_line >= 0) {
+        poll_timer.fn = poll_expired;
+        timer_arm(&poll_timer, clock_ns() + POLL_NS);
+    }
     conout_start(console_baud, irq);
 }

@@ -98,6 +98,8 @@ static void poll_expired(struct timer *t)
 
 void console_start_irq(void)
 {
+    if (!uart_present())        /* console=none, or no UART: output stays a no-op */
+        return;
     bool irq = console_irq_line >= 0 && isa_irq_set_handler(console_irq_line, uart_irq, 0, "uart") >= 0;
     if (irq) {
         uart_enable_irqs(true);

@@ -1,12 +1,15 @@
-/* The 16550 UART: the hypervisor's console. Output is polled (the log must
- * work from a fault handler with interrupts off); input raises an IRQ and is
- * also polled from the idle loop, in case the line is not routed. */
+/* The 16550 UART: the hypervisor's console. Two ways out: uart_write polls
+ * (a fault report must get out with interrupts off), and the transmit
+ * interrupt, which kernel/conout.c drives a FIFO load at a time with
+ * uart_tx_empty/uart_tx_byte. Input raises an IRQ and is also polled from
+ * the idle loop, in case the line is not routed. */
 #include "drivers/uart.h"
 #include "arch/x86/x86.h"
 
 #define THR 0   /* transmit holding (write) / receive buffer (read) */
 #define IER 1
-#define FCR 2
+#define IIR 2   /* interrupt identification (read) */
+#define FCR 2   /* FIFO control (write) */
 #define LCR 3
 #define MCR 4
 #define LSR 5
@@ -14,9 +17,12 @@
 #define LSR_DR   0x01
 #define LSR_THRE 0x20
 #define LCR_DLAB 0x80
+#define IER_RX   0x01
+#define IER_THRE 0x02
 
 static uint16_t base;
 static int present;
+static uint8_t ier;
 
 int uart_init(uint16_t port, uint32_t baud)
 {
@@ -40,18 +46,34 @@ int uart_init(uint16_t port, uint32_t baud)
 
 int uart_present(void) { return present; }
 
+bool uart_putc_wait(char c)
+{
+    if (!present)
+        return true;
+    /* bounded wait: a wedged UART must not hang the hypervisor */
+    int spin = 0;
+    for (; spin < 100000 && !(inb(base + LSR) & LSR_THRE); spin++)
+        pause();
+    outb(base + THR, (uint8_t)c);
+    return spin < 100000;
+}
+
 void uart_write(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        uart_putc_wait(s[i]);
+}
+
+bool uart_tx_empty(void) { return present && (inb(base + LSR) & LSR_THRE); }
+void uart_tx_byte(char c) { outb(base + THR, (uint8_t)c); }
+int uart_rx_ready(void) { return present && (inb(base + LSR) & LSR_DR); }
+uint8_t uart_rx_byte(void) { return inb(base + THR); }
+bool uart_irq_pending(void) { return present && !(inb(base + IIR) & 1); }
+
+void uart_enable_irqs(bool tx)
 {
     if (!present)
         return;
-    for (size_t i = 0; i < n; i++) {
-        /* bounded wait: a wedged UART must not hang the hypervisor */
-        for (int spin = 0; spin < 100000 && !(inb(base + LSR) & LSR_THRE); spin++)
-            pause();
-        outb(base + THR, (uint8_t)s[i]);
-    }
+    ier = IER_RX | (tx ? IER_THRE : 0);
+    outb(base + IER, ier);
 }
-
-int uart_rx_ready(void) { return present && (inb(base + LSR) & LSR_DR); }
-uint8_t uart_rx_byte(void) { return inb(base + THR); }
-void uart_enable_rx_irq(void) { if (present) outb(base + IER, 0x01); }

@@ -1,5 +1,6 @@
 #ifndef DRIVERS_UART_H
 #define DRIVERS_UART_H
+#include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
 
@@ -10,11 +11,23 @@
 
 /* Programs the 16550 at base for baud 8N1 with FIFOs; 0 when one answers. */
 int uart_init(uint16_t base, uint32_t baud);
+#define UART_FIFO 16     /* bytes the transmit FIFO takes when it is empty */
+
+/* Polled output: waits (bounded) for room before each byte. */
 void uart_write(const char *s, size_t n);
+/* One byte, polled; false if the UART never made room (it is wedged). */
+bool uart_putc_wait(char c);
+/* The transmit FIFO is empty: up to UART_FIFO bytes may be written now. */
+bool uart_tx_empty(void);
+void uart_tx_byte(char c);
 int uart_rx_ready(void);
 uint8_t uart_rx_byte(void);
-/* Raise the line's IRQ when a byte arrives. */
-void uart_enable_rx_irq(void);
+/* Reads the interrupt identification: some cause is pending. Reading it
+ * also clears a pending transmit-empty interrupt. */
+bool uart_irq_pending(void);
+/* Raise the line's IRQ when a byte arrives and, with tx, when the
+ * transmit FIFO has emptied. */
+void uart_enable_irqs(bool tx);
 int uart_present(void);
 
 #endif

@@ -58,6 +58,7 @@ static const struct test_entry {
     { "netpeer", test_netpeer },
     { "blkbench", test_blkbench },
     { "netbench", test_netbench },
+    { "spam", test_spam },
 };
 
 void kernel_main(void)

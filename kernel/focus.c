@@ -1,14 +1,18 @@
 /* The serial console is shared: its input goes either to the hypervisor's
  * monitor or to one guest's virtio console. Ctrl-] moves the focus along
- * monitor -> first guest -> ... -> last guest -> monitor; the monitor's
- * `focus` command picks one directly. */
+ * monitor -> first guest -> ... -> last guest -> monitor; Ctrl-\ goes
+ * straight back to the monitor from anywhere; the monitor's `focus` and
+ * `console` commands pick a guest directly. */
 #include <stdio.h>
 #include "kernel/lguest/guest.h"
 #include "kernel/console.h"
+#include "kernel/conout.h"
 #include "kernel/log.h"
 #include "kernel/monitor.h"
 
 #define FOCUS_KEY 0x1D          /* Ctrl-] */
+#define MONITOR_KEY 0x1C        /* Ctrl-\ */
+#define CTRL_C 0x03
 
 struct guest *console_focus;
 
@@ -56,13 +60,24 @@ void focus_guest_stopped(struct guest *g)
         focus_set(0);
 }
 
+static bool focus_key(int c) { return c == FOCUS_KEY || c == MONITOR_KEY; }
+
 void focus_poll_input(void)
 {
+    conout_poll();              /* in case the UART's interrupt is late or not routed */
     char typed[64];             /* handed over in bursts: one receive buffer each */
     uint32_t n = 0;
     int c;
-    while ((c = console_getc()) >= 0) {
-        if (c != FOCUS_KEY && console_focus) {
+    /* While a listing prints, what is typed waits in the input ring (it
+     * is for whoever has the focus after it); only Ctrl-C is taken. */
+    while (!console_focus && monitor_log_busy() && (c = console_peekc()) >= 0) {
+        if (c != CTRL_C)
+            break;
+        console_getc();
+        monitor_log_cancel();
+    }
+    while ((console_focus || !monitor_log_busy()) && (c = console_getc()) >= 0) {
+        if (!focus_key(c) && console_focus) {
             typed[n++] = (char)c;
             if (n < sizeof(typed))
                 continue;
@@ -72,9 +87,12 @@ void focus_poll_input(void)
         n = 0;
         if (c == FOCUS_KEY)
             focus_next();
-        else if (!console_focus)
+        else if (c == MONITOR_KEY && console_focus)
+            focus_set(0);
+        else if (!console_focus && c != MONITOR_KEY)
             monitor_key(c);
     }
     if (n && console_focus)
         vcons_input(console_focus, typed, n);
+    monitor_poll();
 }

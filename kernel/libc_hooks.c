@@ -1,5 +1,6 @@
-/* newlib's system hooks. stdout and stderr are the console; the heap is a
- * run of frames given at boot (heap_init); until then malloc fails; there are no files. Built with
+/* newlib's system hooks. stdout and stderr are the console, as the
+ * monitor's replies (console_reply); the heap is a run of frames given at
+ * boot (heap_init); until then malloc fails; there are no files. Built with
  * --disable-newlib-supplied-syscalls, newlib calls these by their plain
  * names (write, sbrk, ...), not _write. */
 #include <errno.h>
@@ -18,7 +19,7 @@ int write(int fd, const void *buf, size_t n)
         errno = EBADF;
         return -1;
     }
-    console_write(buf, n);
+    console_reply(buf, n);
     return (int)n;
 }
 

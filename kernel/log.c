@@ -1,17 +1,26 @@
 /* The leveled, timestamped boot and event log. Formatting is newlib's; the
- * line goes out in one console write so it is never interleaved. */
+ * line goes to the console as one unit (never interleaved, and dropped
+ * whole if the serial line cannot take it) and into the log's history,
+ * which `dmesg` prints: a line lost on the wire is still there. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include "kernel/log.h"
 #include "kernel/console.h"
 #include "kernel/clock.h"
+#include "kernel/history.h"
 #include "kernel/lguest/guest.h"
 #include "kernel/percpu.h"
 
+#define LOG_HISTORY (64u * 1024)
+
 int log_level = LOG_INFO;
 
+static char history_buf[LOG_HISTORY];
+struct history log_history = { history_buf, LOG_HISTORY, 0 };
+
 static const char *const prefix[] = { "error: ", "warning: ", "", "" };
+static const char *const names[] = { "error", "warning", "info", "debug" };
 
 void klog(int level, const char *fmt, ...)
 {
@@ -42,6 +51,7 @@ void klog(int level, const char *fmt, ...)
         n += m;
     }
     line[n++] = '\n';
+    history_put(&log_history, line, (size_t)n);
     console_break_line();
     console_write(line, (size_t)n);
 }
@@ -57,4 +67,19 @@ void log_raw(const char *fmt, ...)
         n = sizeof(line) - 1;
     if (n > 0)
         console_write(line, (size_t)n);
+}
+
+const char *log_level_name(int level)
+{
+    return level >= 0 && level <= LOG_DEBUG ? names[level] : "?";
+}
+
+/* The boot option's short names and the words the log prints. */
+int log_level_parse(const char *s)
+{
+    static const char *const shorter[] = { "err", "warn", "info", "debug" };
+    for (int i = 0; i <= LOG_DEBUG; i++)
+        if (strcmp(s, names[i]) == 0 || strcmp(s, shorter[i]) == 0)
+            return i;
+    return -1;
 }

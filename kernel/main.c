@@ -231,7 +231,7 @@ void kmain(uint32_t magic, const void *info)
     }
 
     watchdog_init(opt.watchdog);
-    console_enable_input_irq();
+    console_start_irq();
     if (opt.bench)
         bench_baselines();
     start_cpus(timer);

@@ -1,11 +1,13 @@
-/* A small command interpreter on the serial console; the scheduler's idle
- * loop feeds it (monitor_poll). */
+/* A small command interpreter on the serial console: the commands and
+ * their table. The line being typed is monitor_line.c's; the log and
+ * console history commands are monitor_log.c's. */
 #include <stdio.h>
 #include <string.h>
 #include "kernel/monitor.h"
 #include "kernel/bootinfo.h"
 #include "kernel/clock.h"
 #include "kernel/console.h"
+#include "kernel/conout.h"
 #include "kernel/frames.h"
 #include "kernel/lguest/guest.h"
 #include "kernel/log.h"
@@ -29,8 +31,9 @@ static void cmd_help(void)
     printf("commands: help, version, uptime, mem, pci, irq, guests, net, disks,\n"
            "          focus NAME|monitor, restart NAME, stop NAME, exits NAME,\n"
            "          cpus, move NAME CPU,\n"
+           "          dmesg, console NAME, loglevel error|warning|info|debug,\n"
            "          reboot, poweroff (the whole machine)\n"
-           "          (Ctrl-] moves the console focus)\n");
+           "          (Ctrl-] moves the console focus to the next guest, Ctrl-\\ back here)\n");
 }
 
 static struct guest *guest_named(const char *name)
@@ -326,6 +329,7 @@ static void cmd_reboot(void)
     log_info("monitor: rebooting the machine (by %skeyboard controller, port 0xcf9, triple fault)",
              acpi.reset_supported ? "ACPI reset register, " : "");
     smp_halt_others();      /* no CPU is left writing to a guest's disk or the NIC */
+    conout_flush();         /* the queued output, before the machine is gone */
     acpi_reset();
     log_err("monitor: the machine did not reset; a triple fault is left");
     /* an empty IDT makes the next exception a triple fault: a reset */
@@ -343,22 +347,25 @@ static void cmd_poweroff(void)
     for (uint32_t i = 0; i < nguests; i++)
         guest_stop(&guests[i], "machine power-off");
     smp_halt_others();
+    conout_flush();
     acpi_poweroff();
     log_err("monitor: power-off failed; the guests are stopped%s, the monitor still runs",
             ncpus > 1 ? " and the other CPUs halted" : "");
 }
 
-static void execute(char *line)
+void monitor_execute(char *line)
 {
     static const struct { const char *name; void (*fn)(const char *); } with_arg[] = {
         { "focus", cmd_focus }, { "stop", cmd_stop }, { "restart", cmd_restart },
         { "exits", cmd_exits }, { "move", cmd_move },
+        { "console", cmd_console }, { "loglevel", cmd_loglevel },
     };
     static const struct { const char *name; void (*fn)(void); } cmds[] = {
         { "help", cmd_help }, { "mem", cmd_mem }, { "pci", cmd_pci },
         { "irq", cmd_irq }, { "uptime", cmd_uptime }, { "guests", cmd_guests },
         { "disks", cmd_disks }, { "cpus", cmd_cpus },
         { "net", cmd_net }, { "reboot", cmd_reboot }, { "poweroff", cmd_poweroff },
+        { "dmesg", cmd_dmesg },
     };
     while (*line == ' ')
         line++;
@@ -388,32 +395,4 @@ static void execute(char *line)
         }
     }
     printf("unknown command '%s' (try 'help')\n", line);
-}
-
-static char line[128];
-static size_t line_n;
-
-void monitor_start(void)
-{
-    printf("lgvisor> ");
-    fflush(stdout);
-}
-
-void monitor_key(int c)
-{
-    if (c == '\r' || c == '\n') {
-        printf("\n");
-        line[line_n] = 0;
-        execute(line);
-        line_n = 0;
-        if (!console_focus)
-            printf("lgvisor> ");
-    } else if ((c == 0x7F || c == 0x08) && line_n > 0) {
-        line_n--;
-        printf("\b \b");
-    } else if (c >= 0x20 && c < 0x7F && line_n + 1 < sizeof(line)) {
-        line[line_n++] = (char)c;
-        putchar(c);
-    }
-    fflush(stdout);
 }

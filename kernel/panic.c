@@ -1,6 +1,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include "kernel/panic.h"
+#include "kernel/conout.h"
 #include "kernel/log.h"
 #include "kernel/crash_record.h"
 #include "arch/x86/smp.h"
@@ -10,6 +11,7 @@ void panic(const char *fmt, ...)
 {
     cli();
     smp_halt_others();
+    conout_sync();      /* what was queued, then the report, written directly */
     char msg[256];
     va_list ap;
     va_start(ap, fmt);

@@ -96,7 +96,7 @@ class Run:
 
 
 def ready(results, tag, run, name):
-    m = run.wait_for(rf"\[{name}\] NET READY ip (\S+) mac (\S+)", 240)
+    m = run.wait_for(rf"\[{name}\] NET READY ip (\S+) mac (\S+)\r?\n", 240)   # the whole line
     check(results, f"{tag}/{name}/ready", m, "no NET READY line; output: " + run.text[-1500:])
     if m:
         check(results, f"{tag}/{name}/mac-option", m.group(2) == MAC[name] and m.group(1) == IP[name],

@@ -1,8 +1,9 @@
 """Boots lgvisor under QEMU (software emulation) and captures its serial port.
 
-A boot ends when the output matches `until`, when QEMU exits, or at the
-timeout; the caller then asserts on the text. Input can be typed into the
-serial port once a prompt has appeared.
+A boot ends when the output matches `until` (and the line then arriving
+is complete), when QEMU exits, or at the timeout; the caller then asserts
+on the text. Input can be typed into the serial port once a prompt has
+appeared.
 """
 import os
 import re
@@ -88,6 +89,19 @@ def boot(until=None, timeout=60, send=None, **kw):
 
     thread = threading.Thread(target=reader, daemon=True)
     thread.start()
+
+    def finish_line(text, limit=1.0):
+        # lgvisor sends at the line's baud rate: the line that matched may
+        # still be arriving; wait for its end (or for the output to pause)
+        end = time.monotonic() + limit
+        while not text.endswith("\n") and time.monotonic() < end:
+            time.sleep(0.05)
+            with lock:
+                now = b"".join(chunks).decode("utf-8", "replace")
+            if now == text:
+                return
+            text = now
+
     pending = list(send or [])
     # until: a regex, or a function of the text so far
     pattern = until if callable(until) else (re.compile(until).search if until else None)
@@ -104,6 +118,7 @@ def boot(until=None, timeout=60, send=None, **kw):
                 continue
             if pattern and not pending and pattern(text):
                 timed_out = False
+                finish_line(text)
                 break
             if proc.poll() is not None:
                 timed_out = False

@@ -5,6 +5,7 @@
 #include "arch/x86/gdt.h"
 #include "arch/x86/selectors.h"
 #include "arch/x86/x86.h"
+#include "kernel/conout.h"
 #include "kernel/log.h"
 #include "kernel/crash_record.h"
 #include "kernel/image.h"
@@ -58,6 +59,7 @@ void fault_report(const struct trap_frame *tf, uint32_t cr2)
         for (;;) hlt();
     }
     smp_halt_others();
+    conout_sync();                  /* what was queued goes first, then the report, polled */
     uint32_t v = tf->vector;
     int from_user = (tf->cs & 3) != 0;
     log_raw("\n");

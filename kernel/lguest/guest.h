@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "arch/x86/trap.h"
+#include "kernel/history.h"
 #include "kernel/lguest/gmem.h"
 #include "kernel/lguest/guest_config.h"
 #include "kernel/lguest/lguest_abi.h"
@@ -98,6 +99,7 @@ struct guest {
     /* console output (early NOTIFY strings and virtio): collected into lines */
     char line[240];
     uint32_t line_len;
+    struct history out_history; /* its last 64 KiB of output (console NAME), across restarts */
     struct cons_input cons_in;
 
     /* devices */
@@ -145,7 +147,8 @@ void guest_console_flush(struct guest *g);
 /* After a burst of output: the focused guest's unfinished line (a shell
  * prompt, an echo) goes to the terminal now rather than at its newline. */
 void guest_console_output_done(struct guest *g);
-/* Ends a guest's partly shown line before anything else is printed. */
+/* Ends a guest's partly shown line, or the monitor's prompt line, before
+ * anything else is printed. */
 void console_break_line(void);
 /* virtio/console.c: bytes typed while g has the input focus. */
 void vcons_input(struct guest *g, const char *s, uint32_t n);

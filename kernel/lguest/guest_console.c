@@ -4,16 +4,21 @@
  * guests writing at once never interleave mid-line and anything
  * unprintable is replaced. The guest with the input focus also gets its
  * unfinished line shown at the end of each burst (a prompt, an echo);
- * whoever prints next first ends that line. */
+ * whoever prints next first ends that line. Everything a guest prints is
+ * also kept in its own history, for the monitor's `console NAME`. */
 #include "kernel/lguest/guest.h"
+#include "kernel/frames.h"
 #include "kernel/log.h"
+#include "kernel/monitor.h"
 
 #define NOTIFY_MAX 1024
+#define HISTORY_FRAMES 16           /* 64 KiB */
 
 static struct guest *open_line;     /* whose line is partly on the terminal */
 
 void console_break_line(void)
 {
+    monitor_break_prompt();
     if (!open_line)
         return;
     open_line = 0;
@@ -46,11 +51,24 @@ void guest_console_output_done(struct guest *g)
         show(g, false);
 }
 
+/* Taken from the frame allocator at the guest's first output, once; a
+ * guest that finds no memory for it just has no history. */
+static void keep(struct guest *g, char c)
+{
+    struct history *h = &g->out_history;
+    if (!h->size) {
+        h->size = HISTORY_FRAMES * 4096;
+        h->buf = (char *)frames_alloc(HISTORY_FRAMES, 1);
+    }
+    history_put(h, &c, 1);
+}
+
 void guest_console_write(struct guest *g, const char *s, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '\n') {
+            keep(g, '\n');
             show(g, true);
             continue;
         }
@@ -60,6 +78,7 @@ void guest_console_write(struct guest *g, const char *s, uint32_t n)
          * sequences of a shell or an editor); the others only print text */
         bool shown = c == '\t' || c == 0x08 || (c >= 0x20 && c < 0x7F) || (c == 0x1B && g == console_focus);
         g->line[g->line_len++] = shown ? (char)c : '?';
+        keep(g, g->line[g->line_len - 1]);
         if (g->line_len == sizeof(g->line))
             show(g, g != console_focus);
     }

@@ -425,7 +425,7 @@ static void options_bad_choice_keeps_default(void)
     CHECK_STR(d.msg[0], "option console: 'com3' is not one of none|com1|com2; ignored");
     CHECK_STR(d.msg[1], "option loglevel: '' is not one of err|warn|info|debug; ignored");
     CHECK_STR(d.msg[2], "option timer: 'APIC' is not one of auto|apic|pit; ignored");
-    CHECK_STR(d.msg[3], "option test_fault: '' is not one of none|de|ud|gp|pf|df; ignored");
+    CHECK_STR(d.msg[3], "option test_fault: '' is not one of none|de|ud|gp|pf|df|hang; ignored");
 }
 
 static void options_test_ticks_range(void)
@@ -524,14 +524,16 @@ static void options_format_summary(void)
     memset(buf, 'Z', sizeof(buf));
     options_format(&o, buf, sizeof(buf));
     CHECK_STR(buf, "console=com1 baud=115200 loglevel=info timer=auto pci=on "
-                   "test_fault=none test_ticks=0 bench=off cpus=all irq=auto test_msi=off");
+                   "test_fault=none test_ticks=0 bench=off cpus=all irq=auto test_msi=off "
+                   "on_fault=halt watchdog=off");
 
     struct diag d;
     o = parsed("console=none baud=300 loglevel=err timer=apic pci=off test_fault=df "
-               "test_ticks=1000 bench=on cpus=3 irq=pic test_msi=on", &d);
+               "test_ticks=1000 bench=on cpus=3 irq=pic test_msi=on on_fault=reboot watchdog=30", &d);
     options_format(&o, buf, sizeof(buf));
     CHECK_STR(buf, "console=none baud=300 loglevel=err timer=apic pci=off "
-                   "test_fault=df test_ticks=1000 bench=on cpus=3 irq=pic test_msi=on");
+                   "test_fault=df test_ticks=1000 bench=on cpus=3 irq=pic test_msi=on "
+                   "on_fault=reboot watchdog=30");
     o = parsed("cpus=2 cpus=all", &d);
     CHECK_EQ(o.cpus, 0);
     CHECK_EQ(d.n, 0);

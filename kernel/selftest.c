@@ -2,6 +2,7 @@
 #include "drivers/edu.h"
 #include "kernel/clock.h"
 #include "kernel/log.h"
+#include "kernel/conout.h"
 #include "kernel/options.h"
 #include "kernel/timer.h"
 
@@ -47,6 +48,7 @@ static void provoke_fault(void)
     case FAULT_HANG:
         /* stuck with interrupts off: only a watchdog gets the machine back */
         log_info("selftest: hanging with interrupts off");
+        conout_flush();         /* the line must get out before the transmit interrupt stops */
         __asm__ volatile("cli; 1: jmp 1b" ::: "memory");
         break;
     }

@@ -217,6 +217,7 @@ void guest_request_restart(struct guest *g, const char *reason)
     g->quick_fails = 0;
     g->restart_at = 0;
     g->restart_pending = true;
+    guest_kick(g);          /* it may have stopped already: its CPU could be asleep */
 }
 
 /* A guest that keeps failing right after its start is restarted later

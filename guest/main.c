@@ -58,6 +58,7 @@ static const struct test_entry {
     { "netpeer", test_netpeer },
     { "blkbench", test_blkbench },
     { "netbench", test_netbench },
+    { "ticker", test_ticker },
 };
 
 void kernel_main(void)

@@ -9,6 +9,7 @@
 #include "arch/x86/trap.h"
 #include "arch/x86/x86.h"
 #include "kernel/clock.h"
+#include "kernel/gdbstub.h"
 #include "kernel/lock.h"
 #include "kernel/log.h"
 #include "kernel/percpu.h"
@@ -25,7 +26,8 @@ static void slice_expired(struct timer *t)
 
 static bool ready(struct guest *g)
 {
-    return g->state == GUEST_RUNNING && (!g->halted || guest_has_deliverable_irq(g));
+    return g->state == GUEST_RUNNING && !g->paused &&
+           (!g->halted || guest_has_deliverable_irq(g));
 }
 
 void sched_kick(uint32_t cpu)
@@ -186,6 +188,7 @@ void sched_loop(void)
         if (c->index == 0) {
             focus_poll_input();
             netsw_poll_wire();
+            gdbstub_poll();
         }
         reap(c);                /* after the monitor: its stop or restart is done now */
         struct guest *g = pick(c);
@@ -210,5 +213,7 @@ void sched_loop(void)
         c->current = g;
         guest_run(g);
         c->current = 0;
+        if (g->paused)
+            sched_kick(0);      /* whoever paused it (monitor, gdb stub) is on the boot CPU */
     }
 }

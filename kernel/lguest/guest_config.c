@@ -16,6 +16,7 @@ struct parsed {
     int restart_on_kill;
     int net;                    /* -1 unset, 0 off, 1 on */
     int cpu;                    /* -1 unset */
+    int gdb;                    /* gdb=on */
     int has_mac;
     uint8_t mac[6];
     const char *args;           /* after "--", or NULL */
@@ -141,6 +142,13 @@ static int parse_line(uint32_t idx, const char *s, struct parsed *p, struct diag
                 diag_add(d, "module %lu: net=%s is not on or off", (unsigned long)idx, t.value);
                 bad = 1;
             }
+        } else if (strcmp(t.key, "gdb") == 0 && t.has_value && p->role == ROLE_KERNEL) {
+            if (strcmp(t.value, "on") == 0 || strcmp(t.value, "off") == 0) {
+                p->gdb = t.value[1] == 'n';
+            } else {
+                diag_add(d, "module %lu: gdb=%s is not on or off", (unsigned long)idx, t.value);
+                bad = 1;
+            }
         } else if (strcmp(t.key, "mac") == 0 && t.has_value && p->role == ROLE_KERNEL) {
             if (parse_mac(t.value, p->mac)) {
                 diag_add(d, "module %lu: mac=%s is not a unicast address like 02:4c:47:00:00:01",
@@ -208,6 +216,7 @@ uint32_t guest_configs_parse(const struct boot_module *mods, uint32_t nmods,
         g->restart_on_kill = p.restart_on_kill;
         g->net = p.net != 0;
         g->cpu = p.cpu;
+        g->gdb = p.gdb;
         g->has_mac = p.has_mac;
         memcpy(g->mac, p.mac, sizeof(g->mac));
         if (p.args)

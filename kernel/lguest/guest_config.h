@@ -15,7 +15,7 @@
 #define GUEST_CPU_LIMIT 64              /* cpu=N: N below this (and below the CPUs online) */
 
 /* One guest as its GRUB modules describe it:
- *   module2 /boot/vmlinux  kernel name=web mem=64M [on_kill=restart] [net=off] [mac=02:..] [cpu=N]
+ *   module2 /boot/vmlinux  kernel name=web mem=64M [on_kill=restart] [net=off] [mac=02:..] [cpu=N] [gdb=on]
  *                          -- console=hvc0 root=/dev/vda
  *   module2 /boot/initrd   initrd name=web
  *   module2 /boot/root.img disk   name=web
@@ -30,6 +30,7 @@ struct guest_config {
     int restart_on_kill;        /* on_kill=restart: start afresh when stopped for bad input */
     int net;                    /* net=off drops the network device */
     int cpu;                    /* cpu=N pins it to CPU N; -1: the least loaded */
+    int gdb;                    /* gdb=on: the gdb stub holds it before its first instruction */
     int has_mac;                /* mac=..., else one derived from the name */
     uint8_t mac[6];
     char args[GUEST_ARGS_MAX];

@@ -19,6 +19,7 @@ import device_tests  # noqa: E402
 import net_tests  # noqa: E402
 import smp_tests  # noqa: E402
 import irq_tests  # noqa: E402
+import debug_tests  # noqa: E402
 
 
 def unit_tests():
@@ -37,7 +38,7 @@ def main():
     filters = sys.argv[1:]
     tests = ([("unit", unit_tests)] + boot_tests.all_tests() + guest_tests.tests()
              + device_tests.tests() + net_tests.tests() + irq_tests.tests()
-             + smp_tests.tests())
+             + smp_tests.tests() + debug_tests.tests())
     tests = [(n, f) for n, f in tests if not filters or any(s in n for s in filters)]
     if any(n != "unit" for n, _ in tests):
         boot_tests.prepare()

@@ -325,6 +325,8 @@ static bool run_packet(void)
         send_str("E01");        /* nobody attached: see the monitor's gdb NAME */
         return true;
     }
+    if (c == '?')
+        s.want_stop_reply = false;  /* a new gdb asks: it gets one stop reply, its own */
     if (!anytime && !stopped()) {
         if (!(s.g->paused & PAUSE_DEBUG))
             stop(s.g, SIGTRAP, false);

@@ -1,7 +1,8 @@
 /* The gdb stub: the guest side of the GDB remote protocol. gdb_packet.c
  * frames the bytes, gdb_cmd.c turns a packet into a reply and an action;
- * here are the target those commands act on (the guest's saved registers
- * and its memory through its own page tables) and the stop/resume cycle:
+ * gdb_target.c makes the guest their target (its saved registers, its
+ * memory through its own page tables, breakpoints); here is the session
+ * and the stop/resume cycle:
  *
  *   gdb stops the guest  -> PAUSE_DEBUG: its CPU leaves it at the next exit
  *   gdb says c or s      -> PAUSE_DEBUG cleared (s: the trap flag set)
@@ -10,28 +11,19 @@
  *   gdbstub_poll, sends the stop reply once no CPU runs the guest.
  *
  * Every command that looks at the guest waits until it is really off its
- * CPU (guest_off_cpu), so registers and memory hold still. Memory is
- * reached only through gvirt_to_gpa and the checked gmem accessors. */
+ * CPU (guest_off_cpu), so registers and memory hold still. */
 #include <string.h>
 #include "kernel/gdbstub.h"
 #include "kernel/gdb_cmd.h"
 #include "kernel/gdb_serial.h"
+#include "kernel/gdb_target.h"
 #include "kernel/lguest/gate.h"
 #include "kernel/lguest/guest.h"
 #include "kernel/log.h"
 
 #define EFLAGS_TF 0x100u
-#define EFLAGS_GDB 0xDD5u       /* CF PF AF ZF SF TF DF OF: what gdb may change */
-#define MAX_BREAKPOINTS 64
-#define INT3 0xCC
 #define SIGINT 2
 #define SIGTRAP 5
-
-struct breakpoint {
-    bool used;
-    uint32_t va, gpa;           /* the byte patched is at gpa */
-    uint8_t orig;
-};
 
 static struct {
     struct guest *g;            /* attached, or NULL */
@@ -43,7 +35,6 @@ static struct {
     bool gates_fresh;           /* the int3 gate reloaded since attaching */
     bool detach_pending;        /* let go once it has stopped */
     bool packet_pending;        /* rx.buf holds a packet waiting for the guest to stop */
-    struct breakpoint bp[MAX_BREAKPOINTS];
 } s;
 
 static struct gdb_rx rx;
@@ -62,134 +53,6 @@ static void send_str(const char *str) { send(str, (uint32_t)strlen(str)); }
 static bool stopped(void)
 {
     return s.g && (s.g->paused & PAUSE_DEBUG) && guest_off_cpu(s.g);
-}
-
-/* --- breakpoints: int3 patched into guest memory, by guest-physical address --- */
-
-static int bp_at(uint32_t gpa)
-{
-    for (int i = 0; i < MAX_BREAKPOINTS; i++)
-        if (s.bp[i].used && s.bp[i].gpa == gpa)
-            return i;
-    return -1;
-}
-
-static void bp_restore(struct breakpoint *b)
-{
-    gmem_write(&s.g->mem, b->gpa, &b->orig, 1);
-    b->used = false;
-}
-
-static bool bp_set(void *ctx, uint32_t va, bool insert)
-{
-    struct guest *g = ctx;
-    uint32_t gpa;
-    bool mapped = gvirt_to_gpa(g, va, &gpa);
-    int i = mapped ? bp_at(gpa) : -1;
-    if (!insert) {
-        for (int j = 0; i < 0 && j < MAX_BREAKPOINTS; j++)
-            if (s.bp[j].used && s.bp[j].va == va)
-                i = j;          /* its mapping went away since */
-        if (i >= 0)
-            bp_restore(&s.bp[i]);
-        return true;
-    }
-    if (!mapped)
-        return false;
-    if (i >= 0)
-        return true;            /* already there */
-    for (i = 0; i < MAX_BREAKPOINTS && s.bp[i].used; i++)
-        ;
-    uint8_t orig, int3 = INT3;
-    if (i == MAX_BREAKPOINTS || !gmem_read(&g->mem, gpa, &orig, 1) ||
-        !gmem_write(&g->mem, gpa, &int3, 1))
-        return false;
-    s.bp[i] = (struct breakpoint){ true, va, gpa, orig };
-    return true;
-}
-
-/* --- the target gdb_cmd.c works on --- */
-
-static void get_regs(void *ctx, uint32_t r[GDB_NREGS])
-{
-    const struct trap_frame *f = ((struct guest *)ctx)->regs;
-    const uint32_t v[GDB_NREGS] = { f->eax, f->ecx, f->edx, f->ebx, f->esp, f->ebp, f->esi,
-                                    f->edi, f->eip, f->eflags, f->cs, f->ss, f->ds, f->es,
-                                    f->fs, f->gs };
-    memcpy(r, v, sizeof(v));
-}
-
-/* The general registers, EIP and the arithmetic flags are gdb's to
- * change; segment registers are not (a bad selector would only get the
- * guest stopped at its next entry), nor IF, IOPL or VM. */
-static const char *set_regs(void *ctx, const uint32_t r[GDB_NREGS])
-{
-    struct trap_frame *f = ((struct guest *)ctx)->regs;
-    if (r[GDB_CS] != f->cs || r[GDB_SS] != f->ss || r[GDB_DS] != f->ds || r[GDB_ES] != f->es ||
-        r[GDB_FS] != f->fs || r[GDB_GS] != f->gs)
-        return "segment registers cannot be changed";
-    f->eax = r[GDB_EAX];
-    f->ecx = r[GDB_ECX];
-    f->edx = r[GDB_EDX];
-    f->ebx = r[GDB_EBX];
-    f->esp = r[GDB_ESP];
-    f->ebp = r[GDB_EBP];
-    f->esi = r[GDB_ESI];
-    f->edi = r[GDB_EDI];
-    f->eip = r[GDB_EIP];
-    f->eflags = (f->eflags & ~EFLAGS_GDB) | (r[GDB_EFLAGS] & EFLAGS_GDB);
-    return 0;
-}
-
-/* The guest-physical run behind [va, va + n) within va's page, n cut to
- * the page; false when va is not mapped or wrapped around. */
-static bool chunk(struct guest *g, uint32_t va, uint32_t start, uint32_t len, uint32_t *gpa,
-                  uint32_t *n)
-{
-    uint32_t a = va + start;
-    if (a < va || !gvirt_to_gpa(g, a, gpa))
-        return false;
-    *n = 4096 - (a & 0xFFF);
-    if (*n > len - start)
-        *n = len - start;
-    return gmem_ok(&g->mem, *gpa, *n);
-}
-
-/* gdb sees the bytes under its breakpoints, not our int3s. */
-static uint32_t read_mem(void *ctx, uint32_t va, uint8_t *buf, uint32_t len)
-{
-    struct guest *g = ctx;
-    uint32_t done = 0, gpa, n;
-    while (done < len && chunk(g, va, done, len, &gpa, &n) && gmem_read(&g->mem, gpa, buf + done, n)) {
-        for (int i = 0; i < MAX_BREAKPOINTS; i++)
-            if (s.bp[i].used && s.bp[i].gpa - gpa < n)
-                buf[done + s.bp[i].gpa - gpa] = s.bp[i].orig;
-        done += n;
-    }
-    return done;
-}
-
-/* All or nothing: every page is looked up before a byte is written. A
- * write over a breakpoint changes the byte it will put back. */
-static bool write_mem(void *ctx, uint32_t va, const uint8_t *buf, uint32_t len)
-{
-    struct guest *g = ctx;
-    uint32_t gpa, n;
-    for (uint32_t done = 0; done < len; done += n)
-        if (!chunk(g, va, done, len, &gpa, &n))
-            return false;
-    for (uint32_t done = 0; done < len; done += n) {
-        chunk(g, va, done, len, &gpa, &n);
-        gmem_write(&g->mem, gpa, buf + done, n);
-        for (int i = 0; i < MAX_BREAKPOINTS; i++) {
-            if (s.bp[i].used && s.bp[i].gpa - gpa < n) {
-                uint8_t int3 = INT3;
-                s.bp[i].orig = buf[done + s.bp[i].gpa - gpa];
-                gmem_write(&g->mem, s.bp[i].gpa, &int3, 1);
-            }
-        }
-    }
-    return true;
 }
 
 /* --- stopping and resuming --- */
@@ -215,7 +78,7 @@ bool gdbstub_trap(struct guest *g, uint32_t vector)
         return true;
     }
     uint32_t gpa;
-    if (gvirt_to_gpa(g, f->eip - 1, &gpa) && bp_at(gpa) >= 0) {
+    if (gvirt_to_gpa(g, f->eip - 1, &gpa) && gdb_target_has_breakpoint(gpa)) {
         f->eip--;               /* back onto the breakpoint, as swbreak+ promises gdb */
         s.stepping = false;
         f->eflags &= ~EFLAGS_TF;
@@ -253,9 +116,7 @@ static void resume(bool step, bool has_addr, uint32_t addr)
 static void detach_now(void)
 {
     struct guest *g = s.g;
-    for (int i = 0; i < MAX_BREAKPOINTS; i++)
-        if (s.bp[i].used)
-            bp_restore(&s.bp[i]);
+    gdb_target_forget(g, true);
     if (s.stepping)
         g->regs->eflags &= ~EFLAGS_TF;
     g->debugged = false;
@@ -273,7 +134,7 @@ static void check_guest(void)
     if (g->state == GUEST_RUNNING && g->restarts == s.restarts)
         return;
     send_str(g->state == GUEST_RUNNING ? "X09" : "W00");
-    memset(s.bp, 0, sizeof(s.bp));
+    gdb_target_forget(g, false);
     g->debugged = false;
     if (guest_off_cpu(g))
         vcpu_reload(g);
@@ -336,7 +197,7 @@ static bool run_packet(void)
         on_stopped();
     if (!s.g)
         return true;            /* a detach was waiting */
-    const struct gdb_target t = { s.g, get_regs, set_regs, read_mem, write_mem, bp_set };
+    const struct gdb_target t = gdb_target_of(s.g);
     uint32_t n, addr = 0;
     bool has_addr = false;
     switch (gdb_command(&t, rx.buf, rx.len, reply, &n, &has_addr, &addr)) {
@@ -422,6 +283,7 @@ const char *gdbstub_attach(struct guest *g, bool hold)
     if (gdb_serial_open())
         return "there is no second serial port";
     memset(&s, 0, sizeof(s));
+    gdb_target_forget(g, false);    /* a session always ends with none left; to be sure */
     gdb_rx_reset(&rx);
     s.g = g;
     s.restarts = g->restarts;

@@ -110,6 +110,7 @@ static void cmd_stop(const char *arg)
         return;
     }
     g->restart_pending = false;
+    timer_cancel(&g->restart_timer);
     guest_stop(g, "stopped from the console");
     log_info("guest %s: stopped from the console", g->name);
 }
@@ -151,6 +152,15 @@ static void cmd_guests(void)
                (unsigned long)s->irqs_injected, (unsigned long)s->fpu_switches,
                (unsigned long)s->syscall_exits, g->state == GUEST_STOPPED ? "; " : "",
                g->state == GUEST_STOPPED ? g->stop_reason : "");
+        uint64_t up = g->state == GUEST_RUNNING ? clock_ns() - g->started_ns : 0;
+        char cap[16] = "none";
+        if (g->cfg->cap)
+            snprintf(cap, sizeof(cap), "%lu%%", (unsigned long)g->cfg->cap);
+        printf("         up %lu.%03lu s, cpu time %lu.%03lu s since boot, weight %lu, cap %s, "
+               "%lu restart(s)\n", (unsigned long)(up / 1000000000u),
+               (unsigned long)(up / 1000000u % 1000), (unsigned long)(g->cpu_ns / 1000000000u),
+               (unsigned long)(g->cpu_ns / 1000000u % 1000), (unsigned long)g->cfg->weight, cap,
+               (unsigned long)g->restarts);
     }
     if (!nguests)
         printf("no guests\n");
@@ -272,12 +282,15 @@ static void cmd_cpus(void)
             snprintf(names + len, sizeof(names) - len, "%s%s", n++ ? " " : "", g->name);
         }
         uint64_t total = busy + idle;
+        uint32_t khz = clock_tsc_khz();
         printf("cpu %lu: apic %lu, %s, busy %lu ms / idle %lu ms (%lu%% busy), %lu IPIs, "
-               "%lu exits; guests: %s\n", (unsigned long)c, (unsigned long)p->apic_id,
-               p->online ? "online" : "starting", (unsigned long)(busy / 1000000),
-               (unsigned long)(idle / 1000000),
+               "%lu exits, lock wait %lu ms held %lu ms; guests: %s\n", (unsigned long)c,
+               (unsigned long)p->apic_id, p->online ? "online" : "starting",
+               (unsigned long)(busy / 1000000), (unsigned long)(idle / 1000000),
                (unsigned long)(total ? busy * 100 / total : 0), (unsigned long)p->ipis,
-               (unsigned long)exits, n ? names : "none");
+               (unsigned long)exits, (unsigned long)(khz ? p->lock_wait / khz : 0),
+               (unsigned long)(khz ? p->lock_held / khz : 0),
+               n ? names : "none");
     }
 }
 

@@ -35,11 +35,14 @@ struct percpu {
     struct timer slice;
     volatile bool need_resched;
     uint32_t next;                  /* round-robin position */
+    uint64_t vclock;                /* the vtime of the guest it last picked */
     struct guest *current;          /* in guest_run, or NULL */
     struct guest *resume;           /* preempted by a woken guest: runs after it */
     uint64_t busy_ns, idle_ns, since;   /* time awake / halted, and since when */
     volatile bool idle;             /* in hlt now */
     uint64_t ipis;                  /* wake-ups received */
+    uint64_t lock_wait;             /* TSC cycles spent waiting for the big lock */
+    uint64_t lock_held, lock_since; /* TSC cycles holding it, and since when */
 };
 
 extern struct percpu cpus[MAX_CPUS];

@@ -1,5 +1,6 @@
 /* The scheduler: every CPU runs this loop over the guests placed on it
- * (g->cpu), round robin with a time slice each, and hlts when none can run
+ * (g->cpu), a time slice at a time in proportion to their weights (cap=
+ * holds one to a share of the CPU), and hlts when none can run
  * (a halted guest costs nothing). Whoever makes work for a CPU (an
  * interrupt for one of its guests, a stop, a restart, a move) wakes it with
  * an IPI (sched_kick). The boot CPU also serves the console and the wire
@@ -53,12 +54,14 @@ static void move_away(struct guest *g)
         return;
     vcpu_unload(g);
     g->cpu = to;
+    g->vtime_fresh = true;
     log_info("guest %s: moved to CPU %lu", g->name, (unsigned long)to);
     sched_kick(to);
 }
 
 static void reap(struct percpu *c)
 {
+    uint64_t now = clock_ns();
     for (uint32_t i = 0; i < nguests; i++) {
         struct guest *g = &guests[i];
         if (g->cpu != c->index)
@@ -68,7 +71,8 @@ static void reap(struct percpu *c)
         if (g->cpu != c->index)
             continue;
         if (g->state == GUEST_STOPPED && g->restart_pending) {
-            guest_restart(g);
+            if (now >= g->restart_at)
+                guest_restart(g);
         } else if (g->state == GUEST_STOPPED && !g->released) {
             guest_release(g);
             focus_guest_stopped(g);
@@ -139,29 +143,108 @@ void sched_wake(struct guest *g)
     }
 }
 
-static struct guest *pick(struct percpu *c)
+/* cap=: a guest that has used its share of the current 100 ms window
+ * waits for the next one, even with the CPU otherwise idle. */
+#define CAP_WINDOW_NS 100000000u
+
+static uint64_t cap_left(struct guest *g, uint64_t now)
+{
+    if (!g->cfg->cap)
+        return ~0ull;
+    uint64_t budget = (uint64_t)g->cfg->cap * (CAP_WINDOW_NS / 100);
+    if (now - g->cap_start >= CAP_WINDOW_NS) {
+        /* a slice can overrun its budget (an exit that takes long, a CPU
+         * that is itself a busy host's thread): the excess is paid from
+         * the windows that follow, so the share holds over time */
+        uint64_t windows = (now - g->cap_start) / CAP_WINDOW_NS;
+        g->cap_start += windows * CAP_WINDOW_NS;
+        g->cap_used = g->cap_used > windows * budget ? g->cap_used - windows * budget : 0;
+    }
+    return g->cap_used >= budget ? 0 : budget - g->cap_used;
+}
+
+static bool runnable(struct guest *g, uint64_t now)
+{
+    return ready(g) && cap_left(g, now) > 0;
+}
+
+/* Weights: each guest's virtual time runs at 256/weight of its CPU time,
+ * and the guest furthest behind runs next (ties in round-robin order), so
+ * CPU-bound guests share a CPU in proportion to their weights. A guest
+ * that was halted for a long time, or has just arrived, starts at most one
+ * slice behind the CPU's clock: halting earns no credit to hog with. */
+static uint64_t vtime_of(struct percpu *c, struct guest *g)
+{
+    if (g->vtime_fresh) {
+        g->vtime_fresh = false;
+        g->vtime = c->vclock;
+    } else if (g->vtime + SLICE_NS < c->vclock) {
+        g->vtime = c->vclock - SLICE_NS;
+    }
+    return g->vtime;
+}
+
+static struct guest *pick(struct percpu *c, uint64_t now)
 {
     for (uint32_t i = 0; i < nguests; i++) {
         struct guest *g = &guests[i];
         if (g->woken && g->cpu == c->index) {
             g->woken = false;
-            if (ready(g))
+            if (runnable(g, now))
                 return g;
         }
     }
     struct guest *r = c->resume;
     c->resume = 0;
-    if (r && r->cpu == c->index && ready(r))
+    if (r && r->cpu == c->index && runnable(r, now))
         return r;
+    struct guest *best = 0;
+    uint64_t best_v = 0;
+    uint32_t best_idx = 0;
     for (uint32_t i = 0; i < nguests; i++) {
         uint32_t idx = (c->next + i) % nguests;
         struct guest *g = &guests[idx];
-        if (g->cpu == c->index && ready(g)) {
-            c->next = (idx + 1) % nguests;
-            return g;
+        if (g->cpu != c->index || !runnable(g, now))
+            continue;
+        uint64_t v = vtime_of(c, g);
+        if (!best || v < best_v) {
+            best = g;
+            best_v = v;
+            best_idx = idx;
         }
     }
-    return 0;
+    if (best) {
+        c->next = (best_idx + 1) % nguests;
+        if (best_v > c->vclock)
+            c->vclock = best_v;
+    }
+    return best;
+}
+
+/* The CPU sleeps while only capped guests are ready: its slice timer wakes
+ * it when the first of them has a new window. */
+static void wake_for_caps(struct percpu *c, uint64_t now)
+{
+    uint64_t at = 0;
+    for (uint32_t i = 0; i < nguests; i++) {
+        struct guest *g = &guests[i];
+        if (g->cpu == c->index && ready(g) && g->cfg->cap && cap_left(g, now) == 0) {
+            uint64_t t = g->cap_start + CAP_WINDOW_NS;
+            if (!at || t < at)
+                at = t;
+        }
+    }
+    if (at)
+        timer_arm(&c->slice, at);
+}
+
+/* Every guest's CPU time, exits included, goes to its account, its
+ * virtual time and its cap window. */
+static void account(struct guest *g, uint64_t ran)
+{
+    g->cpu_ns += ran;
+    g->vtime += ran * GUEST_WEIGHT_DEFAULT / g->cfg->weight;
+    g->cap_used += ran;
 }
 
 static void wake_ipi(uint32_t vector)
@@ -191,11 +274,12 @@ void sched_loop(void)
             gdbstub_poll();
         }
         reap(c);                /* after the monitor: its stop or restart is done now */
-        struct guest *g = pick(c);
         uint64_t now = clock_ns();
+        struct guest *g = pick(c, now);
         if (!g) {
             if (idle_zero(c))
                 continue;
+            wake_for_caps(c, now);
             c->busy_ns += now - c->since;
             c->since = now;
             c->idle = true;
@@ -209,10 +293,12 @@ void sched_loop(void)
             continue;
         }
         c->need_resched = false;
-        timer_arm(&c->slice, now + SLICE_NS);
+        uint64_t left = cap_left(g, now);
+        timer_arm(&c->slice, now + (left < SLICE_NS ? left : SLICE_NS));
         c->current = g;
         guest_run(g);
         c->current = 0;
+        account(g, clock_ns() - now);
         if (g->paused)
             sched_kick(0);      /* whoever paused it (monitor, gdb stub) is on the boot CPU */
     }

@@ -32,6 +32,13 @@ Three boots:
   5. wake_ping: guest-to-guest ping round trip (two idle shells) beside three
      CPU-bound guests on one CPU, against the same ping alone.
 
+  6. ipi_wake: the wire peer pings an idle guest on CPU 1 of -smp 2: the
+     e1000's interrupt is taken on CPU 0, which puts the frame in the
+     guest's ring and wakes CPU 1 by IPI; against the same guest with
+     cpus=1, where the interrupt wakes the guest's own CPU. Median round
+     trip of 200 pings (ratio: lower is better; the peer's own time is in
+     both).
+
 Under QEMU's software emulation (the default) cycles and rates are emulated
 time: compare ratios, not absolute numbers, with real hardware (ACCEL=kvm)."""
 import os
@@ -351,6 +358,38 @@ def wake_bench():
          f"average of 30 pings; with hogs min {busy and busy.group(3)} max {busy and busy.group(5)} us")
 
 
+def ipi_ping(append):
+    """Median and max wire->guest ping round trip (us) to guest a, on
+    CPU 1 of -smp 2 (append="") or alone on CPU 0 (cpus=1)."""
+    import net_tests as nt
+    guests = [("a", "32M", f"test=net ip={nt.IP['a']}", f"mac={nt.MAC['a']}" + (" cpu=1" if not append else ""))]
+    r = nt.Run(guests, append=("console=com1 " + append).strip(), smp=2, timeout=300)
+    res = None
+    try:
+        if r.wait_for(r"\[a\] NET READY", 200):
+            r.peer.arp(nt.IP["a"], timeout=1.0, tries=5)
+            r.peer.ping(nt.IP["a"], 20)                 # warm-up
+            res = r.peer.ping(nt.IP["a"], 200)
+            r.quit("a")
+        else:
+            r.abort = True
+    finally:
+        r.abort = r.abort or not r.wait_for(ALL_STOPPED, 10)
+        r.finish()
+    if not res or res["received"] != 200:
+        return None
+    rtts = sorted(res["rtts"])
+    return int(rtts[len(rtts) // 2] * 1e6), int(rtts[-1] * 1e6)
+
+
+def ipi_bench():
+    """ipi_wake: a device interrupt on CPU 0 for a guest on CPU 1 against
+    the same on one CPU (ratio: lower is better)."""
+    far, near = ipi_ping(""), ipi_ping("cpus=1")
+    line("ipi_wake", far and far[0], "us", "one_cpu_wake", near and near[0],
+         f"median of 200 wire pings to an idle guest; max {far and far[1]} vs {near and near[1]} us")
+
+
 def main():
     t = time.monotonic()
     cycles_bench()
@@ -358,6 +397,7 @@ def main():
     net_bench()
     smp_bench()
     wake_bench()
+    ipi_bench()
     print(f"# {time.monotonic() - t:.0f} s; under TCG rates are emulated time, compare ratios")
     return 0 if ok else 1
 

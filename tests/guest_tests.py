@@ -138,7 +138,7 @@ def fuzz_test():
     guest: at least FUZZ_CALLS survivable calls, every kill announced by
     the fuzzer with the reason it expected, and the checksum right."""
     results = []
-    guests = [("fuzz", "16M", "test=fuzz calls=10000", "on_kill=restart"),
+    guests = [("fuzz", "16M", "test=fuzz calls=10000", "on_kill=restart restart_limit=0 restart_delay=0"),
               ("sum", "16M", cases.SIBLING["args"])]
 
     def done(text):
@@ -165,6 +165,34 @@ def fuzz_test():
     fails = [ln for ln in guest_lines(out, "fuzz") if ln.startswith("FAIL")]
     check(results, "guest/fuzz/no-fail", not fails, str(fails[:5]))
     program_checks(results, "guest/fuzz/sibling", out, "sum", cases.SIBLING["expect"])
+    return results
+
+
+STAMP = r"\[\s*(\d+\.\d+)(?:/\d+)?\] "
+
+
+def backoff_test():
+    """on_kill=restart with a guest that fails at once, every time: each
+    restart waits longer (restart_delay=100: 100, 200, 400 ms), and after
+    restart_limit=3 quick failures it is left stopped, said once; the
+    neighbour's work is untouched."""
+    results = []
+    guests = [("k", "16M", "test=kill:hcall-3", "on_kill=restart restart_limit=3 restart_delay=100"),
+              ("sum", "16M", cases.SIBLING["args"])]
+    b = run_guests(guests, timeout=300, until=lambda t: "left stopped" in t and "guest sum: stopped" in t)
+    out = b.output
+    kills = [float(m.group(1)) for m in re.finditer(STAMP + r"(?:error: )?guest k: stopped: ", out)]
+    loads = [float(m.group(1)) for m in re.finditer(STAMP + r"guest k: ELF vmlinux loaded", out)]
+    delays = [int(d) for d in re.findall(r"guest k: restarting in (\d+) ms \(quick failure", out)]
+    check(results, "guest/backoff/delays", delays == [100, 200, 400], f"restart delays {delays}")
+    gaps = [round(loads[i + 1] - kills[i], 3) for i in range(min(len(kills), len(loads) - 1))]
+    check(results, "guest/backoff/waited", len(gaps) == 3 and
+          all(g >= 0.9 * d / 1000 for g, d in zip(gaps, [100, 200, 400])),
+          f"from each kill to the next load: {gaps} s")
+    check(results, "guest/backoff/gave-up", len(kills) == 4 and
+          len(re.findall(r"guest k: failed 4 times in a row within 30 s of starting; left stopped", out)) == 1,
+          f"{len(kills)} kills; " + out[-1200:])
+    program_checks(results, "guest/backoff/sibling", out, "sum", cases.SIBLING["expect"])
     return results
 
 
@@ -214,7 +242,7 @@ def raw_tests():
 
 
 def tests():
-    out = [("guest/raw", raw_tests), ("guest/fuzz", fuzz_test)]
+    out = [("guest/raw", raw_tests), ("guest/fuzz", fuzz_test), ("guest/backoff", backoff_test)]
     for machine in MACHINES:
         for case in cases.TESTS:
             out.append((f"guest/{machine}/{case['test']}", program_test(case, machine)))

@@ -45,7 +45,8 @@ class Run:
     """lgvisor under QEMU in a thread, its e1000 wired to a Peer; the console
     output so far is in self.text while it runs."""
 
-    def __init__(self, guests, machine="pc", timeout=900, send=None, append="console=com1"):
+    def __init__(self, guests, machine="pc", timeout=900, send=None, append="console=com1",
+                 smp=1, disks=()):
         self.peer = Peer()
         qemu_port = free_udp_port()
         self.peer.qemu = ("127.0.0.1", qemu_port)
@@ -57,10 +58,16 @@ class Run:
             self.text = text
             return self.abort or re.search(ALL_STOPPED, text)
 
+        mods = modules(guests)
+        if disks:
+            import device_tests
+            image = device_tests.disk_image()
+            mods += "".join(f",{image} disk name={d}" for d in disks)
+
         def run():
             self.result = boot(until=until, timeout=timeout, machine=machine, kernel=ELF, send=send,
-                               append=append, initrd=modules(guests), e1000=False,
-                               extra=["-netdev", netdev, "-device", "e1000,netdev=n0"])
+                               append=append, initrd=mods, e1000=False,
+                               extra=["-netdev", netdev, "-device", "e1000,netdev=n0", "-smp", str(smp)])
 
         self.thread = threading.Thread(target=run, daemon=True)
         self.thread.start()
@@ -191,15 +198,24 @@ def single_test(machine, plain=False, count=10000):
     return run
 
 
-def two_guest_test(machine="pc", count=1000):
+def two_guest_test(machine="pc", count=1000, smp=1):
     """Guests a (test=net) and b (test=netpeer against a) on the switch; the
-    wire peer pings both meanwhile."""
+    wire peer pings both meanwhile. With smp=2: a on CPU 0 and b on CPU 1,
+    and beside them two block guests, one per CPU, working their disks at
+    the same time (devices served from both CPUs at once)."""
     def run():
         results = []
-        tag = f"net/{machine}/two-guests"
-        guests = [("a", MEM, f"test=net ip={IP['a']}", f"mac={MAC['a']}"),
-                  ("b", MEM, f"test=netpeer ip={IP['b']} peer={IP['a']} count={count}", f"mac={MAC['b']}")]
-        r = Run(guests, machine)
+        tag = f"net/{machine}/two-guests" + (f"-smp{smp}" if smp > 1 else "")
+        pin = (lambda c: f" cpu={c}") if smp > 1 else (lambda c: "")
+        guests = [("a", MEM, f"test=net ip={IP['a']}", f"mac={MAC['a']}" + pin(0)),
+                  ("b", MEM, f"test=netpeer ip={IP['b']} peer={IP['a']} count={count}",
+                   f"mac={MAC['b']}" + pin(1))]
+        blocks = []
+        if smp > 1:
+            import device_tests
+            blocks = [("x", 0), ("y", 1)]
+            guests += [(n, "16M", device_tests.block_args(n), f"net=off cpu={c}") for n, c in blocks]
+        r = Run(guests, machine, smp=smp, disks=[n for n, _ in blocks])
         try:
             if ready(results, tag, r, "a") and ready(results, tag, r, "b"):
                 for name in ("a", "b"):
@@ -222,6 +238,12 @@ def two_guest_test(machine="pc", count=1000):
             r.abort = r.abort or not r.wait_for(ALL_STOPPED, 10)
             b = r.finish()
         end_checks(results, tag, b, [("a", [f"net/{c}" for c in SERVE_EXPECT]), ("b", NETPEER_EXPECT)])
+        if blocks and b:
+            import device_tests
+            for n, cpu in blocks:
+                device_tests.block_checks(results, f"{tag}/{n}", b.output, n, False)
+                check(results, f"{tag}/{n}/on-cpu{cpu}", f"guest {n}: on CPU {cpu}" in b.output,
+                      f"guest {n} was not placed on CPU {cpu}")
         return results
     return run
 
@@ -263,5 +285,6 @@ def tests():
         ("net/q35/single", single_test("q35")),
         ("net/pc/plain", single_test("pc", plain=True, count=3000)),
         ("net/pc/two-guests", two_guest_test("pc")),
+        ("net/pc/two-guests-smp2", two_guest_test("pc", smp=2)),
         ("net/pc/shell", shell_test("pc")),
     ]

@@ -45,6 +45,13 @@ def qemu_command(machine="pc", firmware="bios", iso=None, kernel=None, append=""
         cmd += ["-nic", "none"]
     if iso:
         cmd += ["-cdrom", iso]
+    # the whole suite on more CPUs (TEST_SMP=2) or with extra hypervisor
+    # options (TEST_APPEND=cpus=1); a test that sets -smp itself keeps it
+    smp = os.environ.get("TEST_SMP")
+    if smp and "-smp" not in extra:
+        cmd += ["-smp", smp]
+    if kernel and os.environ.get("TEST_APPEND"):
+        append = (append + " " + os.environ["TEST_APPEND"]).strip()
     if kernel:
         cmd += ["-kernel", kernel, "-append", append]
         if initrd:

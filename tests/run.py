@@ -4,6 +4,7 @@
 Prints one line per check (PASS/FAIL name: detail) and ends with
 'N passed, N failed'; exits non-zero if anything failed.
 Usage: tests/run.py [substring ...]   (run only tests whose name matches)
+       TEST_PASS=  tests/run.py ...   (the one-CPU pass only; smp2: or cpus1: for the others)
 """
 import os
 import re
@@ -34,8 +35,34 @@ def unit_tests():
     return results
 
 
+# The suite runs on a one-CPU machine, then again on two CPUs (the default:
+# every CPU in use) and on two CPUs with cpus=1. Tests that choose their own
+# CPUs (smp/...) and the unit tests run in the first pass only.
+PASSES = [("", {}), ("smp2:", {"TEST_SMP": "2"}), ("cpus1:", {"TEST_SMP": "2", "TEST_APPEND": "cpus=1"})]
+
+
+def one_pass(pool, prefix, tests):
+    passed = failed = 0
+    futures = [(name, pool.submit(fn)) for name, fn in tests]
+    for name, fut in futures:
+        try:
+            results = fut.result()
+        except Exception as e:  # a broken test is a failed test
+            results = [(name, False, f"test raised {e!r}")]
+        for rname, ok, detail in results:
+            if ok:
+                passed += 1
+                print(f"PASS {prefix}{rname}")
+            else:
+                failed += 1
+                print(f"FAIL {prefix}{rname}: {detail}")
+        sys.stdout.flush()
+    return passed, failed
+
+
 def main():
     filters = sys.argv[1:]
+    only = os.environ.get("TEST_PASS")        # e.g. TEST_PASS=smp2: just that pass
     tests = ([("unit", unit_tests)] + boot_tests.all_tests() + guest_tests.tests()
              + device_tests.tests() + net_tests.tests() + irq_tests.tests()
              + smp_tests.tests() + debug_tests.tests())
@@ -46,20 +73,20 @@ def main():
     start = time.monotonic()
     # QEMU under TCG is single-threaded: one boot per core
     with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
-        futures = [(name, pool.submit(fn)) for name, fn in tests]
-        for name, fut in futures:
-            try:
-                results = fut.result()
-            except Exception as e:  # a broken test is a failed test
-                results = [(name, False, f"test raised {e!r}")]
-            for rname, ok, detail in results:
-                if ok:
-                    passed += 1
-                    print(f"PASS {rname}")
-                else:
-                    failed += 1
-                    print(f"FAIL {rname}: {detail}")
-            sys.stdout.flush()
+        for prefix, env in PASSES:
+            if only is not None and only.rstrip(":") != prefix.rstrip(":"):
+                continue
+            chosen = tests if not prefix else [(n, f) for n, f in tests
+                                               if n != "unit" and "smp" not in n]
+            if not chosen:
+                continue
+            os.environ.pop("TEST_SMP", None)
+            os.environ.pop("TEST_APPEND", None)
+            os.environ.update(env)
+            if prefix:
+                print(f"# pass {prefix.rstrip(':')}: {' '.join(f'{k}={v}' for k, v in env.items())}")
+            p, f = one_pass(pool, prefix, chosen)
+            passed, failed = passed + p, failed + f
     print(f"({time.monotonic() - start:.0f} s)")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed or not passed else 0

@@ -149,6 +149,86 @@ def wake_test():
     return run
 
 
+def checksum_ms(out, name):
+    m = re.search(rf"\[{name}\] checksum: \d+ loops of \d+ pages, seed \d+, (\d+) ms", out)
+    return int(m.group(1)) if m else None
+
+
+def cpu_time(out, name):
+    """The guest's CPU time (seconds) from the monitor's guests listing."""
+    m = re.search(rf"(?m)^{name}\s+\S+.*\n\s+up [\d.]+ s, cpu time ([\d.]+) s", out)
+    return float(m.group(1)) if m else None
+
+
+def weight_cap_test():
+    """weight=: two CPU-bound guests on one CPU, weights 512 and 256, doing
+    the same work: the heavier one gets about two thirds of the CPU while
+    both run, so it finishes in about 3/4 of the other's time (equal
+    weights: about the same). cap=25: a guest alone on the other CPU uses
+    about a quarter of it while it runs, the CPU idle otherwise."""
+    def run():
+        tag = "smp/weight-cap"
+        w = "test=checksum loops=200"
+        guests = [("a", "16M", w, "cpu=0 weight=512"), ("b", "16M", w, "cpu=0"),
+                  ("c", "16M", "test=checksum loops=60", "cpu=1 cap=25")]
+        b = smp_boot(guests, 2, until=r"(?m)^c\s+stopped.*\n.*restart", send=[(ALL_STOPPED, b"guests\r")])
+        out = b.output
+        results = []
+        ta, tb, tc = (checksum_ms(out, n) for n in "abc")
+        check(results, f"{tag}/weights", ta and tb and ta < 0.87 * tb,
+              f"a (weight 512) took {ta} ms, b (weight 256) {tb} ms; want a below 0.87 of b (ideal 0.75)")
+        cc = cpu_time(out, "c")
+        stamp = r"\[\s*(\d+\.\d+)(?:/\d+)?\] "
+        start = re.search(stamp + r"guest c: ELF", out)
+        end = re.search(stamp + r"guest c: stopped", out)
+        life = start and end and float(end.group(1)) - float(start.group(1))
+        share = cc and life and cc / life
+        check(results, f"{tag}/cap", share and 0.15 < share < 0.33,
+              f"c (cap=25) used {cc} s of CPU in the {life} s from its load to its stop: "
+              f"share {share}, want about 0.25")
+        vals = values(out, ["a", "b"])
+        check(results, f"{tag}/checksums", len(vals["a"]) == 1 and vals["a"] == vals["b"], f"{vals}")
+        return results
+    return run
+
+
+STAMP = r"\[\s*(\d+\.\d+)(?:/\d+)?\] "
+
+
+def gap(out, first, then):
+    """Seconds from the log line matching `first` to the next one matching `then`."""
+    a = re.search(STAMP + first, out)
+    b = a and re.compile(STAMP + then).search(out, a.end())
+    return b and float(b.group(1)) - float(a.group(1))
+
+
+def monitor_prompt_test():
+    """With every guest halted (two idle shells, one per CPU) and no key
+    pressed after the command, restart and stop from the monitor take
+    effect at once on either CPU (they used to wait for the next
+    interrupt)."""
+    def run():
+        tag = "smp/monitor-prompt"
+        b = smp_boot([("a", "16M", "test=shell", "cpu=1"), ("b", "16M", "test=shell", "cpu=0")], 2,
+                     until=r"guest a: stopped \(stopped from the console\)", timeout=120,
+                     send=[(r"\[b\] lgtest shell", b"\x1d\x1d"), (r"lgvisor monitor", b"restart a\r"),
+                           (r"guest a: ELF vmlinux loaded.*\n(?:.*\n)*.*\[a\] lgtest shell", b"stop b\r"),
+                           (r"guest b: stopped \(", b"stop a\r")])
+        out = b.output
+        results = []
+        for what, first, then in (("restart-remote", r"guest a: restarting from the console",
+                                   r"guest a: ELF vmlinux loaded"),
+                                  ("stop-local", r"guest b: stopped from the console",
+                                   r"guest b: stopped \(stopped from the console\)"),
+                                  ("stop-remote", r"guest a: stopped from the console",
+                                   r"guest a: stopped \(stopped from the console\)")):
+            t = gap(out, first, then)
+            check(results, f"{tag}/{what}", t is not None and t < 0.1,
+                  f"took {t} s (want < 0.1 s): " + out[-1000:])
+        return results
+    return run
+
+
 def poweroff_test():
     """The monitor's poweroff with guests on both CPUs: the guests are
     stopped, the other CPU halted, and QEMU ends."""
@@ -184,4 +264,6 @@ def tests():
             ("smp/isolation", isolation_test()),
             ("smp/q35-uefi-smp2", uefi_test()),
             ("smp/wake-boost", wake_test()),
-            ("smp/poweroff", poweroff_test())]
+            ("smp/poweroff", poweroff_test()),
+            ("smp/weight-cap", weight_cap_test()),
+            ("smp/monitor-prompt", monitor_prompt_test())]

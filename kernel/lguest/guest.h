@@ -63,6 +63,11 @@ struct guest {
     bool woken;                 /* halted, then interrupted: runs before the busy guests */
     uint8_t paused;             /* PAUSE_* bits: not scheduled while any is set */
     bool debugged;              /* the gdb stub is attached: traps 1 and 3 go to it first */
+    bool vtime_fresh;           /* new on its CPU: vtime starts at the CPU's clock */
+    uint64_t vtime;             /* CPU time scaled by 256/weight: the least runs next */
+    uint64_t cpu_ns;            /* CPU time used, exits included, since boot */
+    uint64_t started_ns;        /* when it was last started (its uptime) */
+    uint64_t cap_start, cap_used;   /* cap=: the current 100 ms window and its use */
 
     /* registers: the frame in the switcher's regs page while it runs */
     struct trap_frame *regs;
@@ -100,6 +105,9 @@ struct guest {
     const struct guest_config *cfg;
     char stop_reason[160];
     uint32_t restarts;
+    uint32_t quick_fails;       /* failures in a row soon after a start */
+    uint64_t restart_at;        /* a restart_pending guest starts again from then */
+    struct timer restart_timer;
 
     /* console output (early NOTIFY strings and virtio): collected into lines */
     char line[240];
@@ -135,6 +143,9 @@ void guest_release(struct guest *g);
 void guest_stop(struct guest *g, const char *reason);
 /* Stops g (if it runs) and has the scheduler start it afresh. */
 void guest_request_restart(struct guest *g, const char *reason);
+/* g has just stopped by failing or rebooting itself: a restart, delayed if
+ * it keeps doing so soon after starting, or none past its restart_limit. */
+void guest_restart_later(struct guest *g);
 
 /* run.c: run g until it stops, halts or its slice ends */
 void guest_run(struct guest *g);

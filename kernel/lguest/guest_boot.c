@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "kernel/lguest/guest.h"
+#include "kernel/clock.h"
 #include "kernel/sched.h"
 #include "arch/x86/paging.h"
 #include "kernel/bootinfo.h"
@@ -31,6 +32,13 @@ static struct guest *guest_of_timer(struct timer *t, size_t offset)
 static void clock_expired(struct timer *t)
 {
     guest_raise_irq(guest_of_timer(t, __builtin_offsetof(struct guest, clock)), 0);
+}
+
+/* A delayed restart is due: whichever CPU the guest is on sees it at its
+ * next pass through the scheduler. */
+static void restart_due(struct timer *t)
+{
+    guest_kick(guest_of_timer(t, __builtin_offsetof(struct guest, restart_timer)));
 }
 
 static void poll_expired(struct timer *t)
@@ -114,6 +122,7 @@ static int load(struct guest *g)
     vbus_build(g);
     shadow_init(g);
     g->state = GUEST_RUNNING;
+    g->started_ns = clock_ns();
     log_info("guest %s: %s loaded, entry 0x%08lx; %lu MiB RAM at host 0x%08lx%s", g->name, kl.kind,
              (unsigned long)kl.entry, (unsigned long)(g->ram_size >> 20), (unsigned long)(uint32_t)g->mem.base,
              rd ? ", initrd" : "");
@@ -127,11 +136,13 @@ int guest_create(struct guest *g, const struct guest_config *cfg, uint32_t id)
     memset(g, 0, sizeof(*g));
     g->id = id;
     g->cfg = cfg;
+    g->vtime_fresh = true;
     snprintf(g->name, sizeof(g->name), "%s", cfg->name);
     g->ram_size = cfg->mem;
     g->pfn_limit = cfg->mem / PAGE_SIZE + DEVICE_PAGES;
     g->clock.fn = clock_expired;
     g->poll.fn = poll_expired;
+    g->restart_timer.fn = restart_due;
     g->state = GUEST_STOPPED;
     g->released = true;
     if (cfg->has_mac)
@@ -187,6 +198,7 @@ void guest_restart(struct guest *g)
     quiesce(g);
     g->restart_pending = false;
     g->restarts++;
+    g->vtime_fresh = true;
     if (g->released && allocate(g)) {
         log_err("guest %s: cannot restart: %s", g->name, g->stop_reason);
         return;
@@ -201,6 +213,45 @@ void guest_restart(struct guest *g)
 void guest_request_restart(struct guest *g, const char *reason)
 {
     guest_stop(g, reason);
+    timer_cancel(&g->restart_timer);
+    g->quick_fails = 0;
+    g->restart_at = 0;
+    g->restart_pending = true;
+}
+
+/* A guest that keeps failing right after its start is restarted later
+ * each time (restart_delay, doubling, at most 10 s), and left stopped after
+ * restart_limit such failures in a row, so that a crash loop costs the
+ * machine little and says so once. */
+#define BACKOFF_MAX_NS 10000000000ull
+
+void guest_restart_later(struct guest *g)
+{
+    uint64_t now = clock_ns();
+    bool quick = now - g->started_ns < GUEST_QUICK_FAIL_NS;
+    g->quick_fails = quick ? g->quick_fails + 1 : 0;
+    uint32_t limit = g->cfg->restart_limit;
+    if (limit && g->quick_fails > limit) {
+        log_err("guest %s: failed %lu times in a row within %lu s of starting; left stopped "
+                "(restart_limit=%lu; 'restart %s' starts it again)", g->name,
+                (unsigned long)g->quick_fails, (unsigned long)(GUEST_QUICK_FAIL_NS / 1000000000u),
+                (unsigned long)limit, g->name);
+        g->restart_pending = false;
+        return;
+    }
+    uint64_t delay = 0;
+    if (g->quick_fails && g->cfg->restart_delay) {
+        delay = (uint64_t)g->cfg->restart_delay * 1000000u << (g->quick_fails > 20 ? 20 : g->quick_fails - 1);
+        if (delay > BACKOFF_MAX_NS)
+            delay = BACKOFF_MAX_NS;
+        log_info("guest %s: restarting in %lu ms (quick failure %lu%s%lu)", g->name,
+                 (unsigned long)(delay / 1000000), (unsigned long)g->quick_fails,
+                 limit ? " of at most " : "", (unsigned long)limit);
+        g->restart_at = now + delay;
+        timer_arm(&g->restart_timer, g->restart_at);
+    } else {
+        g->restart_at = 0;
+    }
     g->restart_pending = true;
 }
 
@@ -230,7 +281,7 @@ void guest_kill(struct guest *g, const char *fmt, ...)
     guest_stop(g, reason);
     if (g->cfg->restart_on_kill) {
         log_info("guest %s: restarting (on_kill=restart)", g->name);
-        g->restart_pending = true;
+        guest_restart_later(g);
     }
 }
 

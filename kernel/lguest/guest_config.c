@@ -16,6 +16,9 @@ struct parsed {
     int restart_on_kill;
     int net;                    /* -1 unset, 0 off, 1 on */
     int cpu;                    /* -1 unset */
+    uint32_t weight, cap;       /* 0 unset */
+    int restart_limit;          /* -1 unset */
+    int restart_delay;          /* ms; -1 unset */
     int gdb;                    /* gdb=on */
     int has_mac;
     uint8_t mac[6];
@@ -81,6 +84,8 @@ static int parse_line(uint32_t idx, const char *s, struct parsed *p, struct diag
     memset(p, 0, sizeof(*p));
     p->net = -1;
     p->cpu = -1;
+    p->restart_limit = -1;
+    p->restart_delay = -1;
     p->args = find_args(s, &n);
     if (n >= sizeof(opts)) {
         diag_add(d, "module %lu: options too long; module ignored", (unsigned long)idx);
@@ -134,6 +139,42 @@ static int parse_line(uint32_t idx, const char *s, struct parsed *p, struct diag
                 bad = 1;
             } else {
                 p->cpu = (int)v;
+            }
+        } else if (strcmp(t.key, "restart_limit") == 0 && t.has_value && p->role == ROLE_KERNEL) {
+            uint32_t v;
+            if (parse_uint(t.value, &v) || v > GUEST_RESTART_LIMIT_MAX) {
+                diag_add(d, "module %lu: restart_limit=%s is not a number from 0 (no limit) to %d",
+                         (unsigned long)idx, t.value, GUEST_RESTART_LIMIT_MAX);
+                bad = 1;
+            } else {
+                p->restart_limit = (int)v;
+            }
+        } else if (strcmp(t.key, "restart_delay") == 0 && t.has_value && p->role == ROLE_KERNEL) {
+            uint32_t v;
+            if (parse_uint(t.value, &v) || v > GUEST_RESTART_DELAY_MAX) {
+                diag_add(d, "module %lu: restart_delay=%s is not a number of milliseconds from 0 "
+                         "(no back-off) to %d", (unsigned long)idx, t.value, GUEST_RESTART_DELAY_MAX);
+                bad = 1;
+            } else {
+                p->restart_delay = (int)v;
+            }
+        } else if (strcmp(t.key, "weight") == 0 && t.has_value && p->role == ROLE_KERNEL) {
+            uint32_t v;
+            if (parse_uint(t.value, &v) || v < 1 || v > GUEST_WEIGHT_MAX) {
+                diag_add(d, "module %lu: weight=%s is not a number from 1 to %d", (unsigned long)idx,
+                         t.value, GUEST_WEIGHT_MAX);
+                bad = 1;
+            } else {
+                p->weight = v;
+            }
+        } else if (strcmp(t.key, "cap") == 0 && t.has_value && p->role == ROLE_KERNEL) {
+            uint32_t v;
+            if (parse_uint(t.value, &v) || v > 100) {
+                diag_add(d, "module %lu: cap=%s is not a percentage of one CPU from 0 (none) to 100",
+                         (unsigned long)idx, t.value);
+                bad = 1;
+            } else {
+                p->cap = v;
             }
         } else if (strcmp(t.key, "net") == 0 && t.has_value && p->role == ROLE_KERNEL) {
             if (strcmp(t.value, "on") == 0 || strcmp(t.value, "off") == 0) {
@@ -216,6 +257,10 @@ uint32_t guest_configs_parse(const struct boot_module *mods, uint32_t nmods,
         g->restart_on_kill = p.restart_on_kill;
         g->net = p.net != 0;
         g->cpu = p.cpu;
+        g->weight = p.weight ? p.weight : GUEST_WEIGHT_DEFAULT;
+        g->cap = p.cap == 100 ? 0 : p.cap;
+        g->restart_limit = p.restart_limit >= 0 ? (uint32_t)p.restart_limit : GUEST_RESTART_LIMIT_DEFAULT;
+        g->restart_delay = p.restart_delay >= 0 ? (uint32_t)p.restart_delay : GUEST_RESTART_DELAY_DEFAULT;
         g->gdb = p.gdb;
         g->has_mac = p.has_mac;
         memcpy(g->mac, p.mac, sizeof(g->mac));

@@ -13,9 +13,21 @@
  * near 880 MiB; stay clear of it (lguest ABI §1.3). */
 #define GUEST_MEM_MAX (768u << 20)
 #define GUEST_CPU_LIMIT 64              /* cpu=N: N below this (and below the CPUs online) */
+#define GUEST_WEIGHT_DEFAULT 256        /* weight=N: CPU share against the guests on its CPU */
+#define GUEST_WEIGHT_MAX 65535
+/* A guest that fails again within GUEST_QUICK_FAIL_NS of its start is
+ * restarted after a delay (restart_delay ms, doubling each time, at most
+ * 10 s; 0: at once), and left stopped after restart_limit such failures in
+ * a row (0: never). */
+#define GUEST_RESTART_LIMIT_DEFAULT 10
+#define GUEST_RESTART_LIMIT_MAX 1000
+#define GUEST_RESTART_DELAY_DEFAULT 50
+#define GUEST_RESTART_DELAY_MAX 10000
+#define GUEST_QUICK_FAIL_NS 30000000000ull
 
 /* One guest as its GRUB modules describe it:
- *   module2 /boot/vmlinux  kernel name=web mem=64M [on_kill=restart] [net=off] [mac=02:..] [cpu=N] [gdb=on]
+ *   module2 /boot/vmlinux  kernel name=web mem=64M [on_kill=restart] [net=off] [mac=02:..] [cpu=N]
+ *                          [weight=N] [cap=PERCENT] [restart_limit=N] [restart_delay=MS] [gdb=on]
  *                          -- console=hvc0 root=/dev/vda
  *   module2 /boot/initrd   initrd name=web
  *   module2 /boot/root.img disk   name=web
@@ -28,8 +40,12 @@ struct guest_config {
     int disk;
     uint32_t mem;               /* bytes of guest RAM, a multiple of 1 MiB */
     int restart_on_kill;        /* on_kill=restart: start afresh when stopped for bad input */
+    uint32_t restart_limit;     /* quick failures in a row before it is left stopped; 0: none */
+    uint32_t restart_delay;     /* ms before the first quick restart, doubling; 0: at once */
     int net;                    /* net=off drops the network device */
     int cpu;                    /* cpu=N pins it to CPU N; -1: the least loaded */
+    uint32_t weight;            /* its share of its CPU against the others there (default 256) */
+    uint32_t cap;               /* at most this percent of one CPU; 0: no cap */
     int gdb;                    /* gdb=on: the gdb stub holds it before its first instruction */
     int has_mac;                /* mac=..., else one derived from the name */
     uint8_t mac[6];

@@ -63,7 +63,7 @@ static void h_shutdown(struct guest *g, uint32_t msg_gpa, uint32_t reason, uint3
     if (reason == LGUEST_SHUTDOWN_RESTART) {
         log_info("guest %s: restarting: %s", g->name, msg);
         guest_stop(g, "restarting");
-        g->restart_pending = true;
+        guest_restart_later(g);
     } else {
         log_info("guest %s: power off: %s", g->name, msg);
         guest_stop(g, "powered off");

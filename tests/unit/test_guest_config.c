@@ -112,6 +112,25 @@ static void cpu_pinning(void)
     CHECK_EQ(g[0].cpu, -1);
 }
 
+static void weight_and_cap(void)
+{
+    const char *l[] = { "kernel name=a weight=512 cap=25", "kernel name=b", "kernel name=c weight=0",
+                        "kernel name=d weight=65536", "kernel name=e cap=101", "kernel name=f cap=100",
+                        "kernel name=h cap=x", NULL };
+    CHECK_EQ(parse(l), 3);
+    CHECK_STR(g[0].name, "a");
+    CHECK_EQ(g[0].weight, 512);
+    CHECK_EQ(g[0].cap, 25);
+    CHECK_EQ(g[1].weight, GUEST_WEIGHT_DEFAULT);        /* unset: the default, no cap */
+    CHECK_EQ(g[1].cap, 0);
+    CHECK_STR(g[2].name, "f");
+    CHECK_EQ(g[2].cap, 0);                              /* 100% of a CPU is no cap */
+    CHECK_CONTAINS(d.msg[0], "module 2: weight=0 is not a number from 1 to 65535");
+    CHECK_CONTAINS(d.msg[1], "module 3: weight=65536 is not a number from 1 to 65535");
+    CHECK_CONTAINS(d.msg[2], "module 4: cap=101 is not a percentage of one CPU");
+    CHECK_CONTAINS(d.msg[3], "module 6: cap=x is not a percentage of one CPU");
+}
+
 static void gdb_choices(void)
 {
     const char *l[] = { "kernel name=a gdb=on", "kernel name=b gdb=off", "kernel name=c",
@@ -132,6 +151,19 @@ static void on_kill_restart_kept(void)
     CHECK_EQ(parse(l), 1);
     CHECK_EQ(g[0].restart_on_kill, 1);
     CHECK_STR(g[0].args, "x");
+    CHECK_EQ(g[0].restart_limit, GUEST_RESTART_LIMIT_DEFAULT);
+    CHECK_EQ(g[0].restart_delay, GUEST_RESTART_DELAY_DEFAULT);
+    const char *dl[] = { "kernel name=a restart_delay=0", "kernel name=b restart_delay=10001", NULL };
+    CHECK_EQ(parse(dl), 1);
+    CHECK_EQ(g[0].restart_delay, 0);
+    CHECK_CONTAINS(d.msg[0], "module 1: restart_delay=10001 is not a number of milliseconds");
+    const char *m[] = { "kernel name=a on_kill=restart restart_limit=3", "kernel name=b restart_limit=0",
+                        "kernel name=c restart_limit=1001", "kernel name=d restart_limit=-1", NULL };
+    CHECK_EQ(parse(m), 2);
+    CHECK_EQ(g[0].restart_limit, 3);
+    CHECK_EQ(g[1].restart_limit, 0);
+    CHECK_CONTAINS(d.msg[0], "module 2: restart_limit=1001 is not a number from 0 (no limit) to 1000");
+    CHECK_CONTAINS(d.msg[1], "module 3: restart_limit=-1 is not a number");
 }
 
 static void mem_limits(void)
@@ -245,6 +277,7 @@ int main(void)
     RUN(on_kill_restart_kept);
     RUN(unknown_role_and_option);
     RUN(cpu_pinning);
+    RUN(weight_and_cap);
     RUN(gdb_choices);
     RUN(bad_names);
     RUN(duplicate_names);

@@ -33,7 +33,7 @@ QEMU_ARGS := -machine $(MACHINE) -accel $(ACCEL) -cpu coreduo -smp $(SMP) -m $(M
              -display none -no-reboot \
              -netdev user,id=net0,restrict=on -device e1000,netdev=net0
 
-.PHONY: all deps iso image qemu qemu-gdb test test-linux unit bench clean
+.PHONY: all deps iso image qemu qemu-gdb qemu-gdb-guest test test-linux unit bench clean
 include guest/raw/raw.mk
 
 all: $(BUILD)/lgvisor.elf $(RAW_ELFS) $(GUEST_ELFS)
@@ -84,6 +84,7 @@ GUEST      ?= $(BUILD)/guest/lgtest.elf
 GUEST_NAME ?= demo
 GUEST_MEM  ?= 64M
 GUEST_ARGS ?= test=shell ip=10.0.2.15
+GUEST_OPTS ?=
 INITRD     ?=
 DISK       ?= $(DEMO_DISK)
 HV_ARGS    ?= console=com1
@@ -96,7 +97,7 @@ $(DEMO_DISK): scripts/mkdisk.sh
 image: deps all $(if $(filter $(DEMO_DISK),$(DISK)),$(DEMO_DISK))
 	@echo "  ISO     $(IMAGE): $(GUEST_NAME) = $(GUEST)$(if $(INITRD), + $(INITRD))$(if $(DISK), + disk $(DISK))"
 	@boot/mkiso.sh $(IMAGE) $(BUILD)/lgvisor.elf "$(HV_ARGS)" \
-	    $(GUEST) "kernel name=$(GUEST_NAME) mem=$(GUEST_MEM) -- $(GUEST_ARGS)" \
+	    $(GUEST) "kernel name=$(GUEST_NAME) mem=$(GUEST_MEM) $(GUEST_OPTS) -- $(GUEST_ARGS)" \
 	    $(if $(INITRD),$(INITRD) "initrd name=$(GUEST_NAME)") \
 	    $(if $(DISK),$(DISK) "disk name=$(GUEST_NAME)")
 
@@ -109,6 +110,19 @@ qemu-gdb: deps $(BUILD)/lgvisor.iso
 	@echo "waiting for gdb: in another terminal run"
 	@echo "  gdb $(BUILD)/lgvisor.elf -ex 'target remote :1234'"
 	$(QEMU) $(QEMU_ARGS) -cdrom $(BUILD)/lgvisor.iso -s -S
+
+# The appliance with its guest under the gdb stub: the guest (gdb=on) waits
+# at its first instruction; QEMU's second serial port, the stub's, is a TCP
+# server on 127.0.0.1:GDB_PORT. NAME= names the guest (default: demo).
+GDB_PORT ?= 1235
+qemu-gdb-guest: GUEST_NAME := $(or $(NAME),$(GUEST_NAME))
+qemu-gdb-guest: GUEST_OPTS += gdb=on
+qemu-gdb-guest: IMAGE := $(BUILD)/appliance-gdb.iso
+qemu-gdb-guest: image
+	@echo "guest $(GUEST_NAME) waits for gdb; in another terminal run"
+	@echo "  gdb $(GUEST) -ex 'target remote 127.0.0.1:$(GDB_PORT)'"
+	@echo "(e.g. then: break cmd_uptime, continue, and type uptime at the guest's shell; 'gdb off' at the monitor detaches)"
+	$(QEMU) $(QEMU_ARGS) -serial tcp:127.0.0.1:$(GDB_PORT),server=on,wait=off -cdrom $(IMAGE)
 
 unit:
 	@tests/unit/run.sh

@@ -77,3 +77,43 @@ void uart_enable_irqs(bool tx)
     ier = IER_RX | (tx ? IER_THRE : 0);
     outb(base + IER, ier);
 }
+
+/* A 16550 at any base, for a port that is not the console (the gdb stub's):
+ * the same programming as uart_init, but nothing above is touched, and
+ * output never waits: the caller writes only when uart_at_tx_room says so. */
+#define UART_FIFO 16
+
+int uart_at_init(uint16_t port, uint32_t baud)
+{
+    outb(port + SCR, 0xA5);
+    if (inb(port + SCR) != 0xA5)
+        return -1;
+    uint16_t divisor = (uint16_t)(115200 / baud);
+    outb(port + IER, 0);
+    outb(port + LCR, LCR_DLAB);
+    outb(port + 0, divisor & 0xFF);
+    outb(port + 1, divisor >> 8);
+    outb(port + LCR, 0x03);
+    outb(port + FCR, 0x07);
+    outb(port + MCR, 0x0B);
+    return 0;
+}
+
+int uart_at_getc(uint16_t port)
+{
+    return (inb(port + LSR) & LSR_DR) ? inb(port + THR) : -1;
+}
+
+uint32_t uart_at_tx_room(uint16_t port)
+{
+    return (inb(port + LSR) & LSR_THRE) ? UART_FIFO : 0;
+}
+
+void uart_at_putc(uint16_t port, uint8_t c) { outb(port + THR, c); }
+
+void uart_at_irqs(uint16_t port, int rx, int tx)
+{
+    outb(port + IER, (uint8_t)((rx ? IER_RX : 0) | (tx ? IER_THRE : 0)));
+}
+
+int uart_at_irq_pending(uint16_t port) { return !(inb(port + IIR) & 1); }

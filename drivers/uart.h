@@ -30,4 +30,15 @@ bool uart_irq_pending(void);
 void uart_enable_irqs(bool tx);
 int uart_present(void);
 
+/* Any 16550 by its base, for a port that is not the console (the gdb
+ * stub's). Output never waits: write at most uart_at_tx_room bytes. */
+int uart_at_init(uint16_t base, uint32_t baud);    /* 0 when one answers */
+int uart_at_getc(uint16_t base);                   /* a received byte, or -1 */
+uint32_t uart_at_tx_room(uint16_t base);           /* bytes the FIFO takes now */
+void uart_at_putc(uint16_t base, uint8_t c);
+/* Interrupts on receive and on transmitter empty, each on or off. */
+void uart_at_irqs(uint16_t base, int rx, int tx);
+/* The UART has an interrupt condition (IIR); reading IIR clears THRE's. */
+int uart_at_irq_pending(uint16_t base);
+
 #endif

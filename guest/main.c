@@ -59,6 +59,7 @@ static const struct test_entry {
     { "blkbench", test_blkbench },
     { "netbench", test_netbench },
     { "spam", test_spam },
+    { "ticker", test_ticker },
 };
 
 void kernel_main(void)

@@ -30,6 +30,7 @@
 #include "kernel/crash_record.h"
 #include "drivers/watchdog.h"
 #include "kernel/memory.h"
+#include "kernel/gdbstub.h"
 #include "kernel/monitor.h"
 #include "kernel/options.h"
 #include "kernel/lock.h"
@@ -241,6 +242,7 @@ void kmain(uint32_t magic, const void *info)
     log_info("ready in %lu.%03lu ms: %lu guest(s) running; hypervisor console on serial (type 'help')",
              (unsigned long)(now / 1000000), (unsigned long)(now / 1000 % 1000),
              (unsigned long)guests_running());
+    gdbstub_init();
     focus_init();
     sched_loop();
 }

@@ -32,6 +32,7 @@ static void cmd_help(void)
            "          focus NAME|monitor, restart NAME, stop NAME, exits NAME,\n"
            "          cpus, move NAME CPU,\n"
            "          dmesg, console NAME, loglevel error|warning|info|debug,\n"
+           "          pause NAME, unpause NAME, regs NAME, gdb NAME|off,\n"
            "          reboot, poweroff (the whole machine)\n"
            "          (Ctrl-] moves the console focus to the next guest, Ctrl-\\ back here)\n");
 }
@@ -144,9 +145,10 @@ static void cmd_guests(void)
     for (uint32_t i = 0; i < nguests; i++) {
         const struct guest *g = &guests[i];
         const struct guest_stats *s = &g->stats;
-        printf("%-8s %-8s%s cpu %lu, %3lu MiB, %lu exits: %lu hypercalls (%lu queued), %lu reflected, "
+        printf("%-8s %-8s%s%s cpu %lu, %3lu MiB, %lu exits: %lu hypercalls (%lu queued), %lu reflected, "
                "%lu page faults fixed, %lu irqs, %lu fpu switches, %lu syscall exits%s%s\n",
-               g->name, states[g->state], g->halted ? " halted" : "", (unsigned long)g->cpu,
+               g->name, states[g->state], g->halted ? " halted" : "",
+               g->paused & PAUSE_DEBUG ? " in-gdb" : g->paused ? " paused" : "", (unsigned long)g->cpu,
                (unsigned long)(g->ram_size >> 20), (unsigned long)s->exits,
                (unsigned long)s->hypercalls, (unsigned long)s->async_calls,
                (unsigned long)s->reflected, (unsigned long)s->pf_resolved,
@@ -359,6 +361,8 @@ void monitor_execute(char *line)
         { "focus", cmd_focus }, { "stop", cmd_stop }, { "restart", cmd_restart },
         { "exits", cmd_exits }, { "move", cmd_move },
         { "console", cmd_console }, { "loglevel", cmd_loglevel },
+        { "pause", monitor_pause }, { "unpause", monitor_unpause }, { "regs", monitor_regs },
+        { "gdb", monitor_gdb },
     };
     static const struct { const char *name; void (*fn)(void); } cmds[] = {
         { "help", cmd_help }, { "mem", cmd_mem }, { "pci", cmd_pci },

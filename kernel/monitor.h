@@ -25,4 +25,9 @@ bool monitor_log_busy(void);
 bool monitor_log_poll(void);
 /* Ctrl-C: the listing stops here. */
 void monitor_log_cancel(void);
+/* monitor_debug.c: pause NAME, unpause NAME, regs NAME, gdb NAME|off */
+void monitor_pause(const char *arg);
+void monitor_unpause(const char *arg);
+void monitor_regs(const char *arg);
+void monitor_gdb(const char *arg);
 #endif

@@ -10,6 +10,7 @@
 #include "arch/x86/trap.h"
 #include "arch/x86/x86.h"
 #include "kernel/clock.h"
+#include "kernel/gdbstub.h"
 #include "kernel/lock.h"
 #include "kernel/log.h"
 #include "kernel/percpu.h"
@@ -27,7 +28,8 @@ static void slice_expired(struct timer *t)
 
 static bool ready(struct guest *g)
 {
-    return g->state == GUEST_RUNNING && (!g->halted || guest_has_deliverable_irq(g));
+    return g->state == GUEST_RUNNING && !g->paused &&
+           (!g->halted || guest_has_deliverable_irq(g));
 }
 
 void sched_kick(uint32_t cpu)
@@ -271,6 +273,7 @@ void sched_loop(void)
             watchdog_pet();     /* the boot CPU still schedules: the machine is alive */
             focus_poll_input();
             netsw_poll_wire();
+            gdbstub_poll();
         }
         reap(c);                /* after the monitor: its stop or restart is done now */
         uint64_t now = clock_ns();
@@ -298,5 +301,7 @@ void sched_loop(void)
         guest_run(g);
         c->current = 0;
         account(g, clock_ns() - now);
+        if (g->paused)
+            sched_kick(0);      /* whoever paused it (monitor, gdb stub) is on the boot CPU */
     }
 }

@@ -3,7 +3,7 @@
 # is missing. As root it installs them; otherwise it prints the exact command.
 set -eu
 pkgs=(gcc make gcc-multilib binutils qemu-system-x86 grub-pc-bin grub-common
-      grub-efi-amd64-bin ovmf xorriso mtools newlib-source python3)
+      grub-efi-amd64-bin ovmf xorriso mtools newlib-source python3 gdb)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

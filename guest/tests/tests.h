@@ -35,6 +35,7 @@ void test_netpeer(void);
 void test_blkbench(void);
 void test_netbench(void);
 void test_spam(void);
+void test_ticker(void);
 
 /* Entry points in the user image (guest/user/), user virtual addresses. */
 #define USER_ENTRY(name) extern char name[]

@@ -39,6 +39,17 @@ struct cons_input {
     uint32_t head, tail;
 };
 
+/* Why a guest is held off its CPU; each holder lets go of its own bit. */
+#define PAUSE_MONITOR 0x01      /* the monitor's pause NAME */
+#define PAUSE_DEBUG   0x02      /* stopped in the gdb stub */
+
+/* The last exception the guest took (not a hypercall, not a host
+ * interrupt), for the monitor's regs NAME. */
+struct last_trap {
+    uint32_t vector, error, eip, cr2;   /* cr2 only for a page fault */
+    uint64_t at_exit;                   /* stats.exits then */
+};
+
 /* The fields every exit touches come first, so that the exit path, which
  * under emulation pays for each page it touches after a CR3 load, finds
  * them in one or two pages; the bulky and rarely used ones are at the end. */
@@ -51,6 +62,8 @@ struct guest {
     uint32_t cpu;               /* the CPU that runs it (cpus[]) */
     uint32_t move_to;           /* a CPU it is to move to, or NO_MOVE */
     bool woken;                 /* halted, then interrupted: runs before the busy guests */
+    uint8_t paused;             /* PAUSE_* bits: not scheduled while any is set */
+    bool debugged;              /* the gdb stub is attached: traps 1 and 3 go to it first */
     bool vtime_fresh;           /* new on its CPU: vtime starts at the CPU's clock */
     uint64_t vtime;             /* CPU time scaled by 256/weight: the least runs next */
     uint64_t cpu_ns;            /* CPU time used, exits included, since boot */
@@ -79,6 +92,7 @@ struct guest {
 
     struct shadow shadow;
     struct guest_stats stats;
+    struct last_trap last_trap;
 
     /* segments and gates, after the fix-ups */
     uint64_t gdt[GUEST_GDT_ENTRIES];
@@ -183,6 +197,21 @@ bool vcpu_fpu_trap(struct guest *g);
 void vcpu_forget(struct guest *g);
 /* Saves g's FPU registers from this CPU before g runs on another. */
 void vcpu_unload(struct guest *g);
+/* g's gates changed in a way vcpu_load computes (a debugger attached or
+ * left): every CPU loads them afresh next time. Only while g is off CPU. */
+void vcpu_reload(struct guest *g);
+
+/* pause.c: holding a guest off its CPU with its state kept exactly */
+void guest_pause(struct guest *g, uint8_t why);
+void guest_unpause(struct guest *g, uint8_t why);
+/* No CPU is running g now (it may be paused, halted, or just waiting). */
+bool guest_off_cpu(const struct guest *g);
+/* The guest named name, or NULL. */
+struct guest *guest_find(const char *name);
+
+/* gvirt.c: guest-virtual to guest-physical for the debugger, through the
+ * guest's current tables, changing nothing; false when not mapped. */
+bool gvirt_to_gpa(const struct guest *g, uint32_t va, uint32_t *gpa);
 
 /* sched.c: runs the guests and the console; never returns */
 void sched_loop(void) __attribute__((noreturn));

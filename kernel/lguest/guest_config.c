@@ -19,6 +19,7 @@ struct parsed {
     uint32_t weight, cap;       /* 0 unset */
     int restart_limit;          /* -1 unset */
     int restart_delay;          /* ms; -1 unset */
+    int gdb;                    /* gdb=on */
     int has_mac;
     uint8_t mac[6];
     const char *args;           /* after "--", or NULL */
@@ -182,6 +183,13 @@ static int parse_line(uint32_t idx, const char *s, struct parsed *p, struct diag
                 diag_add(d, "module %lu: net=%s is not on or off", (unsigned long)idx, t.value);
                 bad = 1;
             }
+        } else if (strcmp(t.key, "gdb") == 0 && t.has_value && p->role == ROLE_KERNEL) {
+            if (strcmp(t.value, "on") == 0 || strcmp(t.value, "off") == 0) {
+                p->gdb = t.value[1] == 'n';
+            } else {
+                diag_add(d, "module %lu: gdb=%s is not on or off", (unsigned long)idx, t.value);
+                bad = 1;
+            }
         } else if (strcmp(t.key, "mac") == 0 && t.has_value && p->role == ROLE_KERNEL) {
             if (parse_mac(t.value, p->mac)) {
                 diag_add(d, "module %lu: mac=%s is not a unicast address like 02:4c:47:00:00:01",
@@ -253,6 +261,7 @@ uint32_t guest_configs_parse(const struct boot_module *mods, uint32_t nmods,
         g->cap = p.cap == 100 ? 0 : p.cap;
         g->restart_limit = p.restart_limit >= 0 ? (uint32_t)p.restart_limit : GUEST_RESTART_LIMIT_DEFAULT;
         g->restart_delay = p.restart_delay >= 0 ? (uint32_t)p.restart_delay : GUEST_RESTART_DELAY_DEFAULT;
+        g->gdb = p.gdb;
         g->has_mac = p.has_mac;
         memcpy(g->mac, p.mac, sizeof(g->mac));
         if (p.args)

@@ -20,7 +20,7 @@ HOT void guest_run(struct guest *g)
     uint64_t exit_tsc = 0;      /* when the last exit came back to us */
     struct percpu *c = this_cpu();
     vcpu_load(g);
-    while (guest_alive(g) && !c->need_resched && g->cpu == c->index) {
+    while (guest_alive(g) && !g->paused && !c->need_resched && g->cpu == c->index) {
         guest_deliver_interrupts(g);
         if (!guest_alive(g) || g->halted)
             break;

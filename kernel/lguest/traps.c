@@ -6,6 +6,7 @@
 #include "kernel/lguest/guest.h"
 #include "arch/x86/paging.h"
 #include "arch/x86/x86.h"
+#include "kernel/gdbstub.h"
 #include "kernel/lguest/emulate.h"
 
 /* The exceptions lguest pushes an error code for (ABI 4.1). */
@@ -18,6 +19,7 @@ HOT static void page_fault(struct guest *g)
 {
     uint32_t cr2 = read_cr2(), err = g->regs->error;
     bool mapped = shadow_entry(g, cr2) & PTE_P;     /* then only read-only until dirty */
+    g->last_trap.cr2 = cr2;
     switch (shadow_fault(g, cr2, &err)) {
     case SHADOW_FIXED:
         g->stats.pf_resolved++;
@@ -74,10 +76,18 @@ HOT void guest_handle_exit(struct guest *g)
     uint32_t v = f->vector;
     g->stats.exits++;
     g->stats.by_vector[v & 0xFF]++;
-    switch (v) {
-    case LG_HCALL_VECTOR:
+    if (v == LG_HCALL_VECTOR) {
         hypercall(g);
         return;
+    }
+    if (v < 32)     /* for the monitor's regs NAME */
+        g->last_trap = (struct last_trap){ v, f->error, f->eip, 0, g->stats.exits };
+    switch (v) {
+    case 1:
+    case 3:         /* a debugger's single step or breakpoint, else the guest's own */
+        if (g->debugged && gdbstub_trap(g, v))
+            return;
+        break;
     case 14:
         page_fault(g);
         return;

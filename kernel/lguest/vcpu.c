@@ -34,6 +34,10 @@ void vcpu_init(void)
 HOT static uint64_t real_gate(const struct guest *g, uint32_t v)
 {
     uint64_t gate = g->idt[v];
+    /* under the debugger a breakpoint's int3 must reach the stub from any
+     * ring, even before the guest has a gate for it (gdbstub_trap) */
+    if (v == 3 && g->debugged)
+        return switcher_stub_gate(3, 3);
     if (!gate_present(gate))
         return switcher_stub_gate(v, 0);
     if (v == LG_SYSCALL_VECTOR && gate_type(gate) == GATE_TYPE_TRAP)
@@ -104,6 +108,13 @@ void vcpu_forget(struct guest *g)
         if (cpus[i].vcpu_fpu == g)
             cpus[i].vcpu_fpu = 0;
     }
+}
+
+void vcpu_reload(struct guest *g)
+{
+    for (uint32_t i = 0; i < ncpus; i++)
+        if (cpus[i].vcpu_loaded == g)
+            cpus[i].vcpu_loaded = 0;    /* its FPU stays where it is */
 }
 
 /* On the CPU g last ran on, before g moves to another: its FPU registers

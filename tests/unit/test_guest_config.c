@@ -146,6 +146,20 @@ static void limits(void)
     CHECK_CONTAINS(d.msg[0], "module 1: guest command line longer than 2047 characters");
 }
 
+static void gdb_choices(void)
+{
+    const char *l[] = { "kernel name=a gdb=on", "kernel name=b gdb=off", "kernel name=c",
+                        "kernel name=d gdb=yes", "disk name=c gdb=on", NULL };
+    /* d loses to its bad value, c to its disk's misplaced option */
+    CHECK_EQ(parse(l), 2);
+    CHECK_STR(g[0].name, "a");
+    CHECK_EQ(g[0].gdb, 1);
+    CHECK_STR(g[1].name, "b");
+    CHECK_EQ(g[1].gdb, 0);
+    CHECK_CONTAINS(d.msg[0], "module 3: gdb=yes is not on or off");
+    CHECK_CONTAINS(d.msg[1], "module 4: unknown option 'gdb'");
+}
+
 static void on_kill_restart_kept(void)
 {
     const char *l[] = { "kernel name=a on_kill=restart -- x", NULL };
@@ -281,6 +295,7 @@ int main(void)
     RUN(cpu_pinning);
     RUN(weight_and_cap);
     RUN(limits);
+    RUN(gdb_choices);
     RUN(bad_names);
     RUN(duplicate_names);
     RUN(orphan_and_ambiguous_attachments);

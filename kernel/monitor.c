@@ -160,7 +160,7 @@ static void cmd_guests(void)
         if (g->cfg->cap)
             snprintf(cap, sizeof(cap), "%lu%%", (unsigned long)g->cfg->cap);
         printf("         up %lu.%03lu s, cpu time %lu.%03lu s since boot, weight %lu, cap %s, "
-               "%lu restart(s)\n", (unsigned long)(up / 1000000000u),
+               "%lu restart(s); the counters above are since its last start\n", (unsigned long)(up / 1000000000u),
                (unsigned long)(up / 1000000u % 1000), (unsigned long)(g->cpu_ns / 1000000000u),
                (unsigned long)(g->cpu_ns / 1000000u % 1000), (unsigned long)g->cfg->weight, cap,
                (unsigned long)g->restarts);

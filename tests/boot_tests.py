@@ -84,10 +84,11 @@ def main_iso_boot(machine, firmware):
     ticks = [(int(n), int(t), int(d)) for n, t, d in
              re.findall(r"selftest: tick (\d+) at (\d+) us, deadline (\d+) us", out)]
     ok = [n for n, _, _ in ticks] == [1, 2, 3, 4, 5]
-    # deadlines 10 ms apart; an event never fires early, and (even under
-    # software emulation) not more than 20 ms late
+    # deadlines 10 ms apart; an event never fires early, and not more than
+    # 50 ms late (software emulation with two CPUs on a busy two-core host
+    # has been seen 26 ms late; a lost or slice-late event is far more)
     ok = ok and all(d2 - d1 == 10000 for (_, _, d1), (_, _, d2) in zip(ticks, ticks[1:]))
-    ok = ok and all(0 <= t - d < 20000 for _, t, d in ticks)
+    ok = ok and all(0 <= t - d < 50000 for _, t, d in ticks)
     check(results, f"{tag}/timer-ticks", ok, f"ticks (n, at, deadline): {ticks}")
     check(results, f"{tag}/guest-config",
           "guest web: kernel module 0, disk module 1, 64 MiB, command line "

@@ -27,21 +27,8 @@ static uint8_t ier;
 int uart_init(uint16_t port, uint32_t baud)
 {
     base = port;
-    outb(base + SCR, 0x5A);                 /* something must be there */
-    if (inb(base + SCR) != 0x5A) {
-        present = 0;
-        return -1;
-    }
-    uint16_t divisor = (uint16_t)(115200 / baud);
-    outb(base + IER, 0);
-    outb(base + LCR, LCR_DLAB);
-    outb(base + 0, divisor & 0xFF);
-    outb(base + 1, divisor >> 8);
-    outb(base + LCR, 0x03);                 /* 8 data bits, no parity, 1 stop */
-    outb(base + FCR, 0x07);                 /* enable and clear FIFOs */
-    outb(base + MCR, 0x0B);                 /* DTR, RTS, OUT2 (IRQ gate) */
-    present = 1;
-    return 0;
+    present = uart_at_init(port, baud) == 0;
+    return present ? 0 : -1;
 }
 
 int uart_present(void) { return present; }
@@ -85,17 +72,17 @@ void uart_enable_irqs(bool tx)
 
 int uart_at_init(uint16_t port, uint32_t baud)
 {
-    outb(port + SCR, 0xA5);
-    if (inb(port + SCR) != 0xA5)
+    outb(port + SCR, 0x5A);                 /* something must be there */
+    if (inb(port + SCR) != 0x5A)
         return -1;
     uint16_t divisor = (uint16_t)(115200 / baud);
     outb(port + IER, 0);
     outb(port + LCR, LCR_DLAB);
     outb(port + 0, divisor & 0xFF);
     outb(port + 1, divisor >> 8);
-    outb(port + LCR, 0x03);
-    outb(port + FCR, 0x07);
-    outb(port + MCR, 0x0B);
+    outb(port + LCR, 0x03);                 /* 8 data bits, no parity, 1 stop */
+    outb(port + FCR, 0x07);                 /* enable and clear FIFOs */
+    outb(port + MCR, 0x0B);                 /* DTR, RTS, OUT2 (IRQ gate) */
     return 0;
 }
 

@@ -2,6 +2,8 @@
  * first (they create guests), then initrds and disks (they attach to a
  * guest by name), so module order on the GRUB command line does not matter. */
 #include <ctype.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include "kernel/lguest/guest_config.h"
@@ -76,6 +78,47 @@ static int parse_mac(const char *s, uint8_t mac[6])
     return (mac[0] & 1) ? -1 : 0;
 }
 
+/* The kernel-line options that are a number in a range: one row each,
+ * with the words that say what the number is when it is not. */
+struct number_opt {
+    const char *key;
+    uint32_t lo, hi;
+    const char *what;           /* "...=VALUE is not <what> from LO to HI" */
+    const char *lo_means;       /* said after LO, or "" */
+    size_t offset;              /* int or uint32_t field of struct parsed */
+};
+
+#define PARSED(f) offsetof(struct parsed, f)
+static const struct number_opt numbers[] = {
+    { "cpu", 0, GUEST_CPU_LIMIT - 1, "a CPU number", "", PARSED(cpu) },
+    { "restart_limit", 0, GUEST_RESTART_LIMIT_MAX, "a number", " (no limit)", PARSED(restart_limit) },
+    { "restart_delay", 0, GUEST_RESTART_DELAY_MAX, "a number of milliseconds", " (no back-off)",
+      PARSED(restart_delay) },
+    { "weight", 1, GUEST_WEIGHT_MAX, "a number", "", PARSED(weight) },
+    { "cap", 0, 100, "a percentage of one CPU", " (none)", PARSED(cap) },
+};
+
+/* true when t is one of them (*bad set if its value is not good). */
+static bool number_option(uint32_t idx, const struct cmdline_token *t, struct parsed *p,
+                          struct diag *d, int *bad)
+{
+    for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
+        const struct number_opt *o = &numbers[i];
+        if (strcmp(t->key, o->key) != 0)
+            continue;
+        uint32_t v;
+        if (parse_uint(t->value, &v) || v < o->lo || v > o->hi) {
+            diag_add(d, "module %lu: %s=%s is not %s from %lu%s to %lu", (unsigned long)idx, o->key,
+                     t->value, o->what, (unsigned long)o->lo, o->lo_means, (unsigned long)o->hi);
+            *bad = 1;
+        } else {
+            memcpy((char *)p + o->offset, &v, sizeof(v));   /* int and uint32_t alike */
+        }
+        return true;
+    }
+    return false;
+}
+
 /* 0 when the line is good; otherwise a reason has been added to d. */
 static int parse_line(uint32_t idx, const char *s, struct parsed *p, struct diag *d)
 {
@@ -131,51 +174,8 @@ static int parse_line(uint32_t idx, const char *s, struct parsed *p, struct diag
                 diag_add(d, "module %lu: on_kill=%s is not stop or restart", (unsigned long)idx, t.value);
                 bad = 1;
             }
-        } else if (strcmp(t.key, "cpu") == 0 && t.has_value && p->role == ROLE_KERNEL) {
-            uint32_t v;
-            if (parse_uint(t.value, &v) || v >= GUEST_CPU_LIMIT) {
-                diag_add(d, "module %lu: cpu=%s is not a CPU number from 0 to %d", (unsigned long)idx,
-                         t.value, GUEST_CPU_LIMIT - 1);
-                bad = 1;
-            } else {
-                p->cpu = (int)v;
-            }
-        } else if (strcmp(t.key, "restart_limit") == 0 && t.has_value && p->role == ROLE_KERNEL) {
-            uint32_t v;
-            if (parse_uint(t.value, &v) || v > GUEST_RESTART_LIMIT_MAX) {
-                diag_add(d, "module %lu: restart_limit=%s is not a number from 0 (no limit) to %d",
-                         (unsigned long)idx, t.value, GUEST_RESTART_LIMIT_MAX);
-                bad = 1;
-            } else {
-                p->restart_limit = (int)v;
-            }
-        } else if (strcmp(t.key, "restart_delay") == 0 && t.has_value && p->role == ROLE_KERNEL) {
-            uint32_t v;
-            if (parse_uint(t.value, &v) || v > GUEST_RESTART_DELAY_MAX) {
-                diag_add(d, "module %lu: restart_delay=%s is not a number of milliseconds from 0 "
-                         "(no back-off) to %d", (unsigned long)idx, t.value, GUEST_RESTART_DELAY_MAX);
-                bad = 1;
-            } else {
-                p->restart_delay = (int)v;
-            }
-        } else if (strcmp(t.key, "weight") == 0 && t.has_value && p->role == ROLE_KERNEL) {
-            uint32_t v;
-            if (parse_uint(t.value, &v) || v < 1 || v > GUEST_WEIGHT_MAX) {
-                diag_add(d, "module %lu: weight=%s is not a number from 1 to %d", (unsigned long)idx,
-                         t.value, GUEST_WEIGHT_MAX);
-                bad = 1;
-            } else {
-                p->weight = v;
-            }
-        } else if (strcmp(t.key, "cap") == 0 && t.has_value && p->role == ROLE_KERNEL) {
-            uint32_t v;
-            if (parse_uint(t.value, &v) || v > 100) {
-                diag_add(d, "module %lu: cap=%s is not a percentage of one CPU from 0 (none) to 100",
-                         (unsigned long)idx, t.value);
-                bad = 1;
-            } else {
-                p->cap = v;
-            }
+        } else if (p->role == ROLE_KERNEL && t.has_value && number_option(idx, &t, p, d, &bad)) {
+            /* cpu, weight, cap, restart_limit, restart_delay */
         } else if (strcmp(t.key, "net") == 0 && t.has_value && p->role == ROLE_KERNEL) {
             if (strcmp(t.value, "on") == 0 || strcmp(t.value, "off") == 0) {
                 p->net = t.value[1] == 'n';

@@ -1,8 +1,7 @@
-/* Ramdisks: see ramdisk.h. The copy keeps the disk apart from the module
- * memory GRUB chose, which the frame allocator may not protect forever. */
-#include <string.h>
+/* Ramdisks: see ramdisk.h. The disk is served in place from the module's
+ * own memory: memory.c reserves every module's frames for good, so a copy
+ * would only make a disk cost its size twice. */
 #include "drivers/ramdisk.h"
-#include "kernel/frames.h"
 #include "kernel/log.h"
 
 #define MAX_DISKS 64             /* one per guest (MAX_GUESTS) */
@@ -21,20 +20,13 @@ struct ramdisk *ramdisk_create(const struct boot_module *m, const char *guest_na
         log_err("guest %s: more than %d disks", guest_name, MAX_DISKS);
         return 0;
     }
-    uint32_t pages = (size + 4095) / 4096;
-    uint32_t phys = frames_alloc(pages, 1);
-    if (!phys) {
-        log_err("guest %s: not enough memory for its %lu KiB disk", guest_name, (unsigned long)(size >> 10));
-        return 0;
-    }
     struct ramdisk *d = &disks[ndisks++];
-    d->data = (uint8_t *)phys;
+    d->data = (uint8_t *)m->start;
     d->size = size;
-    memcpy(d->data, (const void *)m->start, size);
     if (len != size)
         log_warn("guest %s: disk module is %lu bytes; the last %lu (a partial sector) are ignored",
                  guest_name, (unsigned long)len, (unsigned long)(len - size));
-    log_info("guest %s: disk of %lu sectors (%lu KiB) at host 0x%08lx", guest_name,
-             (unsigned long)(size / 512), (unsigned long)(size >> 10), (unsigned long)phys);
+    log_info("guest %s: disk of %lu sectors (%lu KiB), served in place at host 0x%08lx", guest_name,
+             (unsigned long)(size / 512), (unsigned long)(size >> 10), (unsigned long)m->start);
     return d;
 }

@@ -1,4 +1,4 @@
-/* A guest's disk: a GRUB module copied into hypervisor memory at boot.
+/* A guest's disk: a GRUB module, served from the memory GRUB loaded it into.
  * It belongs to the guest's configuration, not to one run of the guest,
  * so what the guest writes survives its restarts. */
 #ifndef DRIVERS_RAMDISK_H
@@ -12,7 +12,7 @@ struct ramdisk {
     uint64_t reads, writes, flushes, read_bytes, written_bytes;
 };
 
-/* Copies module m; NULL (logged) when memory runs out or it is empty. */
+/* Serves module m in place; NULL (logged) when it is empty or too many. */
 struct ramdisk *ramdisk_create(const struct boot_module *m, const char *guest_name);
 
 #endif

@@ -107,6 +107,33 @@ def bzimage_test():
     return results
 
 
+def big_ramdisk_test():
+    """A 72 MiB disk module on a 128 MiB machine: served in place it fits;
+    kept beside a copy (as before) it cost 144 MiB and was refused."""
+    results = []
+    tag = "limits/big-ramdisk"
+    os.makedirs(TESTDIR, exist_ok=True)
+    path = os.path.join(TESTDIR, "big-ramdisk.img")
+    sectors = 72 * 2048
+    with open(path, "wb") as f:
+        f.truncate(sectors * 512)
+        f.seek((sectors - 1) * 512)
+        f.write(b"the last sector of the big disk")
+    s = r"\[big\] "
+    send = [(s + r"lgtest shell: ", b"disk\r"), (s + r"disk: ", f"dread {sectors - 1}\r".encode()),
+            (s + r"text: ", b"poweroff\r")]
+    b = boot(until=r"; 0 running", timeout=180, kernel=ELF, append="console=com1", mem="128M",
+             initrd=",".join([f"{cases.GUEST_ELF} kernel name=big mem=16M -- test=shell",
+                              f"{path} disk name=big"]), e1000=False, send=send)
+    out = b.output
+    check(results, f"{tag}/served-in-place",
+          f"guest big: disk of {sectors} sectors ({sectors // 2} KiB), served in place" in out, out[-1500:])
+    check(results, f"{tag}/guest-sees-it", f"[big] disk: {sectors} sectors" in out, out[-1500:])
+    check(results, f"{tag}/last-sector", "[big] text: 'the last sector of the big disk'" in out, out[-1500:])
+    return results
+
+
 def tests():
     return [("limits/long-strings", long_strings_test), ("limits/40-bad-modules", many_modules_test),
-            ("limits/64-guests", many_guests_test), ("limits/bzimage", bzimage_test)]
+            ("limits/64-guests", many_guests_test), ("limits/bzimage", bzimage_test),
+            ("limits/big-ramdisk", big_ramdisk_test)]

@@ -89,12 +89,30 @@ lgtest_start:
 
     /* The two hypercalls of lguest_entry: register lguest_data, then
      * leave the host's identity mode for our tables. */
+#ifdef LG_GEN2632
+    /* 2.6.32: vmcall, and the host has built tables that map RAM at
+     * KERNEL_BASE too: the virtual read of lguest_data.pgdir proves both
+     * (no IDT yet: a fault there would stop us). Then our own tables, as
+     * 2.6.32 moves to swapper_pg_dir. */
+    movl $LHCALL_LGUEST_INIT, %eax
+    movl $PA(lguest_data), %ebx
+    .byte 0x0f, 0x01, 0xc1
+    movl lguest_data + LGD_PGDIR, %eax
+    testl %eax, %eax
+    jz 9f
+    movl %eax, host_boot_pgdir
+    movl $PA(boot_pgdir), %ebx
+    movl %ebx, lguest_data + LGD_PGDIR
+    movl $LHCALL_NEW_PGTABLE, %eax
+    .byte 0x0f, 0x01, 0xc1
+#else
     movl $LHCALL_LGUEST_INIT, %eax
     movl $PA(lguest_data), %ebx
     int $0x1f
     movl $LHCALL_NEW_PGTABLE, %eax
     movl $PA(boot_pgdir), %ebx
     int $0x1f
+#endif
 
     /* Now the virtual addresses work: same stack, seen from above. */
     movl $boot_stack_top, %esp
@@ -102,6 +120,15 @@ lgtest_start:
     movl $kernel_main, %eax
     call *%eax
 8:  jmp 8b
+#ifdef LG_GEN2632
+9:  movl $LHCALL_SHUTDOWN, %eax
+    movl $PA(no_pgdir), %ebx
+    movl $LGUEST_SHUTDOWN_POWEROFF, %ecx
+    .byte 0x0f, 0x01, 0xc1
+    jmp 9b
+no_pgdir:
+    .asciz "lgtest: the host wrote no pgdir into lguest_data (2.6.32 ABI)"
+#endif
 
     .section .bss.page_aligned, "aw", @nobits
     .balign PAGE_SIZE
@@ -128,5 +155,10 @@ boot_pt_count:
     .skip 4
 boot_free_pa:
     .skip 4
+#ifdef LG_GEN2632
+    .globl host_boot_pgdir
+host_boot_pgdir:
+    .skip 4
+#endif
 
     .section .note.GNU-stack, "", @progbits

@@ -76,12 +76,36 @@ $(GUEST_OUT)/lgtest.elf: $(GUEST_KOBJS) $(GUEST_UIMAGE) guest/guest.ld $(NEWLIB_
 	    -Wl,-z,noexecstack -Wl,-z,max-page-size=4096 -o $@ $(GUEST_KOBJS) $(GUEST_UIMAGE) \
 	    -Wl,--start-group $(NEWLIB)/i686-elf/lib/libc.a $(GUEST_LIBGCC) -Wl,--end-group
 
+# The same guest as a 2.6.32-era lguest kernel (-DLG_GEN2632: vmcall
+# hypercalls, the host builds its first page tables, the 2.6.32 lguest_data
+# and device status protocol), for the guest-generation tests. The user
+# image makes no hypercalls and is shared.
+GUEST_OBJDIR_2632 := $(GUEST_OUT)/obj-2632
+GUEST_KOBJS_2632  := $(patsubst guest/%,$(GUEST_OBJDIR_2632)/%.o,$(GUEST_KSRCS))
+GUEST_ELFS        += $(GUEST_OUT)/lgtest-2632.elf
+
+$(GUEST_OBJDIR_2632)/%.c.o: guest/%.c | $(NEWLIB_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (2.6.32)"
+	@$(CC) $(GUEST_CFLAGS) -DLG_GEN2632 -c $< -o $@
+
+$(GUEST_OBJDIR_2632)/%.S.o: guest/%.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $< (2.6.32)"
+	@$(CC) $(GUEST_ASFLAGS) -DLG_GEN2632 -c $< -o $@
+
+$(GUEST_OUT)/lgtest-2632.elf: $(GUEST_KOBJS_2632) $(GUEST_UIMAGE) guest/guest.ld $(NEWLIB_STAMP)
+	@echo "  LD      $@"
+	@$(CC) -m32 -nostdlib -static -no-pie -Wl,-T,guest/guest.ld -Wl,--build-id=none \
+	    -Wl,-z,noexecstack -Wl,-z,max-page-size=4096 -o $@ $(GUEST_KOBJS_2632) $(GUEST_UIMAGE) \
+	    -Wl,--start-group $(NEWLIB)/i686-elf/lib/libc.a $(GUEST_LIBGCC) -Wl,--end-group
+
 .PHONY: guest guest-clean
 guest: $(GUEST_ELFS)
 guest-clean:
 	rm -rf $(GUEST_OUT)
 clean: guest-clean
 
--include $(GUEST_KOBJS:.o=.d) $(GUEST_UOBJS:.o=.d)
+-include $(GUEST_KOBJS:.o=.d) $(GUEST_KOBJS_2632:.o=.d) $(GUEST_UOBJS:.o=.d)
 
 .DEFAULT_GOAL := $(GUEST_SAVED_GOAL)

@@ -32,9 +32,16 @@
  * make a test fail, not silently corrupt the compiler's view of the
  * registers: so all four are declared as possibly changed. The register
  * test (tests/hypercalls.c) checks the promise itself. */
+/* The 2.6.32-era guest uses KVM's vmcall, which the host patches. */
+#ifdef LG_GEN2632
+#define HCALL_INSN ".byte 0x0f, 0x01, 0xc1"
+#else
+#define HCALL_INSN "int $0x1f"
+#endif
+
 static inline void hcall(u32 nr, u32 a1, u32 a2, u32 a3)
 {
-    __asm__ __volatile__("int $0x1f"
+    __asm__ __volatile__(HCALL_INSN
                          : "+a"(nr), "+b"(a1), "+c"(a2), "+d"(a3)
                          :
                          : "memory");

@@ -15,11 +15,19 @@
 #define LGD_HCALLS          0x058
 #define LGD_RESERVE_MEM     0x558
 #define LGD_TSC_KHZ         0x55C
-#define LGD_NOIRQ_START     0x560
-#define LGD_NOIRQ_END       0x564
-#define LGD_KERNEL_ADDRESS  0x568
-#define LGD_SYSCALL_VEC     0x56C
-#define LGD_SIZE            0x570
+/* LG_GEN2632 builds the 2.6.32-era guest (lgtest-2632.elf): a host-written
+ * pgdir sits at 0x560 and the rest moves up by 4 (ABI appendix F). */
+#ifdef LG_GEN2632
+#define LGD_PGDIR           0x560
+#define LGD_TAIL            0x564
+#else
+#define LGD_TAIL            0x560
+#endif
+#define LGD_NOIRQ_START     (LGD_TAIL + 0x0)
+#define LGD_NOIRQ_END       (LGD_TAIL + 0x4)
+#define LGD_KERNEL_ADDRESS  (LGD_TAIL + 0x8)
+#define LGD_SYSCALL_VEC     (LGD_TAIL + 0xC)
+#define LGD_SIZE            (LGD_TAIL + 0x10)
 
 #define LHCALL_RING_SIZE    64
 #define HCALL_STATUS_FREE   0xFF
@@ -47,6 +55,9 @@ struct lguest_data {
     struct hcall_args hcalls[LHCALL_RING_SIZE];
     volatile u32 reserve_mem;
     volatile u32 tsc_khz;
+#ifdef LG_GEN2632
+    volatile u32 pgdir;     /* the host's first page tables; then what we load */
+#endif
     u32 noirq_start;
     u32 noirq_end;
     u32 kernel_address;
@@ -68,7 +79,7 @@ _Static_assert(offsetof(struct lguest_data, noirq_start) == LGD_NOIRQ_START, "no
 _Static_assert(offsetof(struct lguest_data, noirq_end) == LGD_NOIRQ_END, "noirq_end");
 _Static_assert(offsetof(struct lguest_data, kernel_address) == LGD_KERNEL_ADDRESS, "kernel_address");
 _Static_assert(offsetof(struct lguest_data, syscall_vec) == LGD_SYSCALL_VEC, "syscall_vec");
-_Static_assert(sizeof(struct lguest_data) == LGD_SIZE, "1392 bytes");
+_Static_assert(sizeof(struct lguest_data) == LGD_SIZE, "1392 bytes (2.6.32: 1396)");
 
 extern struct lguest_data lguest_data;
 #endif

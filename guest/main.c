@@ -82,6 +82,11 @@ void kernel_main(void)
     cmdline_parse(boot_cmdline, &opts);
     printf("lgtest: booted, mem %u MiB, tsc %u kHz, cmdline '%s'\n", (unsigned)(ram_bytes >> 20),
            (unsigned)lguest_data.tsc_khz, boot_cmdline);
+#ifdef LG_GEN2632
+    extern u32 host_boot_pgdir;
+    printf("lgtest: 2.6.32 ABI: hypercalls by vmcall, the host's first tables at 0x%x\n",
+           (unsigned)host_boot_pgdir);
+#endif
 
     /* Our kernel windows must lie below what the host keeps. */
     u32 reserve = lguest_data.reserve_mem;

@@ -127,7 +127,8 @@ void vdev_set_status(struct vdev *d, u8 status, int notify)
 {
     d->desc[4] = status;
     barrier();
-    if (notify)
+    /* 2.6.32 notifies every status write, and nothing else */
+    if (LG_GEN == 2632 ? notify != NOTIFY_FEATURES : notify)
         hcall(LHCALL_NOTIFY, d->desc_gpa, 0, 0);
 }
 
@@ -154,7 +155,7 @@ u32 vdev_negotiate(struct vdev *d, u32 wanted)
     if (d->feature_len < 4)
         accepted &= d->feature_len ? (1u << (8 * d->feature_len)) - 1 : 0;
     d->features = accepted;
-    vdev_set_status(d, vdev_status(d), 1);
+    vdev_set_status(d, vdev_status(d), NOTIFY_FEATURES);
     return accepted;
 }
 

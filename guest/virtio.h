@@ -106,6 +106,16 @@ int vbus_scan(void);
 struct vdev *vbus_find(u8 type, int nth);
 
 u32 vdev_offered(struct vdev *d);               /* host feature bits 0..31 */
+/* Sets the status byte; with notify, tells the host (LHCALL_NOTIFY).
+ * NOTIFY_FEATURES is 3.10's "features final" notification, which the
+ * 2.6.32-era build (LG_GEN2632) never sends: it notifies every status
+ * write instead. */
+#define NOTIFY_FEATURES 2
+#ifdef LG_GEN2632
+#define LG_GEN 2632
+#else
+#define LG_GEN 310
+#endif
 void vdev_set_status(struct vdev *d, u8 status, int notify);
 u8 vdev_status(struct vdev *d);
 void vdev_reset(struct vdev *d);                /* status 0 + NOTIFY */

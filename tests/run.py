@@ -23,6 +23,7 @@ import irq_tests  # noqa: E402
 import limits_tests  # noqa: E402
 import console_tests  # noqa: E402
 import debug_tests  # noqa: E402
+import generation_tests  # noqa: E402
 
 
 def unit_tests():
@@ -70,7 +71,8 @@ def main():
     only = os.environ.get("TEST_PASS")        # e.g. TEST_PASS=smp2: just that pass
     tests = ([("unit", unit_tests)] + boot_tests.all_tests() + guest_tests.tests()
              + device_tests.tests() + net_tests.tests() + irq_tests.tests()
-             + smp_tests.tests() + limits_tests.tests() + console_tests.tests() + debug_tests.tests())
+             + smp_tests.tests() + limits_tests.tests() + console_tests.tests() + debug_tests.tests()
+             + generation_tests.tests())
     tests = [(n, f) for n, f in tests if not filters or any(s in n for s in filters)]
     if any(n != "unit" for n, _ in tests):
         boot_tests.prepare()

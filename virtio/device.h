@@ -11,6 +11,7 @@
 #define VIRTIO_ID_BLOCK   2
 #define VIRTIO_ID_CONSOLE 3
 
+#define VIRTIO_S_DRIVER_OK 0x04
 #define VIRTIO_S_FAILED  0x80
 #define VIRTIO_S_BROKEN  0x40   /* ours (virtio 1.0's NEEDS_RESET): we stopped it */
 

@@ -188,9 +188,12 @@ static void status_changed(struct guest *g, struct vdevice *d)
         if (d->started && d->ops->reset)
             d->ops->reset(g, d);
         d->started = false;
-    } else if (!d->started && !d->broken)
+    } else if (!d->started && !d->broken && (g->gen != GEN_2632 || status & VIRTIO_S_DRIVER_OK))
         start(g, d);
-    /* a second "features final" without a reset changes nothing */
+    /* a second "features final" without a reset changes nothing; a 2.6.32
+     * guest notifies every status write, so its ACKNOWLEDGE and DRIVER come
+     * before it has written the features it accepts: it starts at
+     * DRIVER_OK, or at its first kick (probing happens before DRIVER_OK) */
 }
 
 bool vbus_notify(struct guest *g, uint32_t gpa)
@@ -207,9 +210,11 @@ bool vbus_notify(struct guest *g, uint32_t gpa)
                 continue;
             if (d->broken)
                 return true;
+            if (!d->started && g->gen == GEN_2632)
+                start(g, d);
             if (!d->started)
                 vdev_broken(g, d, "queue kicked before the device was started");
-            else
+            else if (!d->broken)
                 d->ops->kick(g, d, q);
             return true;
         }

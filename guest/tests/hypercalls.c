@@ -288,6 +288,37 @@ static void async_ring(void)
           hcall_ring_cursor());
 }
 
+#ifdef LG_GEN2632
+/* The 2.6.32 hypercall instruction, vmcall: in the kernel image the host
+ * rewrites it to int $0x1f; nop at its first use; elsewhere (a page of
+ * ours, like module text) it emulates each one and leaves the bytes. */
+extern const u8 vmcall_site[];
+static void __attribute__((noinline)) vmcall_in_image(u32 msg_gpa)
+{
+    __asm__ __volatile__(".globl vmcall_site\nvmcall_site: .byte 0x0f, 0x01, 0xc1"
+                         : : "a"(LHCALL_NOTIFY), "b"(msg_gpa) : "memory");
+}
+
+static void vmcalls(void)
+{
+    static const char in_image[] = "lgtest: vmcall in the kernel image\n";
+    static const char outside[] = "lgtest: vmcall outside the kernel image\n";
+    vmcall_in_image(__pa(in_image));
+    check(vmcall_site[0] == 0xCD && vmcall_site[1] == 0x1F && vmcall_site[2] == 0x90, "hypercalls/vmcall-patched",
+          "bytes %02x %02x %02x after the call", vmcall_site[0], vmcall_site[1], vmcall_site[2]);
+    u32 pa = page_alloc();
+    u8 *code = __va(pa);
+    static const u8 stub[] = { 0x0F, 0x01, 0xC1, 0xC3 };       /* vmcall; ret */
+    memcpy(code, stub, sizeof(stub));
+    u32 nr = LHCALL_NOTIFY, arg = __pa(outside), keep = 0x5EED5EED;
+    __asm__ __volatile__("movl %2, %%esi\n\tcall *%3\n\tmovl %%esi, %2"
+                         : "+a"(nr), "+b"(arg), "+m"(keep) : "r"(code) : "ecx", "edx", "esi", "memory");
+    check(!memcmp(code, stub, sizeof(stub)) && nr == LHCALL_NOTIFY && keep == 0x5EED5EED,
+          "hypercalls/vmcall-emulated", "bytes %02x %02x %02x, eax %u", code[0], code[1], code[2], (unsigned)nr);
+    page_free(pa);
+}
+#endif
+
 void test_hypercalls(void)
 {
     init_effects();
@@ -302,4 +333,7 @@ void test_hypercalls(void)
     segments();
     notify_and_interrupts();
     async_ring();
+#ifdef LG_GEN2632
+    vmcalls();
+#endif
 }

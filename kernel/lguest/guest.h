@@ -17,6 +17,13 @@
 
 #define NO_MOVE 0xFFFFFFFFu
 
+/* The lguest generation a guest kernel speaks (lguest ABI appendix F),
+ * learnt from its LGUEST_INIT: made with vmcall, it is a 2.6.32-era guest. */
+enum guest_gen {
+    GEN_310,            /* 2.6.33 to 3.x: int $0x1f, guest-built page tables */
+    GEN_2632,           /* vmcall, host-built page tables, lguest_data.pgdir */
+};
+
 enum guest_state {
     GUEST_EMPTY,        /* slot unused */
     GUEST_RUNNING,      /* runnable, or halted waiting for an interrupt */
@@ -26,6 +33,7 @@ enum guest_state {
 struct guest_stats {
     uint64_t exits, hypercalls, async_calls, reflected, irqs_injected, host_irqs;
     uint64_t pf_resolved, pf_dirty, pf_kernel, pf_reflected, gp_emulated, fpu_switches, syscall_exits;
+    uint64_t vmcalls_patched, vmcalls_emulated;     /* 2.6.32 guests' hypercall instruction */
     uint64_t host_cycles, host_samples; /* TSC cycles from an exit to the next entry */
     uint32_t by_vector[256];            /* exits, by the trap that caused them */
     uint32_t by_hcall[LHCALL_COUNT];    /* hypercalls, synchronous or queued */
@@ -81,7 +89,11 @@ struct guest {
 
     /* lguest_data, once LGUEST_INIT has registered it */
     volatile struct lguest_data *ld;
+    enum guest_gen gen;
     uint32_t noirq_start, noirq_end, kernel_address;
+    uint32_t image_start, image_end;    /* GPAs of the loaded kernel: where vmcall may be patched */
+    uint32_t initrd_gpa;                /* 0: none; 2.6.32's first page tables go below it */
+    uint32_t boot_pgdir;                /* those tables until it leaves them; else 0 */
     uint32_t async_cursor;
 
     /* interrupts and time */

@@ -112,7 +112,12 @@ static int load(struct guest *g)
     g->fpu[24] = 0x80;                      /* MXCSR 0x1F80: all masked */
     g->fpu[25] = 0x1F;
     g->ld = 0;
+    g->gen = GEN_310;
     g->kernel_address = 0xC0000000u;
+    g->image_start = kl.start;
+    g->image_end = kl.end;
+    g->initrd_gpa = initrd_gpa;
+    g->boot_pgdir = 0;
     g->irqs_pending = 0;
     g->halted = false;
     g->ts = false;

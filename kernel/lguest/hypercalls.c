@@ -8,6 +8,7 @@
 #include "arch/x86/switcher.h"
 #include "kernel/clock.h"
 #include "kernel/lguest/gate.h"
+#include "kernel/lguest/gen2632.h"
 #include "kernel/log.h"
 
 typedef void (*hcall_fn)(struct guest *g, uint32_t a1, uint32_t a2, uint32_t a3, uint32_t a4);
@@ -25,12 +26,15 @@ static void h_init_again(struct guest *g, uint32_t a1, uint32_t a2, uint32_t a3,
 
 static void lguest_init(struct guest *g, uint32_t gpa)
 {
-    volatile struct lguest_data *ld = gmem_ptr(&g->mem, gpa, sizeof(struct lguest_data));
+    bool old = g->gen == GEN_2632;
+    uint32_t tail_off = old ? LGUEST_DATA_TAIL_2632 : LGUEST_DATA_TAIL_310;
+    volatile struct lguest_data *ld = gmem_ptr(&g->mem, gpa, tail_off + sizeof(struct lguest_data_tail));
     if (!ld || (gpa & 3)) {
         guest_kill(g, "bad lguest_data address 0x%08lx", (unsigned long)gpa);
         return;
     }
-    uint32_t vec = ld->syscall_vec, kaddr = ld->kernel_address;
+    volatile struct lguest_data_tail *tail = (volatile void *)((volatile uint8_t *)ld + tail_off);
+    uint32_t vec = tail->syscall_vec, kaddr = tail->kernel_address;
     if (vec != LG_SYSCALL_VECTOR) {
         guest_kill(g, "bad syscall vector %lu", (unsigned long)vec);
         return;
@@ -39,8 +43,11 @@ static void lguest_init(struct guest *g, uint32_t gpa)
         guest_kill(g, "bad kernel address 0x%08lx", (unsigned long)kaddr);
         return;
     }
-    g->noirq_start = ld->noirq_start;
-    g->noirq_end = ld->noirq_end;
+    uint32_t pgdir = 0;
+    if (old && !gen2632_boot_tables(g, kaddr, &pgdir))
+        return;
+    g->noirq_start = tail->noirq_start;
+    g->noirq_end = tail->noirq_end;
     g->kernel_address = kaddr;
     ld->reserve_mem = SWITCHER_RESERVE;
     ld->tsc_khz = clock_tsc_khz();
@@ -48,6 +55,11 @@ static void lguest_init(struct guest *g, uint32_t gpa)
     g->async_cursor = 0;
     guest_set_time(g);
     shadow_flush(g, true);
+    if (old) {
+        *(volatile uint32_t *)((volatile uint8_t *)ld + LGUEST_DATA_PGDIR_2632) = pgdir;
+        shadow_new_pgtable(g, pgdir);
+        g->boot_pgdir = pgdir;
+    }
 }
 
 static void h_shutdown(struct guest *g, uint32_t msg_gpa, uint32_t reason, uint32_t a3, uint32_t a4)
@@ -73,6 +85,10 @@ static void h_shutdown(struct guest *g, uint32_t msg_gpa, uint32_t reason, uint3
 HOT static void h_new_pgtable(struct guest *g, uint32_t pgd, uint32_t a2, uint32_t a3, uint32_t a4)
 {
     shadow_new_pgtable(g, pgd);
+    if (__builtin_expect(g->boot_pgdir != 0, 0) && guest_alive(g) && (pgd & ~0xFFFu) != g->boot_pgdir) {
+        shadow_forget(g, g->boot_pgdir);
+        g->boot_pgdir = 0;
+    }
 }
 
 HOT static void h_flush_tlb(struct guest *g, uint32_t all, uint32_t a2, uint32_t a3, uint32_t a4)

@@ -38,10 +38,11 @@ enum lhcall {
 #define GUEST_KERNEL_CS_SEL 0x61
 #define GUEST_KERNEL_DS_SEL 0x69
 
-/* struct lguest_data, 1392 bytes, shared with the guest (ABI 3). Every
- * field may change under the hypervisor's feet while the guest runs;
- * the hypervisor reads it only while the guest is stopped and treats every
- * value as untrusted. */
+/* struct lguest_data, shared with the guest (ABI 3). Every field may
+ * change under the hypervisor's feet while the guest runs; the hypervisor
+ * reads it only while the guest is stopped and treats every value as
+ * untrusted. The first 0x560 bytes are the same in every generation; the
+ * boot-time fields after them moved (lguest_data_tail). */
 struct lguest_data {
     uint32_t irq_enabled;           /* 0x000: 0x200 = virtual IF */
     uint32_t blocked_interrupts;    /* 0x004 */
@@ -52,12 +53,21 @@ struct lguest_data {
     uint32_t hcalls[LG_ASYNC_SLOTS][5];     /* 0x058: nr, a1..a4 */
     uint32_t reserve_mem;           /* 0x558 */
     uint32_t tsc_khz;               /* 0x55C */
-    uint32_t noirq_start, noirq_end;    /* 0x560 */
-    uint32_t kernel_address;        /* 0x568 */
-    uint32_t syscall_vec;           /* 0x56C */
 };
-_Static_assert(sizeof(struct lguest_data) == 1392, "lguest_data layout");
+_Static_assert(sizeof(struct lguest_data) == 0x560, "lguest_data layout");
 _Static_assert(__builtin_offsetof(struct lguest_data, hcalls) == 0x58, "lguest_data layout");
-_Static_assert(__builtin_offsetof(struct lguest_data, syscall_vec) == 0x56C, "lguest_data layout");
+
+/* The fields the guest fills in at build time and the host reads once, at
+ * LGUEST_INIT: at 0x560 in 3.10 (whole struct 1392 bytes); 2.6.32 has a
+ * host-written pgdir at 0x560 (the initial page tables the host built, which
+ * its read_cr3 returns), so they start at 0x564 there (ABI appendix F). */
+struct lguest_data_tail {
+    uint32_t noirq_start, noirq_end;
+    uint32_t kernel_address;
+    uint32_t syscall_vec;
+};
+#define LGUEST_DATA_TAIL_310   0x560
+#define LGUEST_DATA_PGDIR_2632 0x560
+#define LGUEST_DATA_TAIL_2632  0x564
 
 #endif

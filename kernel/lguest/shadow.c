@@ -371,6 +371,16 @@ HOT void shadow_new_pgtable(struct guest *g, uint32_t gpgd)
     s->pin_needed = true;
 }
 
+void shadow_forget(struct guest *g, uint32_t gpgd)
+{
+    struct shadow_root *r = find_root(g, gpgd & ~0xFFFu);
+    if (!r || r == &g->shadow.roots[g->shadow.cur])
+        return;
+    if (r->pd)
+        drop_pdes(g, r->pd, 0, user_pdes(g));
+    r->used = false;
+}
+
 HOT static void clear_pte(struct shadow_root *r, uint32_t va)
 {
     uint32_t *pt = r->used ? shadow_pt(r->pd, va) : 0;

@@ -57,5 +57,9 @@ void shadow_new_pgtable(struct guest *g, uint32_t gpgd);
 void shadow_set_pte(struct guest *g, uint32_t gpgd, uint32_t va, uint32_t gpte);
 void shadow_set_pgd(struct guest *g, uint32_t gpgd, uint32_t index);
 void shadow_flush(struct guest *g, bool all);
+/* Forgets the shadow of table gpgd (unless it is the one in use): for
+ * tables whose changes the guest never announces, such as the first tables
+ * of a 2.6.32 guest, which it leaves for good and reuses as memory. */
+void shadow_forget(struct guest *g, uint32_t gpgd);
 
 #endif

@@ -8,6 +8,7 @@
 #include "arch/x86/x86.h"
 #include "kernel/gdbstub.h"
 #include "kernel/lguest/emulate.h"
+#include "kernel/lguest/gen2632.h"
 
 /* The exceptions lguest pushes an error code for (ABI 4.1). */
 static bool guest_error_code(uint32_t v)
@@ -93,6 +94,10 @@ HOT void guest_handle_exit(struct guest *g)
         return;
     case 13:
         if (emulate_gp(g))
+            return;
+        break;
+    case 6:
+        if (gen2632_vmcall(g))
             return;
         break;
     case 7:

@@ -60,6 +60,7 @@ static const struct test_entry {
     { "netbench", test_netbench },
     { "spam", test_spam },
     { "ticker", test_ticker },
+    { "rng", test_rng },
 };
 
 void kernel_main(void)

@@ -30,6 +30,7 @@ const char *vdev_type_name(u8 type)
     case VIRTIO_ID_NET: return "net";
     case VIRTIO_ID_BLOCK: return "block";
     case VIRTIO_ID_CONSOLE: return "console";
+    case VIRTIO_ID_RNG: return "entropy";
     }
     snprintf(other, sizeof other, "type %u", type);
     return other;

@@ -11,6 +11,7 @@
 #define VIRTIO_ID_NET      1
 #define VIRTIO_ID_BLOCK    2
 #define VIRTIO_ID_CONSOLE  3
+#define VIRTIO_ID_RNG      4
 
 #define VIRTIO_S_ACK       1
 #define VIRTIO_S_DRIVER    2

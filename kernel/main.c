@@ -28,6 +28,7 @@
 #include "kernel/image.h"
 #include "kernel/log.h"
 #include "kernel/crash_record.h"
+#include "kernel/entropy.h"
 #include "drivers/watchdog.h"
 #include "kernel/memory.h"
 #include "kernel/gdbstub.h"
@@ -198,6 +199,7 @@ void kmain(uint32_t magic, const void *info)
         panic("cannot calibrate the TSC (no TSC, or the PIT does not count); lgvisor needs both");
     log_info("tsc: %lu.%03lu MHz, calibrated against the PIT", (unsigned long)(tsc_khz / 1000),
              (unsigned long)(tsc_khz % 1000));
+    entropy_init();
 
     memory_init(&boot_info);
     crash_record_boot();

@@ -358,6 +358,35 @@ def shell_test(machine):
     return run
 
 
+# ---- entropy ----
+
+RNG_EXPECT = ["rng/device", "rng/attach", "rng/filled", "rng/differs", "rng/capped", "rng/balanced",
+              "rng/readable-refused", "rng/recovers"]
+
+
+def rng_test(machine):
+    """virtio-rng with rng=on: bytes that differ, capped requests, a
+    readable buffer refused; the neighbour without rng=on has no such
+    device (the shell test checks the default device list)."""
+    def run():
+        results = []
+        tag = f"device/{machine}/rng"
+        b = boot_devices([("r", "16M", "test=rng", "rng=on"), ("n", "16M", "test=hello")], machine=machine,
+                         timeout=180)
+        out = b.output
+        save_log(tag, out)
+        check(results, f"{tag}/finished", not b.timed_out, "timed out: " + out[-1500:])
+        program_checks(results, tag, out, "r", RNG_EXPECT)
+        check(results, f"{tag}/source-logged", re.search(r"entropy: (RDSEED|RDRAND|ChaCha20 DRBG) for guests", out),
+              "no entropy line in the boot log")
+        check(results, f"{tag}/refusal-logged", "guest r: virtio entropy: entropy request with a buffer the host "
+              "would read; device stopped until reset" in out, out[-1500:])
+        check(results, f"{tag}/neighbour-without", not [ln for ln in lines_of(out, "n", "virtio: entropy")],
+              "a guest without rng=on got an entropy device")
+        return results
+    return run
+
+
 def tests():
     out = []
     for m in MACHINES:
@@ -367,5 +396,6 @@ def tests():
                 (f"device/{m}/block", block_test(m)),
                 (f"device/{m}/block-plain", block_test(m, plain=True)),
                 (f"device/{m}/vring-hostile", hostile_test(m)),
-                (f"device/{m}/shell", shell_test(m))]
+                (f"device/{m}/shell", shell_test(m)),
+                (f"device/{m}/rng", rng_test(m))]
     return out

@@ -19,11 +19,13 @@ GEN_LINE = "its hypercalls are vmcall: a 2.6.32-era lguest guest"
 
 
 def side_by_side_test():
-    """A 2.6.32 guest and a 3.10 guest run the hypercall checks at once."""
+    """A 2.6.32 guest and a 3.10 guest run the hypercall checks at once,
+    beside a 2.6.32 guest using virtio-rng."""
     results = []
     tag = "gen/2632/side-by-side"
     mods = [f"{ELF_2632} kernel name=old mem=16M -- test=hypercalls",
-            f"{cases.GUEST_ELF} kernel name=new mem=16M -- test=hypercalls"]
+            f"{cases.GUEST_ELF} kernel name=new mem=16M -- test=hypercalls",
+            f"{ELF_2632} kernel name=rnd mem=16M rng=on -- test=rng"]
     b = boot(until=ALL_STOPPED, timeout=240, kernel=ELF, append="console=com1", initrd=",".join(mods),
              e1000=False)
     out = b.output
@@ -32,6 +34,7 @@ def side_by_side_test():
     program_checks(results, f"{tag}/old", out, "old",
                    HYPERCALLS + ["hypercalls/vmcall-patched", "hypercalls/vmcall-emulated"])
     program_checks(results, f"{tag}/new", out, "new", HYPERCALLS)
+    program_checks(results, f"{tag}/rng", out, "rnd", dev.RNG_EXPECT)
     check(results, f"{tag}/old-recognised", f"guest old: {GEN_LINE}" in out, out[-1500:])
     check(results, f"{tag}/new-not", f"guest new: {GEN_LINE}" not in out, "a 3.10 guest was taken for 2.6.32")
     m = re.search(r"guest old: first page tables at (0x[0-9a-f]+) \(RAM at 0 and at 0xc0000000\)", out)

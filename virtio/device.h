@@ -10,6 +10,7 @@
 #define VIRTIO_ID_NET     1
 #define VIRTIO_ID_BLOCK   2
 #define VIRTIO_ID_CONSOLE 3
+#define VIRTIO_ID_RNG     4
 
 #define VIRTIO_S_DRIVER_OK 0x04
 #define VIRTIO_S_FAILED  0x80
@@ -51,7 +52,7 @@ struct vdevice {
 struct vbus {
     uint32_t page_gpa;          /* = RAM size */
     uint32_t ndev;
-    struct vdevice dev[3];
+    struct vdevice dev[4];
 };
 
 /* Builds the device page and rings after RAM (memory already zeroed) with
@@ -77,6 +78,6 @@ void vdev_signal(struct guest *g, struct vdevice *d, uint32_t queue);
 bool vdev_has_avail(struct guest *g, struct vdevice *d, uint32_t queue);
 
 /* Backends. */
-extern const struct vdev_ops vcons_ops, vblk_ops, vnet_ops;
+extern const struct vdev_ops vcons_ops, vblk_ops, vnet_ops, vrng_ops;
 
 #endif

@@ -80,14 +80,19 @@ uint32_t vbus_build(struct guest *g)
         (1u << 2) | (1u << 9) | (1u << VIRTIO_F_INDIRECT) | (1u << VIRTIO_F_EVENT_IDX), &vblk_ops };
     static const struct layout cons = {
         VIRTIO_ID_CONSOLE, 2, 0, (1u << VIRTIO_F_INDIRECT) | (1u << VIRTIO_F_EVENT_IDX), &vcons_ops };
-    const struct layout *want[3];
+    static const struct layout rng = { VIRTIO_ID_RNG, 1, 0, (1u << VIRTIO_F_INDIRECT) | (1u << VIRTIO_F_EVENT_IDX),
+                                       &vrng_ops };
+    const struct layout *want[4];
     uint32_t n = 0;
-    /* the reference Launcher's order: network, block, then the console last */
+    /* the reference Launcher's order: network, block, then the console;
+     * entropy (only with rng=on) after it, so the others keep their IRQs */
     if (g->cfg->net)
         want[n++] = &net;
     if (g->disk)
         want[n++] = &blk;
     want[n++] = &cons;
+    if (g->cfg->rng)
+        want[n++] = &rng;
 
     struct vbus *bus = &g->bus;
     memset(bus, 0, sizeof(*bus));

@@ -3,6 +3,7 @@
 #include "arch/x86/trap.h"
 #include "arch/x86/selectors.h"
 #include "arch/x86/x86.h"
+#include "kernel/entropy.h"
 #include "kernel/lock.h"
 
 extern const uint32_t trap_vectors[256];
@@ -43,6 +44,7 @@ void irq_set_handler(uint32_t vector, irq_handler_t fn)
 void irq_dispatch(uint32_t v)
 {
     irq_stats.count[v & 255]++;
+    entropy_mix(rdtsc() ^ v);       /* when an interrupt comes is hard to foresee */
     if (handlers[v & 255])
         handlers[v & 255](v);
     else

@@ -36,6 +36,7 @@ void test_blkbench(void);
 void test_netbench(void);
 void test_spam(void);
 void test_ticker(void);
+void test_rng(void);
 
 /* Entry points in the user image (guest/user/), user virtual addresses. */
 #define USER_ENTRY(name) extern char name[]

@@ -22,6 +22,7 @@ struct parsed {
     int restart_limit;          /* -1 unset */
     int restart_delay;          /* ms; -1 unset */
     int gdb;                    /* gdb=on */
+    int rng;                    /* rng=on */
     int has_mac;
     uint8_t mac[6];
     const char *args;           /* after "--", or NULL */
@@ -119,6 +120,30 @@ static bool number_option(uint32_t idx, const struct cmdline_token *t, struct pa
     return false;
 }
 
+/* The kernel-line options that are on or off, each an int of struct
+ * parsed. */
+static const struct { const char *key; size_t offset; } switches[] = {
+    { "net", PARSED(net) }, { "gdb", PARSED(gdb) }, { "rng", PARSED(rng) },
+};
+
+/* true when t is one of them (*bad set if its value is neither). */
+static bool switch_option(uint32_t idx, const struct cmdline_token *t, struct parsed *p,
+                          struct diag *d, int *bad)
+{
+    for (size_t i = 0; i < sizeof(switches) / sizeof(switches[0]); i++) {
+        if (strcmp(t->key, switches[i].key) != 0)
+            continue;
+        if (strcmp(t->value, "on") == 0 || strcmp(t->value, "off") == 0) {
+            *(int *)((char *)p + switches[i].offset) = t->value[1] == 'n';
+        } else {
+            diag_add(d, "module %lu: %s=%s is not on or off", (unsigned long)idx, t->key, t->value);
+            *bad = 1;
+        }
+        return true;
+    }
+    return false;
+}
+
 /* 0 when the line is good; otherwise a reason has been added to d. */
 static int parse_line(uint32_t idx, const char *s, struct parsed *p, struct diag *d)
 {
@@ -176,20 +201,8 @@ static int parse_line(uint32_t idx, const char *s, struct parsed *p, struct diag
             }
         } else if (p->role == ROLE_KERNEL && t.has_value && number_option(idx, &t, p, d, &bad)) {
             /* cpu, weight, cap, restart_limit, restart_delay */
-        } else if (strcmp(t.key, "net") == 0 && t.has_value && p->role == ROLE_KERNEL) {
-            if (strcmp(t.value, "on") == 0 || strcmp(t.value, "off") == 0) {
-                p->net = t.value[1] == 'n';
-            } else {
-                diag_add(d, "module %lu: net=%s is not on or off", (unsigned long)idx, t.value);
-                bad = 1;
-            }
-        } else if (strcmp(t.key, "gdb") == 0 && t.has_value && p->role == ROLE_KERNEL) {
-            if (strcmp(t.value, "on") == 0 || strcmp(t.value, "off") == 0) {
-                p->gdb = t.value[1] == 'n';
-            } else {
-                diag_add(d, "module %lu: gdb=%s is not on or off", (unsigned long)idx, t.value);
-                bad = 1;
-            }
+        } else if (p->role == ROLE_KERNEL && t.has_value && switch_option(idx, &t, p, d, &bad)) {
+            /* net, gdb, rng */
         } else if (strcmp(t.key, "mac") == 0 && t.has_value && p->role == ROLE_KERNEL) {
             if (parse_mac(t.value, p->mac)) {
                 diag_add(d, "module %lu: mac=%s is not a unicast address like 02:4c:47:00:00:01",
@@ -262,6 +275,7 @@ uint32_t guest_configs_parse(const struct boot_module *mods, uint32_t nmods,
         g->restart_limit = p.restart_limit >= 0 ? (uint32_t)p.restart_limit : GUEST_RESTART_LIMIT_DEFAULT;
         g->restart_delay = p.restart_delay >= 0 ? (uint32_t)p.restart_delay : GUEST_RESTART_DELAY_DEFAULT;
         g->gdb = p.gdb;
+        g->rng = p.rng;
         g->has_mac = p.has_mac;
         memcpy(g->mac, p.mac, sizeof(g->mac));
         if (p.args)

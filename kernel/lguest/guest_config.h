@@ -27,7 +27,7 @@
 
 /* One guest as its GRUB modules describe it:
  *   module2 /boot/vmlinux  kernel name=web mem=64M [on_kill=restart] [net=off] [mac=02:..] [cpu=N]
- *                          [weight=N] [cap=PERCENT] [restart_limit=N] [restart_delay=MS] [gdb=on]
+ *                          [weight=N] [cap=PERCENT] [restart_limit=N] [restart_delay=MS] [gdb=on] [rng=on]
  *                          -- console=hvc0 root=/dev/vda
  *   module2 /boot/initrd   initrd name=web
  *   module2 /boot/root.img disk   name=web
@@ -47,6 +47,7 @@ struct guest_config {
     uint32_t weight;            /* its share of its CPU against the others there (default 256) */
     uint32_t cap;               /* at most this percent of one CPU; 0: no cap */
     int gdb;                    /* gdb=on: the gdb stub holds it before its first instruction */
+    int rng;                    /* rng=on: a virtio entropy device (off by default, as in the Launcher) */
     int has_mac;                /* mac=..., else one derived from the name */
     uint8_t mac[6];
     char args[GUEST_ARGS_MAX];

@@ -32,7 +32,8 @@ def side_by_side_test():
     dev.save_log(tag, out)
     check(results, f"{tag}/finished", not b.timed_out, "timed out: " + out[-1500:])
     program_checks(results, f"{tag}/old", out, "old",
-                   HYPERCALLS + ["hypercalls/vmcall-patched", "hypercalls/vmcall-emulated"])
+                   HYPERCALLS + ["hypercalls/vmcall-patched", "hypercalls/vmcall-emulated",
+                                "hypercalls/vmcall-straddling", "hypercalls/vmcall-read-only"])
     program_checks(results, f"{tag}/new", out, "new", HYPERCALLS)
     program_checks(results, f"{tag}/rng", out, "rnd", dev.RNG_EXPECT)
     check(results, f"{tag}/old-recognised", f"guest old: {GEN_LINE}" in out, out[-1500:])
@@ -42,8 +43,24 @@ def side_by_side_test():
     check(results, f"{tag}/boot-tables", m and told and told[0].endswith(hex(int(m.group(1), 16))),
           f"host said {m.group(0) if m else 'nothing'}; the guest read {told}")
     lines = guest_lines(out, "old")
-    check(results, f"{tag}/vmcall-lines", "lgtest: vmcall in the kernel image" in lines and
-          "lgtest: vmcall outside the kernel image" in lines, f"{lines[-12:]}")
+    said = [f"lgtest: vmcall {w}" for w in ("in the kernel image", "outside the kernel image",
+                                             "across a page boundary", "in a read-only page")]
+    check(results, f"{tag}/vmcall-lines", all(w in lines for w in said), f"{lines[-12:]}")
+    return results
+
+
+def traps_test():
+    """Traps in a 2.6.32 guest, a user-mode vmcall among them: its #UD is
+    the guest's, never a hypercall and never patched."""
+    results = []
+    tag = "gen/2632/traps"
+    case = next(c for c in cases.TESTS if c["test"] == "traps")
+    b = boot(until=ALL_STOPPED, timeout=240, kernel=ELF, append="console=com1",
+             initrd=f"{ELF_2632} kernel name=t mem=16M -- test=traps", e1000=False)
+    out = b.output
+    check(results, f"{tag}/finished", not b.timed_out, "timed out: " + out[-1500:])
+    program_checks(results, tag, out, "t", case["expect"])
+    check(results, f"{tag}/recognised", f"guest t: {GEN_LINE}" in out, out[-1500:])
     return results
 
 
@@ -65,4 +82,5 @@ def block_test():
 
 
 def tests():
-    return [("gen/2632/side-by-side", side_by_side_test), ("gen/2632/block", block_test)]
+    return [("gen/2632/side-by-side", side_by_side_test), ("gen/2632/block", block_test),
+            ("gen/2632/traps", traps_test)]

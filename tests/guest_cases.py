@@ -53,7 +53,7 @@ TESTS = [
          "traps/pf-write-readonly", "traps/kernel-frame", "traps/eflags-image", "traps/interrupt-gate",
          "traps/emulated-cli", "traps/emulated-in", "traps/emulated-out", "traps/emulated-dr-read",
          "traps/user-pf-read", "traps/user-pf-write-readonly", "traps/user-pf-kernel-page",
-         "traps/user-hypercall-gp", "traps/user-int3", "traps/user-ud2", "traps/user-divide",
+         "traps/user-hypercall-gp", "traps/user-int3", "traps/user-ud2", "traps/user-vmcall-ud", "traps/user-divide",
          "traps/user-cli-gp", "traps/user-in-gp", "traps/user-hlt-gp", "traps/user-frame",
      ]},
     {"test": "syscalls", "mem": "16M", "args": "test=syscalls", "timeout": 120,

@@ -299,23 +299,58 @@ static void __attribute__((noinline)) vmcall_in_image(u32 msg_gpa)
                          : : "a"(LHCALL_NOTIFY), "b"(msg_gpa) : "memory");
 }
 
+/* Calls the code at va with a NOTIFY of msg in EAX/EBX: true when it came
+ * back with EAX and ESI as they were (the host preserves registers). */
+static int call_stub(u32 va, const char *msg)
+{
+    u32 nr = LHCALL_NOTIFY, arg = __pa(msg), keep = 0x5EED5EED;
+    __asm__ __volatile__("movl %2, %%esi\n\tcall *%3\n\tmovl %%esi, %2"
+                         : "+a"(nr), "+b"(arg), "+m"(keep) : "r"(va) : "ecx", "edx", "esi", "memory");
+    return nr == LHCALL_NOTIFY && keep == 0x5EED5EED;
+}
+
+#define VMCALL_SLOT 20          /* kmap slots 20-22: pages of our own, outside the image */
+
 static void vmcalls(void)
 {
     static const char in_image[] = "lgtest: vmcall in the kernel image\n";
     static const char outside[] = "lgtest: vmcall outside the kernel image\n";
+    static const char straddling[] = "lgtest: vmcall across a page boundary\n";
+    static const char read_only[] = "lgtest: vmcall in a read-only page\n";
+    static const u8 stub[] = { 0x0F, 0x01, 0xC1, 0xC3 };       /* vmcall; ret */
     vmcall_in_image(__pa(in_image));
     check(vmcall_site[0] == 0xCD && vmcall_site[1] == 0x1F && vmcall_site[2] == 0x90, "hypercalls/vmcall-patched",
           "bytes %02x %02x %02x after the call", vmcall_site[0], vmcall_site[1], vmcall_site[2]);
+
     u32 pa = page_alloc();
     u8 *code = __va(pa);
-    static const u8 stub[] = { 0x0F, 0x01, 0xC1, 0xC3 };       /* vmcall; ret */
     memcpy(code, stub, sizeof(stub));
-    u32 nr = LHCALL_NOTIFY, arg = __pa(outside), keep = 0x5EED5EED;
-    __asm__ __volatile__("movl %2, %%esi\n\tcall *%3\n\tmovl %%esi, %2"
-                         : "+a"(nr), "+b"(arg), "+m"(keep) : "r"(code) : "ecx", "edx", "esi", "memory");
-    check(!memcmp(code, stub, sizeof(stub)) && nr == LHCALL_NOTIFY && keep == 0x5EED5EED,
-          "hypercalls/vmcall-emulated", "bytes %02x %02x %02x, eax %u", code[0], code[1], code[2], (unsigned)nr);
+    int ok = call_stub((u32)code, outside);
+    check(ok && !memcmp(code, stub, sizeof(stub)), "hypercalls/vmcall-emulated",
+          "registers %s, bytes %02x %02x %02x", ok ? "kept" : "changed", code[0], code[1], code[2]);
+
+    /* Two pages in a row of the KMAP window, the vmcall's bytes split. */
+    u32 pb = page_alloc();
+    u32 va = kmap(VMCALL_SLOT, pa, PTE_W);
+    kmap(VMCALL_SLOT + 1, pb, PTE_W);
+    memcpy(__va(pa) + PAGE_SIZE - 2, stub, 2);
+    memcpy(__va(pb), stub + 2, 2);
+    ok = call_stub(va + PAGE_SIZE - 2, straddling);
+    u8 *tail = (u8 *)__va(pa) + PAGE_SIZE - 2, *head = __va(pb);
+    check(ok && tail[0] == 0x0F && tail[1] == 0x01 && head[0] == 0xC1, "hypercalls/vmcall-straddling",
+          "registers %s, bytes %02x %02x | %02x", ok ? "kept" : "changed", tail[0], tail[1], head[0]);
+
+    /* Executed through a read-only mapping (written through the direct map). */
+    memcpy(code, stub, sizeof(stub));
+    u32 ro = kmap(VMCALL_SLOT + 2, pa, 0);
+    ok = call_stub(ro, read_only);
+    check(ok && !memcmp(code, stub, sizeof(stub)), "hypercalls/vmcall-read-only",
+          "registers %s, bytes %02x %02x %02x", ok ? "kept" : "changed", code[0], code[1], code[2]);
+    kunmap(VMCALL_SLOT);
+    kunmap(VMCALL_SLOT + 1);
+    kunmap(VMCALL_SLOT + 2);
     page_free(pa);
+    page_free(pb);
 }
 #endif
 

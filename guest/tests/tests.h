@@ -59,6 +59,8 @@ USER_ENTRY(u_int3);
 USER_ENTRY(u_int3_after);
 USER_ENTRY(u_ud2);
 USER_ENTRY(u_ud2_insn);
+USER_ENTRY(u_vmcall);
+USER_ENTRY(u_vmcall_insn);
 USER_ENTRY(u_div0);
 USER_ENTRY(u_div0_insn);
 USER_ENTRY(u_cli);

@@ -187,6 +187,7 @@ static void user_traps(void)
         { "traps/user-hypercall-gp", u_int1f, u_int1f_insn, 13, VEC_HYPERCALL * 8 + 2, ~0u, 0, 0 },
         { "traps/user-int3", u_int3, u_int3_after, 3, 0, ~0u, 0, 1 },
         { "traps/user-ud2", u_ud2, u_ud2_insn, 6, 0, ~0u, 0, 0 },
+        { "traps/user-vmcall-ud", u_vmcall, u_vmcall_insn, 6, 0, ~0u, 0, 0 },
         { "traps/user-divide", u_div0, u_div0_insn, 0, 0, ~0u, 0, 0 },
         /* Only CPL 1 gets the emulation: at CPL 3 they are plain #GP(0). */
         { "traps/user-cli-gp", u_cli, u_cli_insn, 13, 0, ~0u, 0, 0 },

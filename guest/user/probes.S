@@ -54,6 +54,16 @@ u_ud2_insn:
     ud2
     ret
 
+    /* 2.6.32's hypercall instruction from user mode: never a hypercall,
+     * never patched; the guest gets its #UD. */
+    .globl u_vmcall, u_vmcall_insn
+u_vmcall:
+    movl %esp, %ebx
+    movl $17, %eax
+u_vmcall_insn:
+    .byte 0x0f, 0x01, 0xc1
+    ret
+
     .globl u_div0, u_div0_insn
 u_div0:
     movl %esp, %ebx

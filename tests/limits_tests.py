@@ -87,6 +87,8 @@ def fake_bzimage(path, relocatable):
     img[0x234] = relocatable
     struct.pack_into("<Q", img, 0x258, 0x1000000)   # pref_address
     struct.pack_into("<I", img, 0x260, 0x400000)    # init_size
+    struct.pack_into("<H", img, 0x20E, 0x100)       # kernel_version: at 0x200 + 0x100
+    img[0x300:0x300 + 17] = b"2.6.32.69 (fake)\0"
     with open(path, "wb") as f:
         f.write(img)
 
@@ -104,6 +106,8 @@ def bzimage_test():
         r"guest fixed: .*bzImage is not relocatable \(relocatable_kernel is 0; it would run only at "
         r"its fixed address 0x1000000\)", out), out[-1500:])
     check(results, f"{tag}/others-run", "[ok] lgtest: booted" in out, out[-800:])
+    check(results, f"{tag}/version-read", "guest fixed: image is Linux 2.6.32.69 (2.6)" in out,
+          "the setup header's kernel_version was not read: " + out[-1500:])
     return results
 
 

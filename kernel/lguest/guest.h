@@ -9,6 +9,7 @@
 #include "kernel/history.h"
 #include "kernel/lguest/gmem.h"
 #include "kernel/lguest/guest_config.h"
+#include "kernel/lguest/kversion.h"
 #include "kernel/lguest/lguest_abi.h"
 #include "kernel/lguest/segments.h"
 #include "kernel/lguest/shadow.h"
@@ -94,6 +95,8 @@ struct guest {
     uint32_t image_start, image_end;    /* GPAs of the loaded kernel: where vmcall may be patched */
     uint32_t initrd_gpa;                /* 0: none; 2.6.32's first page tables go below it */
     uint32_t boot_pgdir;                /* those tables until it leaves them; else 0 */
+    char release[KVERSION_MAX];         /* the image's Linux release, or "" */
+    const char *expected_gen;           /* the lguest generation it implies, or NULL */
     uint32_t async_cursor;
 
     /* interrupts and time */

@@ -13,6 +13,7 @@
 #include "kernel/lguest/bootparams.h"
 #include "kernel/frames.h"
 #include "kernel/lguest/loader.h"
+#include "kernel/lguest/kversion.h"
 #include "kernel/log.h"
 #include "drivers/ramdisk.h"
 #include "virtio/net.h"
@@ -154,6 +155,12 @@ int guest_create(struct guest *g, const struct guest_config *cfg, uint32_t id)
         memcpy(g->mac, cfg->mac, sizeof(g->mac));
     else
         vnet_default_mac(cfg->name, g->mac);
+    const struct boot_module *k = module(cfg->kernel);
+    if (kernel_version((const uint8_t *)k->start, k->end - k->start, g->release)) {
+        g->expected_gen = kernel_generation(g->release);
+        log_info("guest %s: image is Linux %s (%s)", g->name, g->release,
+                 g->expected_gen ? g->expected_gen : "a Linux that never had lguest");
+    }
     if (cfg->disk >= 0 && !(g->disk = ramdisk_create(module(cfg->disk), g->name))) {
         snprintf(g->stop_reason, sizeof(g->stop_reason), "its disk could not be set up");
         return -1;

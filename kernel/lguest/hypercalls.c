@@ -46,6 +46,12 @@ static void lguest_init(struct guest *g, uint32_t gpa)
     uint32_t pgdir = 0;
     if (old && !gen2632_boot_tables(g, kaddr, &pgdir))
         return;
+    const char *gen = old ? "2.6" : "3.10";
+    log_info("guest %s: lguest generation %s (%s)", g->name, gen,
+             old ? "its LGUEST_INIT was a vmcall" : "LGUEST_INIT by int $0x1f with the 3.10 lguest_data");
+    if (g->expected_gen && strcmp(g->expected_gen, gen) != 0)
+        log_warn("guest %s: its image is Linux %s, of lguest generation %s, but it runs as %s", g->name,
+                 g->release, g->expected_gen, gen);
     g->noirq_start = tail->noirq_start;
     g->noirq_end = tail->noirq_end;
     g->kernel_address = kaddr;

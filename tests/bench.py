@@ -52,7 +52,7 @@ import time
 sys.path.insert(0, "tests")
 import guest_cases as cases  # noqa: E402
 from boot_tests import ELF, TESTDIR  # noqa: E402
-from netpeer import ETH_P_IP, PEER_IP, Peer, csum, free_udp_port, ip_bytes  # noqa: E402
+from netpeer import PEER_IP, free_udp_port  # noqa: E402
 from qemu import boot  # noqa: E402
 
 ALL_STOPPED = r"; 0 running"
@@ -158,160 +158,182 @@ def blk_bench():
         print(out[-3000:])
 
 
-class BenchPeer(Peer):
-    """The wire peer, plus a fast path that counts the benchmark's frames
-    without parsing them: the guest's datagrams to SINK_PORT, and the
-    hypervisor's TX-baseline frames (EtherType 0x88B5)."""
-
-    def __init__(self):
-        self.sink = 0
-        self.sink_first = self.sink_last = None
-        self.baseline_frames = 0
-        super().__init__()
-
-    def _input(self, f):
-        if len(f) == FRAME and f[12:14] == b"\x08\x00" and f[23] == 17 and \
-                struct.unpack("!H", f[36:38])[0] == SINK_PORT:
-            t = time.monotonic()
-            if self.sink_first is None:
-                self.sink_first = t
-            self.sink_last = t
-            self.sink += 1
-            return
-        if f[12:14] == b"\x88\xb5":
-            self.baseline_frames += 1
-            return
-        super()._input(f)
-
-    def blast(self, frame, n):
-        """n copies of frame as fast as Python sends them: seconds taken."""
-        dst, send = self.qemu, self.sock.sendto
-        t = time.perf_counter()
-        for _ in range(n):
-            try:
-                send(frame, dst)
-            except BlockingIOError:
-                pass
-        return time.perf_counter() - t
+SIZES = (1514, 64)
+STOPPED_PROMPT = r"; 0 running(?s:.*)lgvisor> "
 
 
-def udp_frame(peer, dst_mac, dst_ip, sport, dport, payload):
-    """One Ethernet frame carrying a UDP datagram from the peer, checksummed."""
-    udp_len = 8 + len(payload)
-    pseudo = peer.ipb + ip_bytes(dst_ip) + struct.pack("!BBH", 0, 17, udp_len)
-    hdr = struct.pack("!HHHH", sport, dport, udp_len, 0)
-    s = csum(pseudo + hdr + payload) or 0xFFFF
-    udp = hdr[:6] + struct.pack("!H", s) + payload
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0x4000, 64, 17, 0, peer.ipb, ip_bytes(dst_ip))
-    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
-    return peer.eth(dst_mac, ETH_P_IP, ip + udp)
+def net_counters(out):
+    """The monitor's `net` output at the end of a boot (sent once every
+    guest has stopped): the lines between 'uplink:' and 'net: end'."""
+    m = re.search(r"(?s)(uplink: .*?)net: end", out)
+    return m.group(1) if m else ""
 
 
-def net_bench():
-    global ok
-    peer = BenchPeer()
-    qemu_port = free_udp_port()
-    peer.qemu = ("127.0.0.1", qemu_port)
-    netdev = (f"dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port={qemu_port},"
-              f"remote.type=inet,remote.host=127.0.0.1,remote.port={peer.port}")
-    state = {"text": "", "abort": False, "result": None}
+def counter(text, pattern):
+    m = re.search(pattern, text)
+    return int(m.group(1)) if m else None
 
-    def until(text):
-        state["text"] = text
-        return state["abort"] or re.search(ALL_STOPPED, text)
 
-    def run():
-        state["result"] = boot(
-            until=until, timeout=240, kernel=ELF, append="console=com1 bench=on", e1000=False,
-            initrd=f"{cases.GUEST_ELF} kernel name=io mem=32M mac={GUEST_MAC} -- test=netbench "
-                   f"ip={GUEST_IP} peer={PEER_IP} count={NET_FRAMES}",
-            extra=["-netdev", netdev, "-device", "e1000,netdev=n0"])
+class WireBoot:
+    """lgvisor under QEMU in a thread, its NIC wired by -netdev dgram to
+    the C peer (tests/netblast.c); self.text is the output so far."""
 
-    def wait_for(pattern, timeout):
+    def __init__(self, initrd, timeout=300, nic="e1000"):
+        from netblast import Blaster
+        self.qemu_port = free_udp_port()
+        self.peer = Blaster(self.qemu_port, "02:00:00:00:00:01", PEER_IP)
+        netdev = (f"dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port={self.qemu_port},"
+                  f"remote.type=inet,remote.host=127.0.0.1,remote.port={self.peer.port}")
+        self.text, self.abort, self.result = "", False, None
+
+        def until(text):
+            self.text = text
+            return self.abort or "net: end" in text
+
+        def run():
+            self.result = boot(until=until, timeout=timeout, kernel=ELF, append="console=com1 bench=on",
+                               e1000=False, initrd=initrd, send=[(STOPPED_PROMPT, b"net\r")],
+                               extra=["-netdev", netdev, "-device", f"{nic},netdev=n0"])
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+
+    def wait_for(self, pattern, timeout):
         end = time.monotonic() + timeout
         while time.monotonic() < end:
-            m = re.search(pattern, state["text"], re.M)
-            if m or not thread.is_alive():
+            m = re.search(pattern, self.text, re.M)
+            if m or not self.thread.is_alive():
                 return m
             time.sleep(0.02)
         return None
 
-    def settle(get, quiet=0.3, limit=10):
-        """Waits until get() stops changing for quiet seconds."""
-        end, last, since = time.monotonic() + limit, get(), time.monotonic()
+    def drops(self):
+        from netblast import udp_drops
+        return udp_drops(self.qemu_port) or 0
+
+    def settle(self, quiet=0.3, limit=10):
+        """The peer's matched count once it stops changing for quiet seconds."""
+        end, last, since = time.monotonic() + limit, self.peer.stats()["matched"], time.monotonic()
         while time.monotonic() < end and time.monotonic() - since < quiet:
             time.sleep(0.05)
-            if get() != last:
-                last, since = get(), time.monotonic()
+            now = self.peer.stats()["matched"]
+            if now != last:
+                last, since = now, time.monotonic()
         return last
 
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
+    def blast(self, n, size, mac, kind="raw", ip=None, port=None):
+        """Blasts; (peer pps, frames QEMU's socket dropped meanwhile)."""
+        d0 = self.drops()
+        secs = self.peer.blast(n, size, mac, kind, ip, port)
+        time.sleep(0.5)
+        return n / secs if secs else 0, self.drops() - d0
+
+    def finish(self):
+        if not self.wait_for(r"net: end", 180):
+            self.abort = True
+        self.thread.join()
+        self.peer.close()
+        return self.result.output if self.result else self.text
+
+
+def net_bench():
+    """Wire rows: the bare e1000 (bench-baseline e1000_tx_S / e1000_rx_S)
+    against the guest (net_tx_S / net_rx_S) for S = 1514 and 64, every
+    frame counted: sent, arrived, and lost where (QEMU's socket while the
+    NIC had no free descriptor, the e1000's MPC/RNBC, the guest's ring)."""
+    global ok
+    w = WireBoot(f"{cases.GUEST_ELF} kernel name=io mem=32M mac={GUEST_MAC} -- test=netbench "
+                 f"ip={GUEST_IP} peer={PEER_IP} count={NET_FRAMES}")
     notes = {}
     try:
-        # the hypervisor's own receive baseline, before the guest starts
-        if wait_for(r"bench-baseline e1000_rx waiting", 60):
-            hv_mac = re.search(r"e1000: \S+ at \S+, MAC ([0-9a-f:]{17})", state["text"])
-            dst = bytes.fromhex(hv_mac.group(1).replace(":", "")) if hv_mac else b"\xff" * 6
-            frame = dst + peer.mac + b"\x88\xb5" + bytes(i & 0xFF for i in range(FRAME - 14))
-            secs = peer.blast(frame, NET_FRAMES)
-            notes["base_rx_peer"] = (NET_FRAMES, secs)
-        # guest -> wire: what reached the peer
-        if wait_for(r"^\[io\] BENCH_IO net_tx ", 120):
-            notes["sink"] = settle(lambda: peer.sink)
-        # wire -> guest
-        if wait_for(r"^\[io\] NETBENCH RX ready", 60):
-            mac = bytes.fromhex(GUEST_MAC.replace(":", ""))
-            frame = udp_frame(peer, mac, GUEST_IP, 5000, GUEST_PORT, bytes(i & 0xFF for i in range(1472)))
-            assert len(frame) == FRAME
-            secs = peer.blast(frame, NET_FRAMES)
-            notes["rx_peer"] = (NET_FRAMES, secs)
-        if not wait_for(ALL_STOPPED, 120):
-            state["abort"] = True
+        w.peer.match("raw")
+        for size in SIZES:
+            if not w.wait_for(rf"bench-baseline e1000_rx_{size} waiting", 90):
+                break
+            notes[f"base_tx_{size}"] = w.settle()
+            hv = re.search(r"e1000: \S+ at \S+, MAC ([0-9a-f:]{17})", w.text)
+            notes[f"base_rx_{size}"] = w.blast(NET_FRAMES, size, hv.group(1) if hv else "ff:ff:ff:ff:ff:ff")
+            w.peer.match("raw")
+        for size in SIZES:
+            w.peer.match(f"udp {SINK_PORT}")        # before the guest starts: it sends at once
+            if not w.wait_for(rf"^\[io\] NETBENCH TX done {size}", 300):
+                break
+            notes[f"tx_{size}"] = w.settle()
+            if not w.wait_for(rf"^\[io\] NETBENCH RX ready port \d+ count \d+ size {size}", 60):
+                break
+            notes[f"rx_{size}"] = w.blast(NET_FRAMES, size, GUEST_MAC, "udp", GUEST_IP, GUEST_PORT)
     finally:
-        thread.join()
-        peer.close()
-    b = state["result"]
-    out = b.output if b else state["text"]
+        out = w.finish()
     base = {m.group(1): (int(m.group(2)), int(m.group(3)), m.group(4))
             for m in re.finditer(r"bench-baseline (e1000_\S+) (\d+) pps (\d+) Mbit/s(.*)$", out, re.M)}
     figs = {m.group(1): (int(m.group(2)), int(m.group(3)), m.group(4))
             for m in re.finditer(r"^\[io\] BENCH_IO (net_\S+) (\d+) pps (\d+) Mbit/s(.*)$", out, re.M)}
-
-    def peer_pps(key):
-        n, secs = notes.get(key, (0, 0))
-        return n / secs if secs else 0
-
-    def sent(key, got):
-        """How fast the peer sent; flagged when the receiver kept up with it
-        (then the figure is the Python peer's rate, not lgvisor's)."""
-        pps = peer_pps(key)
-        if not pps:
-            return "peer rate unknown"
-        bound = got and got >= 0.8 * pps
-        return f"peer sent at {pps:.0f} pps" + (" = PEER-BOUND" if bound else "")
-
-    tx, rx = figs.get("net_tx"), figs.get("net_rx")
-    btx, brx = base.get("e1000_tx"), base.get("e1000_rx")
-    sink = notes.get("sink", 0)
-    tx_note = f"guest->wire, {sink}/{NET_FRAMES} reached the peer"
-    m = brx and re.search(r"\((\d+) frames", brx[2])
-    base_rx_note = (f"bare: {m.group(1) if m else '?'}/{NET_FRAMES} arrived, "
-                    f"{sent('base_rx_peer', brx and brx[0])}")
-    m = rx and re.search(r"(\d+) of (\d+) arrived", rx[2])
-    rx_note = (f"wire->guest, {m.group(1) if m else '?'}/{NET_FRAMES} arrived, {sent('rx_peer', rx and rx[0])}; "
-               f"{base_rx_note}")
-    line("net_tx_pps", tx and tx[0], "pps", "e1000_tx", btx and btx[0], tx_note)
-    line("net_tx_mbit", tx and tx[1], "Mbit/s", "e1000_tx", btx and btx[1])
-    line("net_rx_pps", rx and rx[0], "pps", "e1000_rx", brx and brx[0], rx_note)
-    line("net_rx_mbit", rx and rx[1], "Mbit/s", "e1000_rx", brx and brx[1])
+    net = net_counters(out)
+    for size in SIZES:
+        btx, tx = base.get(f"e1000_tx_{size}"), figs.get(f"net_tx_{size}")
+        brx, rx = base.get(f"e1000_rx_{size}"), figs.get(f"net_rx_{size}")
+        bsent = counter(btx[2], r"\((\d+) frames") if btx else None
+        tx_note = (f"guest->wire: {notes.get(f'tx_{size}', '?')}/{NET_FRAMES} reached the peer; "
+                   f"bare: {notes.get(f'base_tx_{size}', '?')}/{bsent} reached the peer")
+        line(f"net_tx_{size}_pps", tx and tx[0], "pps", f"e1000_tx_{size}", btx and btx[0], tx_note)
+        line(f"net_tx_{size}_mbit", tx and tx[1], "Mbit/s", f"e1000_tx_{size}", btx and btx[1])
+        bpps, bdrop = notes.get(f"base_rx_{size}", (0, None))
+        gpps, gdrop = notes.get(f"rx_{size}", (0, None))
+        barr = counter(brx[2], r"\((\d+) frames") if brx else None
+        bmiss = counter(brx[2], r"missed (\d+)") if brx else None
+        bnod = counter(brx[2], r"no-descriptor (\d+)") if brx else None
+        garr = counter(rx[2], r"(\d+) of \d+ arrived") if rx else None
+        rx_note = (f"wire->guest: peer sent {NET_FRAMES} at {gpps:.0f} pps, {garr}/{NET_FRAMES} arrived, "
+                   f"{gdrop} lost in QEMU's socket (NIC ring full or QEMU slower); "
+                   f"bare: peer at {bpps:.0f} pps, {barr}/{NET_FRAMES} arrived, {bdrop} lost in QEMU's socket, "
+                   f"e1000 missed {bmiss} no-descriptor {bnod}")
+        line(f"net_rx_{size}_pps", rx and rx[0], "pps", f"e1000_rx_{size}", brx and brx[0], rx_note)
+        line(f"net_rx_{size}_mbit", rx and rx[1], "Mbit/s", f"e1000_rx_{size}", brx and brx[1])
+    if net:
+        for ln in net.strip().splitlines():
+            if ln.startswith(("e1000 rx", "switch:", "guest io:")):
+                print(f"#   {ln}")
     why = guest_verdict(out, "io")
-    if why or not b or b.timed_out:
+    if why or not w.result or w.result.timed_out:
         ok = False
         print(f"bench net: guest failed: {why or 'timed out'}")
         print(out[-3000:])
     if os.environ.get("BENCH_VERBOSE"):
         print(out)
+    g2g_bench(figs)
+
+
+def g2g_bench(wire_figs):
+    """guest->guest: guest tx sends to guest rx through the switch, 1514-
+    and 64-byte frames, against the same guest's guest->wire figure (the
+    goal: at least as fast)."""
+    global ok
+    w = WireBoot(f"{cases.GUEST_ELF} kernel name=rx mem=32M mac=02:00:00:00:00:0b -- test=netbench "
+                 f"ip=10.0.0.3 role=g2g-rx count={NET_FRAMES},"
+                 f"{cases.GUEST_ELF} kernel name=tx mem=32M mac={GUEST_MAC} -- test=netbench "
+                 f"ip={GUEST_IP} peer=10.0.0.3 role=g2g-tx count={NET_FRAMES}")
+    out = w.finish()
+    figs = {m.group(1): (int(m.group(2)), int(m.group(3)), m.group(4))
+            for m in re.finditer(r"^\[(?:rx|tx)\] BENCH_IO (net_\S+) (\d+) pps (\d+) Mbit/s(.*)$", out, re.M)}
+    net = net_counters(out)
+    for size in SIZES:
+        rx, tx = figs.get(f"net_g2g_{size}"), figs.get(f"net_g2g_tx_{size}")
+        base = wire_figs.get(f"net_tx_{size}")
+        arr = counter(rx[2], r"(\d+) of \d+ arrived") if rx else None
+        note = (f"guest->guest: {arr}/{NET_FRAMES} arrived, sender {tx and tx[0]} pps; "
+                f"baseline = guest->wire of the wire boot")
+        line(f"net_g2g_{size}_pps", rx and rx[0], "pps", f"net_tx_{size}", base and base[0], note)
+        line(f"net_g2g_{size}_mbit", rx and rx[1], "Mbit/s", f"net_tx_{size}", base and base[1])
+    for ln in net.strip().splitlines():
+        if ln.startswith(("guest rx:", "guest tx:")):
+            print(f"#   {ln}")
+    for name in ("rx", "tx"):
+        why = guest_verdict(out, name)
+        if why or not w.result or w.result.timed_out:
+            ok = False
+            print(f"bench g2g: guest {name} failed: {why or 'timed out'}")
+            print(out[-3000:])
+            break
 
 
 SMP_LOOPS = 200

@@ -206,6 +206,14 @@ int vring_pop(const struct gmem *m, struct vring *vr, struct vring_req *r, char 
     return 1;
 }
 
+void vring_unpop(const struct gmem *m, struct vring *vr)
+{
+    uint8_t *ring_mem = ring(m, vr);
+    vr->last_avail--;
+    if (ring_mem && vr->event_idx)
+        *used_u16(ring_mem, vr, AVAIL_EVENT(vr->num)) = vr->last_avail;
+}
+
 void vring_push(const struct gmem *m, struct vring *vr, uint16_t head, uint32_t len)
 {
     uint8_t *ring_mem = ring(m, vr);

@@ -51,6 +51,9 @@ void vring_init(struct vring *vr, uint32_t gpa, uint32_t num, bool indirect, boo
 /* Takes the next available request into r: 1 when one was taken, 0 when
  * the ring is empty, -1 when the ring is malformed (err says how). */
 int vring_pop(const struct gmem *m, struct vring *vr, struct vring_req *r, char err[VRING_ERR_MAX]);
+/* Gives back the request just taken (not yet pushed): the next pop takes
+ * it again. For a device that found no room for it downstream. */
+void vring_unpop(const struct gmem *m, struct vring *vr);
 /* Returns a request as used, with the bytes written into it. */
 void vring_push(const struct gmem *m, struct vring *vr, uint16_t head, uint32_t len);
 /* Whether the guest wants an interrupt for the entries pushed since the

@@ -346,7 +346,7 @@ int e1000_send(const void *frame, uint32_t len)
     return 0;
 }
 
-uint32_t e1000_poll(void (*fn)(const uint8_t *frame, uint32_t len, void *ctx), void *ctx,
+uint32_t e1000_poll(bool (*fn)(const uint8_t *frame, uint32_t len, void *ctx), void *ctx,
                     uint32_t budget)
 {
     if (!ready)
@@ -376,7 +376,8 @@ uint32_t e1000_poll(void (*fn)(const uint8_t *frame, uint32_t len, void *ctx), v
         uint32_t len = d->length;   /* valid once DD is seen (x86 keeps load order) */
         /* a frame spanning buffers (no EOP) cannot happen without RCTL.LPE */
         if ((d->status & RXD_EOP) && !d->errors && len >= ETH_MIN) {
-            fn(rx_buf + rx_next * BUF_SIZE, len, ctx);
+            if (!fn(rx_buf + rx_next * BUF_SIZE, len, ctx))
+                break;          /* no room behind us: it stays, the NIC waits */
             stats.rx_packets++;
             stats.rx_bytes += len;
             n++;
@@ -389,7 +390,7 @@ uint32_t e1000_poll(void (*fn)(const uint8_t *frame, uint32_t len, void *ctx), v
     }
     if (last != RX_N)
         wr(E1000_RDT, last);    /* one register write returns the whole batch */
-    if (rx[rx_next].status & RXD_DD)
+    if (n == budget && (rx[rx_next].status & RXD_DD))
         e1000_pending = true;   /* budget ran out: come back */
     return n;
 }

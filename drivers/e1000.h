@@ -60,9 +60,11 @@ void e1000_tx_flush(void);
  * there is room again. */
 uint32_t e1000_tx_room(void);
 /* Hands up to budget received frames to fn (frame pointer valid only during
- * the call), returns the RX descriptors to the NIC; returns the number
- * delivered. Never blocks. */
-uint32_t e1000_poll(void (*fn)(const uint8_t *frame, uint32_t len, void *ctx), void *ctx,
+ * the call), returns the RX descriptors to the NIC (one tail write);
+ * returns the number delivered. fn returning false leaves that frame in
+ * the ring and ends the poll (backpressure: the NIC's ring fills and it
+ * stops taking frames). Never blocks. */
+uint32_t e1000_poll(bool (*fn)(const uint8_t *frame, uint32_t len, void *ctx), void *ctx,
                     uint32_t budget);
 /* Set by the interrupt handler when frames (or a link change) are waiting;
  * the hypervisor's scheduler calls e1000_poll when it sees it. */

@@ -167,7 +167,14 @@ int vnet_init(void)
 }
 
 u32 vnet_features(void) { return features; }
-int vnet_link_up(void) { return (link_status & 1) != 0; }
+/* Read afresh each time: the lguest bus has no config-change interrupt,
+ * and the host rewrites the field when its uplink's link changes. */
+int vnet_link_up(void)
+{
+    if (dev && (features & 1u << VNET_F_STATUS))
+        vdev_config_read(dev, 6, &link_status, 2);
+    return (link_status & 1) != 0;
+}
 int vnet_broken(void) { return dev && vdev_broken(dev); }
 int vnet_plain(void) { return plain; }
 int vnet_rx_pending(void) { return rx_work; }

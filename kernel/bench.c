@@ -122,7 +122,7 @@ struct rx_count {
     uint64_t bytes, first_len, first_tsc, last_tsc;
 };
 
-static void rx_counted(const uint8_t *frame, uint32_t len, void *ctx)
+static bool rx_counted(const uint8_t *frame, uint32_t len, void *ctx)
 {
     struct rx_count *c = ctx;
     uint64_t t = rdtsc();
@@ -133,9 +133,10 @@ static void rx_counted(const uint8_t *frame, uint32_t len, void *ctx)
     c->last_tsc = t;
     c->frames++;
     c->bytes += len;
+    return true;
 }
 
-static void rx_ignored(const uint8_t *frame, uint32_t len, void *ctx) { }
+static bool rx_ignored(const uint8_t *frame, uint32_t len, void *ctx) { return true; }
 static void rx_woken(struct timer *t) { }
 static struct timer rx_wake = { .fn = rx_woken };
 

@@ -279,8 +279,47 @@ def shell_test(machine="pc"):
     return run
 
 
+STOPPED_PROMPT = r"; 0 running(?s:.*)lgvisor> "
+
+
+def no_uplink_test(machine="pc"):
+    """A machine whose only NIC lgvisor cannot drive (virtio-net-pci): the
+    boot log says it is not driven, the guest sees its link down, its
+    frames for the wire are counted as dropped for no uplink, and the
+    monitor's net says why."""
+    def run():
+        results = []
+        tag = f"net/{machine}/no-uplink"
+        send = [(r"lgtest\$ ", b"ifconfig\r"),
+                (r"eth0: mac", b"ping 10.0.0.1 1 100\r"),
+                (r"ping: 10\.0\.0\.1 \d+/\d+ replies", b"poweroff\r"),
+                (STOPPED_PROMPT, b"net\r")]
+        b = boot(until=r"net: end", timeout=120, machine=machine, kernel=ELF, send=send, append="console=com1",
+                 initrd=modules([("a", MEM, f"test=shell ip={IP['a']}", f"mac={MAC['a']}")]), e1000=False,
+                 extra=["-netdev", "user,id=n0,restrict=on", "-device", "virtio-net-pci,netdev=n0"])
+        out = b.output
+        check(results, f"{tag}/finished", not b.timed_out, "no net output after poweroff: " + out[-1500:])
+        check(results, f"{tag}/not-driven-logged",
+              re.search(r"net: [0-9a-f:.]+ 1af4:1000 \(virtio-net\): not driven", out), "no not-driven line")
+        check(results, f"{tag}/no-wire-logged", "net: guests have no wire: no NIC lgvisor can drive" in out,
+              "no no-wire warning")
+        lines = guest_lines(out, "a")
+        got = next((ln for ln in lines if ln.startswith("eth0: mac")), "")
+        check(results, f"{tag}/link-down", "link down" in got, f"ifconfig says '{got}'")
+        check(results, f"{tag}/monitor-why", re.search(r"uplink: none \(no NIC lgvisor can drive", out),
+              "net does not say why there is no uplink")
+        check(results, f"{tag}/monitor-nic", re.search(r"nic [0-9a-f:.]+ 1af4:1000 virtio-net: not driven", out),
+              "net does not list the NIC")
+        m = re.search(r"guest a: rx .*?dropped \d+ bad, (\d+) no uplink", out)
+        check(results, f"{tag}/drops-counted", m and int(m.group(1)) >= 1,
+              f"the guest's ARP for the wire is not counted as dropped for no uplink: {m and m.group(0)}")
+        return results
+    return run
+
+
 def tests():
     return [
+        ("net/pc/no-uplink", no_uplink_test("pc")),
         ("net/pc/single", single_test("pc")),
         ("net/q35/single", single_test("q35")),
         ("net/pc/plain", single_test("pc", plain=True, count=3000)),

@@ -11,6 +11,14 @@
  *        batches of 64: loopback UDP never blocks, so frames the far side
  *        cannot take are dropped in QEMU's socket (the caller reads that
  *        socket's drop counter in /proc/net/udp)
+ *   pace QPORT BYTES                    from now on blasts keep the receive
+ *                                       queue of the socket bound to
+ *                                       127.0.0.1:QPORT (QEMU's) at most
+ *                                       BYTES full (read from /proc/net/udp
+ *                                       between batches), so the far side is
+ *                                       always busy and its socket never
+ *                                       overflows; pace 0 0: full speed
+ *     -> "ok"
  *   match raw | match udp DPORT         count those frames from now on
  *     -> "ok"
  *   stats -> "stats frames F matched M first_ns A last_ns B arp A2 other O"
@@ -21,6 +29,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdint.h>
@@ -39,6 +48,28 @@ static int sock;
 static struct sockaddr_in qemu;
 static uint8_t our_mac[6];
 static uint32_t our_ip;         /* network order */
+
+static unsigned pace_port, pace_bytes;
+static int proc_udp = -1;
+
+/* The receive queue (bytes) of the socket on 127.0.0.1:port, or 0. */
+static unsigned long rx_queue(unsigned port)
+{
+    static char buf[1 << 16];
+    char want[24];
+    snprintf(want, sizeof want, " 0100007F:%04X ", port & 0xFFFF);
+    if (proc_udp < 0 && (proc_udp = open("/proc/net/udp", O_RDONLY)) < 0)
+        return 0;
+    ssize_t n = pread(proc_udp, buf, sizeof buf - 1, 0);
+    if (n <= 0)
+        return 0;
+    buf[n] = 0;
+    char *p = strstr(buf, want);
+    unsigned long tx, rx;
+    if (!p || sscanf(p + strlen(want), "%*x:%*x %*x %lx:%lx", &tx, &rx) != 2)
+        return 0;
+    return rx;
+}
 
 static enum { MATCH_NONE, MATCH_RAW, MATCH_UDP } match_kind;
 static uint16_t match_port;
@@ -145,7 +176,9 @@ static void blast(unsigned long n, size_t len, const uint8_t dmac[6], int udp, u
     uint64_t t = now_ns();
     unsigned long sent = 0, errors = 0;
     while (sent < n) {
-        unsigned k = n - sent < BATCH ? (unsigned)(n - sent) : BATCH;
+        /* paced: small batches, so one never overfills what the check allowed */
+        unsigned most = pace_port ? 16 : BATCH;
+        unsigned k = n - sent < most ? (unsigned)(n - sent) : most;
         for (unsigned i = 0; i < k; i++) {
             uint32_t seq = htonl((uint32_t)(sent + i));
             if (udp) {
@@ -157,6 +190,8 @@ static void blast(unsigned long n, size_t len, const uint8_t dmac[6], int udp, u
                 memcpy(buf[i] + ETH_HLEN, &seq, 4);
             }
         }
+        while (pace_port && rx_queue(pace_port) > pace_bytes)
+            usleep(20);
         int r = sendmmsg(sock, msg, k, 0);
         if (r < 0) {
             if (errno == EINTR || errno == EAGAIN || errno == ENOBUFS) {
@@ -252,6 +287,10 @@ static void command(char *line)
                   udp ? (uint16_t)atoi(w[6]) : 0);
             return;
         }
+    } else if (n >= 3 && !strcmp(w[0], "pace")) {
+        pace_port = (unsigned)atoi(w[1]);
+        pace_bytes = (unsigned)atoi(w[2]);
+        printf("ok\n");
     } else if (n >= 2 && !strcmp(w[0], "match")) {
         match_kind = !strcmp(w[1], "raw") ? MATCH_RAW : n >= 3 && !strcmp(w[1], "udp") ? MATCH_UDP : MATCH_NONE;
         match_port = n >= 3 ? (uint16_t)atoi(w[2]) : 0;

@@ -107,7 +107,7 @@ static void drain(struct guest *g, struct vdevice *d)
         b->tail++;
     }
     vnet_flush_rx();
-    vnet_room(port_of(g));
+    netsw_room_on(port_of(g));
 }
 
 bool vnet_has_room(struct guest *g)
@@ -240,7 +240,7 @@ static void reset(struct guest *g, struct vdevice *d)
     rx_signal[port_of(g) - 1] = false;
     release(g);
     netsw_forget(port_of(g));
-    vnet_room(port_of(g));      /* whoever waited for this guest: its frames go (and are counted) now */
+    netsw_room_on(port_of(g));  /* whoever waited for this guest: its frames go (and are counted) now */
 }
 
 static void start(struct guest *g, struct vdevice *d)

@@ -40,8 +40,9 @@ void net_report(void)
     e1000_print_nics();
     const struct netsw_stats *w = &netsw_stats;
     printf("switch: %lu switched, %lu flooded, %lu to wire, %lu from wire; dropped: %lu bad length, "
-           "%lu no uplink, %lu wire ring full\n", U(w->switched), U(w->flooded), U(w->to_wire),
-           U(w->from_wire), U(w->bad_len), U(w->no_uplink), U(w->wire_full));
+           "%lu no uplink, %lu wire ring full; wire held for a guest %lu times\n", U(w->switched),
+           U(w->flooded), U(w->to_wire), U(w->from_wire), U(w->bad_len), U(w->no_uplink), U(w->wire_full),
+           U(w->wire_held));
     for (uint32_t i = 0; i < nguests; i++) {
         const struct guest *g = &guests[i];
         const struct net_stats *n = &g->net_stats;

@@ -4,6 +4,7 @@
 #include "virtio/netswitch.h"
 #include "virtio/net.h"
 #include "drivers/e1000.h"
+#include "kernel/clock.h"
 #include "kernel/lguest/guest.h"
 
 #define TABLE 64
@@ -116,15 +117,45 @@ void netsw_flush(void)
     e1000_tx_flush();
 }
 
-static void from_wire(const uint8_t *frame, uint32_t len, void *ctx)
+/* The wire held for a guest without room (its port + 1, 0: none), since
+ * when: frames wait in the e1000's ring, at most HOLD_NS, after which what
+ * finds no room is dropped (counted at the guest as ring full). */
+#define HOLD_NS 50000000ull
+static uint32_t wire_held_on;
+static uint64_t wire_held_since;
+
+static bool from_wire(const uint8_t *frame, uint32_t len, void *ctx)
 {
+    uint32_t dest;
+    if (len >= ETH_MIN && !netsw_room(NETSW_WIRE, frame, &dest)) {
+        uint64_t now = clock_ns();
+        if (wire_held_on != dest + 1) {
+            wire_held_on = dest + 1;
+            wire_held_since = now;
+        }
+        if (now - wire_held_since < HOLD_NS) {
+            netsw_stats.wire_held++;
+            return false;
+        }
+    }
+    wire_held_on = 0;
     netsw_stats.from_wire++;
     netsw_input(NETSW_WIRE, frame, len);
+    return true;
+}
+
+void netsw_room_on(uint32_t port)
+{
+    if (wire_held_on == port + 1)
+        e1000_pending = true;   /* the frames waiting in the NIC's ring go on at the next poll */
+    vnet_room(port);
 }
 
 void netsw_poll_wire(void)
 {
     vnet_check_held();
+    if (wire_held_on && clock_ns() - wire_held_since >= HOLD_NS)
+        e1000_pending = true;
     if (!e1000_pending)
         return;
     e1000_pending = false;

@@ -22,6 +22,9 @@ void netsw_flush(void);
  * unicast to a port whose ring (the e1000's TX ring, or a guest's receive
  * buffers and backlog) is full. Then *dest says which port to wait for. */
 bool netsw_room(uint32_t port, const uint8_t *frame, uint32_t *dest);
+/* A port has room again (a guest posted receive buffers): whatever waits
+ * for it, the wire or other guests' transmit queues, goes on. */
+void netsw_room_on(uint32_t port);
 /* Takes what the wire has brought (the scheduler calls it when the NIC
  * interrupted), and passes on a link change or room in the TX ring. */
 void netsw_poll_wire(void);
@@ -31,6 +34,7 @@ void netsw_forget(uint32_t port);
 struct netsw_stats {
     uint64_t switched, flooded, to_wire, from_wire;
     uint64_t bad_len, no_uplink, wire_full;     /* dropped, by why */
+    uint64_t wire_held;                         /* polls that left frames in the NIC's ring */
 };
 extern struct netsw_stats netsw_stats;
 

@@ -46,7 +46,7 @@ class Run:
     output so far is in self.text while it runs."""
 
     def __init__(self, guests, machine="pc", timeout=900, send=None, append="console=com1",
-                 smp=1, disks=()):
+                 smp=1, disks=(), nics=("e1000",), wired=0):
         self.peer = Peer()
         qemu_port = free_udp_port()
         self.peer.qemu = ("127.0.0.1", qemu_port)
@@ -64,10 +64,17 @@ class Run:
             image = device_tests.disk_image()
             mods += "".join(f",{image} disk name={d}" for d in disks)
 
+        # nics[wired] is wired to the peer, any others to QEMU's user
+        # network, restricted (nothing leaves the host); PCI slots follow
+        # the order of the list
+        devs = []
+        for i, nic in enumerate(nics):
+            devs += ["-netdev", netdev.replace("id=n0", f"id=n{i}") if i == wired else f"user,id=n{i},restrict=on",
+                     "-device", f"{nic},netdev=n{i}"]
+
         def run():
             self.result = boot(until=until, timeout=timeout, machine=machine, kernel=ELF, send=send,
-                               append=append, initrd=mods, e1000=False,
-                               extra=["-netdev", netdev, "-device", "e1000,netdev=n0", "-smp", str(smp)])
+                               append=append, initrd=mods, e1000=False, extra=devs + ["-smp", str(smp)])
 
         self.thread = threading.Thread(target=run, daemon=True)
         self.thread.start()
@@ -162,20 +169,24 @@ def echoed(out, name):
     return None
 
 
-def single_test(machine, plain=False, count=10000):
+MODEL = {"e1000": "82540EM", "e1000-82545em": "82545EM", "e1000-82544gc": "82544GC", "e1000e": "82574L"}
+
+
+def single_test(machine, plain=False, count=10000, nic="e1000", pings=100):
     """One guest (test=net) and the wire peer: ARP, ping, UDP echo, the
-    guest's own ping to the peer."""
+    guest's own ping to the peer; nic: QEMU's model on the wire."""
     def run():
         results = []
-        tag = f"net/{machine}/{'plain' if plain else 'single'}"
+        kind = "plain" if plain else "single" if nic == "e1000" else nic
+        tag = f"net/{machine}/{kind}"
         args = f"test=net ip={IP['a']} ping={PEER_IP}" + (" virtio=plain" if plain else "")
-        r = Run([("a", MEM, args, f"mac={MAC['a']}")], machine)
+        r = Run([("a", MEM, args, f"mac={MAC['a']}")], machine, nics=(nic,))
         try:
             if ready(results, tag, r, "a"):
                 arp_checks(results, tag, r.peer, "a")
                 _, frame = r.peer.arp(NOBODY, timeout=1.0)
                 check(results, f"{tag}/arp-nobody", frame is None, f"who-has {NOBODY} was answered")
-                ping_checks(results, tag, r.peer, "a", 100)
+                ping_checks(results, tag, r.peer, "a", pings)
                 udp_checks(results, tag, r.peer, "a", count)
                 r.wait_for(r"\[a\] (PASS|FAIL) net/ping-out", 60)
                 m = r.wait_for(r"\[a\] NET PING .*$", 1)
@@ -189,6 +200,12 @@ def single_test(machine, plain=False, count=10000):
             b = r.finish()
         end_checks(results, tag, b, [("a", NET_EXPECT)])
         if b:
+            m = re.search(r"e1000: (\S+) at \S+, MAC \S+, link (\w+), irq (\S+ \S+)", b.output)
+            check(results, f"{tag}/model", m and m.group(1) == MODEL[nic] and m.group(2) == "up",
+                  f"want the {MODEL[nic]} driven, link up: {m and m.group(0)}")
+            if nic == "e1000e" and "irq=pic" not in os.environ.get("TEST_APPEND", ""):
+                check(results, f"{tag}/msi", m and m.group(3).startswith("MSI"),
+                      f"the 82574L has MSI, the driver should use it: {m and m.group(0)}")
             n = echoed(b.output, "a")
             check(results, f"{tag}/a/echo-count", n is not None and n >= count,
                   f"the guest echoed {n} datagrams, the peer sent {count}")
@@ -317,6 +334,45 @@ def no_uplink_test(machine="pc"):
     return run
 
 
+def two_nic_test(machine="pc", uplink=None):
+    """Two NICs of the family: the first (or net_uplink's) is the guests'
+    wire, the other is logged as not used. The wired one is the one the
+    peer reaches: with net_uplink=2 the e1000e is second and wired."""
+    def run():
+        results = []
+        tag = f"net/{machine}/two-nics" + (f"-uplink{uplink}" if uplink else "")
+        # the uplink is the NIC wired to the peer: the first, or the second
+        # with net_uplink=2
+        nics, wired = ("e1000", "e1000e"), (uplink or 1) - 1
+        append = "console=com1" + (f" net_uplink={uplink}" if uplink else "")
+        r = Run([("a", MEM, f"test=net ip={IP['a']} ping={PEER_IP}", f"mac={MAC['a']}")], machine,
+                nics=nics, wired=wired, append=append)
+        try:
+            if ready(results, tag, r, "a"):
+                arp_checks(results, tag, r.peer, "a")
+                ping_checks(results, tag, r.peer, "a", 10)
+                r.quit("a")
+            else:
+                r.abort = True
+        finally:
+            r.abort = r.abort or not r.wait_for(r"\[a\] DONE ", 5)
+            b = r.finish()
+        out = b.output if b else ""
+        used = re.findall(r"net: \S+ Intel (\S+) \(8086:[0-9a-f]+\), irq line \d+: the uplink", out)
+        unused = re.findall(r"net: \S+ Intel (\S+) \(8086:[0-9a-f]+\): not used", out)
+        want = MODEL[nics[wired]]
+        check(results, f"{tag}/uplink-chosen", used == [want], f"uplink {used}, want [{want}]")
+        check(results, f"{tag}/other-not-used", len(unused) == 1 and unused[0] != want,
+              f"not-used lines: {unused}")
+        return results
+    return run
+
+
+# the NIC-model and no-uplink tests run in the first pass only (tests/run.py)
+ONCE = {"net/pc/no-uplink", "net/pc/two-nics", "net/q35/two-nics-uplink2"} | {
+    f"net/{m}/{nic}" for nic in ("e1000-82545em", "e1000-82544gc", "e1000e") for m in ("pc", "q35")}
+
+
 def tests():
     return [
         ("net/pc/no-uplink", no_uplink_test("pc")),
@@ -326,4 +382,9 @@ def tests():
         ("net/pc/two-guests", two_guest_test("pc")),
         ("net/pc/two-guests-smp2", two_guest_test("pc", smp=2)),
         ("net/pc/shell", shell_test("pc")),
+        ("net/pc/two-nics", two_nic_test("pc")),
+        ("net/q35/two-nics-uplink2", two_nic_test("q35", uplink=2)),
+    ] + [
+        (f"net/{m}/{nic}", single_test(m, count=1000, nic=nic, pings=100))
+        for nic in ("e1000-82545em", "e1000-82544gc", "e1000e") for m in ("pc", "q35")
     ]

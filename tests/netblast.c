@@ -19,9 +19,13 @@
  *                                       always busy and its socket never
  *                                       overflows; pace 0 0: full speed
  *     -> "ok"
- *   match raw | match udp DPORT         count those frames from now on
- *     -> "ok"
- *   stats -> "stats frames F matched M first_ns A last_ns B arp A2 other O"
+ *   sink DPORT                          which UDP port's datagrams count
+ *     -> "ok"                           as "udp" (raw ones always count)
+ *   stats -> "stats frames F raw R raw_first_ns A raw_last_ns B udp U
+ *             udp_first_ns C udp_last_ns D arp A2 other O": R and U count
+ *             the current round of each kind (a round ends when none
+ *             came for ROUND_GAP_NS), first/last: when its first and
+ *             latest came
  *   quit
  *
  * Between commands it receives with recvmmsg, counts, and answers ARP
@@ -71,9 +75,11 @@ static unsigned long rx_queue(unsigned port)
     return rx;
 }
 
-static enum { MATCH_NONE, MATCH_RAW, MATCH_UDP } match_kind;
-static uint16_t match_port;
-static uint64_t frames, matched, first_ns, last_ns, arp_answered, other;
+#define ROUND_GAP_NS 500000000ull
+struct count { uint64_t n, first_ns, last_ns; };
+static uint16_t sink_port;
+static struct count raw, udp;
+static uint64_t frames, arp_answered, other;
 
 static uint64_t now_ns(void)
 {
@@ -223,27 +229,35 @@ static void arp_reply(const uint8_t *f)
         arp_answered++;
 }
 
-static int is_match(const uint8_t *f, size_t len)
+static int is_raw(const uint8_t *f, size_t len)
 {
-    if (match_kind == MATCH_RAW)
-        return len >= ETH_HLEN && f[12] == 0x88 && f[13] == 0xB5;
-    if (match_kind == MATCH_UDP)
-        return len >= ETH_HLEN + 28 && f[12] == 0x08 && f[13] == 0x00 && f[ETH_HLEN + 9] == 17 &&
-               (f[ETH_HLEN] & 0xF) == 5 && (f[ETH_HLEN + 22] << 8 | f[ETH_HLEN + 23]) == match_port;
-    return 0;
+    return len >= ETH_HLEN && f[12] == 0x88 && f[13] == 0xB5;
+}
+
+static int is_sink(const uint8_t *f, size_t len)
+{
+    return sink_port && len >= ETH_HLEN + 28 && f[12] == 0x08 && f[13] == 0x00 && f[ETH_HLEN + 9] == 17 &&
+           (f[ETH_HLEN] & 0xF) == 5 && (f[ETH_HLEN + 22] << 8 | f[ETH_HLEN + 23]) == sink_port;
+}
+
+static void counted(struct count *c)
+{
+    uint64_t t = now_ns();
+    if (!c->n || t - c->last_ns > ROUND_GAP_NS) {
+        c->n = 0;
+        c->first_ns = t;
+    }
+    c->last_ns = t;
+    c->n++;
 }
 
 static void input(const uint8_t *f, size_t len)
 {
     frames++;
-    if (is_match(f, len)) {
-        uint64_t t = now_ns();
-        if (!matched)
-            first_ns = t;
-        last_ns = t;
-        matched++;
-        return;
-    }
+    if (is_raw(f, len))
+        return counted(&raw);
+    if (is_sink(f, len))
+        return counted(&udp);
     if (len >= 42 && f[12] == 0x08 && f[13] == 0x06 && f[20] == 0 && f[21] == 1 &&
         memcmp(f + 38, &our_ip, 4) == 0) {
         arp_reply(f);
@@ -291,16 +305,16 @@ static void command(char *line)
         pace_port = (unsigned)atoi(w[1]);
         pace_bytes = (unsigned)atoi(w[2]);
         printf("ok\n");
-    } else if (n >= 2 && !strcmp(w[0], "match")) {
-        match_kind = !strcmp(w[1], "raw") ? MATCH_RAW : n >= 3 && !strcmp(w[1], "udp") ? MATCH_UDP : MATCH_NONE;
-        match_port = n >= 3 ? (uint16_t)atoi(w[2]) : 0;
-        matched = first_ns = last_ns = 0;
+    } else if (n >= 2 && !strcmp(w[0], "sink")) {
+        sink_port = (uint16_t)atoi(w[1]);
         printf("ok\n");
     } else if (n >= 1 && !strcmp(w[0], "stats")) {
         receive();
-        printf("stats frames %llu matched %llu first_ns %llu last_ns %llu arp %llu other %llu\n",
-               (unsigned long long)frames, (unsigned long long)matched, (unsigned long long)first_ns,
-               (unsigned long long)last_ns, (unsigned long long)arp_answered, (unsigned long long)other);
+        printf("stats frames %llu raw %llu raw_first_ns %llu raw_last_ns %llu udp %llu udp_first_ns %llu "
+               "udp_last_ns %llu arp %llu other %llu\n", (unsigned long long)frames,
+               (unsigned long long)raw.n, (unsigned long long)raw.first_ns, (unsigned long long)raw.last_ns,
+               (unsigned long long)udp.n, (unsigned long long)udp.first_ns, (unsigned long long)udp.last_ns,
+               (unsigned long long)arp_answered, (unsigned long long)other);
     } else if (n >= 1 && !strcmp(w[0], "quit")) {
         exit(0);
     } else {

@@ -57,8 +57,8 @@ class Blaster:
         w = self.cmd(f"blast {n} {length} {dst_mac} {kind}{extra}").split()
         return int(w[3]) / 1e9
 
-    def match(self, what):
-        self.cmd(f"match {what}")
+    def sink(self, port):
+        self.cmd(f"sink {port}")
 
     def stats(self):
         w = self.cmd("stats").split()

@@ -37,7 +37,8 @@ static struct backlog *backlogs[MAX_GUESTS];
 /* The port + 1 a guest's TX waits for room on (0: none), and since when. */
 static uint32_t held_on[MAX_GUESTS];
 static uint64_t held_since[MAX_GUESTS];
-static bool forced[MAX_GUESTS];         /* held too long: this batch goes without room checks */
+static bool forced[MAX_GUESTS];
+static bool tx_watch[MAX_GUESTS];       /* EVENT_IDX TX: looked at after every exit */         /* held too long: this batch goes without room checks */
 static bool rx_signal[MAX_GUESTS];      /* used RX entries not yet signalled */
 static uint32_t nheld;
 static struct vring_req req;
@@ -234,6 +235,7 @@ static void release(struct guest *g)
 
 static void reset(struct guest *g, struct vdevice *d)
 {
+    tx_watch[port_of(g) - 1] = false;
     struct backlog *b = backlog_of(g, false);
     if (b)
         b->head = b->tail = 0;
@@ -243,9 +245,30 @@ static void reset(struct guest *g, struct vdevice *d)
     netsw_room_on(port_of(g));  /* whoever waited for this guest: its frames go (and are counted) now */
 }
 
+/* With EVENT_IDX a guest streaming frames need not kick for each: the TX
+ * ring asks for a kick only every TX_KICK_EVERY frames, and the rest are
+ * taken at the guest's next exit of any kind (vnet_exit: a halt, a
+ * hypercall, a trap or an interrupt; every guest has a timer), one batch
+ * and one e1000 tail write for all of them. */
+#define TX_KICK_EVERY 32
+
 static void start(struct guest *g, struct vdevice *d)
 {
     release(g);
+    struct vring *tx = &d->vq[TXQ].ring;
+    tx_watch[port_of(g) - 1] = tx->event_idx;
+    if (tx->event_idx)
+        tx->event_ahead = TX_KICK_EVERY - 1;
+}
+
+void vnet_exit(struct guest *g)
+{
+    uint32_t i = port_of(g) - 1;
+    if (!tx_watch[i] || held_on[i] || !guest_alive(g))
+        return;
+    struct vdevice *d = vbus_active(g, VIRTIO_ID_NET);
+    if (d && vdev_has_avail(g, d, TXQ))
+        transmit(g, d);
 }
 
 const struct vdev_ops vnet_ops = { "net", start, reset, kick };

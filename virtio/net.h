@@ -17,6 +17,9 @@ void vnet_room(uint32_t port);
 /* Releases guests held longer than a receiver may take (netsw_poll_wire
  * calls it on every pass). */
 void vnet_check_held(void);
+/* After each exit of g (kernel/lguest/run.c): frames it queued without a
+ * kick (EVENT_IDX lets it skip most) go now. */
+void vnet_exit(struct guest *g);
 /* What guests are told in VIRTIO_NET_S_LINK_UP: the uplink's link. */
 bool vnet_link_up(void);
 /* The uplink's link changed: every guest's config says so. */

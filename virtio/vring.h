@@ -26,6 +26,7 @@ struct vring {
     uint16_t last_avail;        /* next avail entry we take */
     uint16_t used_idx;          /* next used entry we fill */
     uint16_t signalled_used;    /* used_idx at the last interrupt decision */
+    uint16_t event_ahead;       /* EVENT_IDX: an empty ring asks for a kick only after this many more */
     bool indirect, event_idx;   /* negotiated */
 };
 

@@ -54,6 +54,7 @@ static struct e1000_stats stats;
 
 static uint32_t rd(uint32_t reg) { return *(volatile uint32_t *)(regs + reg); }
 static void wr(uint32_t reg, uint32_t v) { *(volatile uint32_t *)(regs + reg) = v; }
+static bool link_read(void) { return rd(E1000_STATUS) & STATUS_LU; }
 
 /* Bounded: a NIC that never answers must not hang the boot. */
 static bool wait_clear(uint32_t reg, uint32_t bits, uint64_t ns)
@@ -250,7 +251,7 @@ int e1000_init(const struct pci_dev *d, const struct e1000_model *m)
     e1000_pending = true;               /* frames that came in meanwhile */
     wr(E1000_IMS, INT_RXT0 | INT_RXDMT0 | INT_RXO | INT_LSC);  /* no TXDW: sends reclaim lazily */
     ready = true;
-    link_was_up = e1000_link_up();
+    link_was_up = link_read();
     if (no_irq) {
         poll_timer.fn = poll_tick;
         timer_arm(&poll_timer, clock_ns() + POLL_NS);
@@ -265,7 +266,9 @@ int e1000_init(const struct pci_dev *d, const struct e1000_model *m)
 bool e1000_ready(void) { return ready; }
 const char *e1000_model(void) { return model ? model->name : "none"; }
 void e1000_mac(uint8_t out[6]) { memcpy(out, mac, 6); }
-bool e1000_link_up(void) { return ready && (rd(E1000_STATUS) & STATUS_LU); }
+/* As last read: at init and on each link-change interrupt, not per frame
+ * (a register read is a trap into the emulator or a bus round trip). */
+bool e1000_link_up(void) { return ready && link_was_up; }
 
 bool e1000_link_changed(void)
 {
@@ -357,7 +360,7 @@ uint32_t e1000_poll(bool (*fn)(const uint8_t *frame, uint32_t len, void *ctx), v
     if (icr & INT_RXO)
         counters();
     if (icr & INT_LSC) {
-        bool up = e1000_link_up();
+        bool up = link_read();
         if (up != link_was_up) {
             link_was_up = up;
             link_change = true;

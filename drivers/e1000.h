@@ -46,6 +46,7 @@ int e1000_init(const struct pci_dev *d, const struct e1000_model *m);
 bool e1000_ready(void);
 const char *e1000_model(void);
 void e1000_mac(uint8_t mac[6]);
+/* The link as the NIC last reported it (at init, then by its interrupt). */
 bool e1000_link_up(void);
 /* True once after each link status change the NIC reported (LSC). */
 bool e1000_link_changed(void);

@@ -179,7 +179,7 @@ class WireBoot:
     """lgvisor under QEMU in a thread, its NIC wired by -netdev dgram to
     the C peer (tests/netblast.c); self.text is the output so far."""
 
-    def __init__(self, initrd, timeout=300, nic="e1000"):
+    def __init__(self, initrd, timeout=300, nic="e1000", smp=1):
         from netblast import Blaster
         self.qemu_port = free_udp_port()
         self.peer = Blaster(self.qemu_port, "02:00:00:00:00:01", PEER_IP)
@@ -192,9 +192,10 @@ class WireBoot:
             return self.abort or "net: end" in text
 
         def run():
-            self.result = boot(until=until, timeout=timeout, kernel=ELF, append="console=com1 bench=on",
+            append = ("console=com1 bench=on " + os.environ.get("BENCH_NET_APPEND", "")).strip()
+            self.result = boot(until=until, timeout=timeout, kernel=ELF, append=append,
                                e1000=False, initrd=initrd, send=[(STOPPED_PROMPT, b"net\r")],
-                               extra=["-netdev", netdev, "-device", f"{nic},netdev=n0"])
+                               extra=["-netdev", netdev, "-device", f"{nic},netdev=n0", "-smp", str(smp)])
 
         # blasts keep QEMU's socket busy but never overfull: the NIC always
         # has frames waiting, and what is lost is lost past QEMU's socket
@@ -332,10 +333,14 @@ def g2g_bench(wire_figs):
     and 64-byte frames, against the same guest's guest->wire figure (the
     goal: at least as fast)."""
     global ok
-    w = WireBoot(f"{cases.GUEST_ELF} kernel name=rx mem=32M mac=02:00:00:00:00:0b -- test=netbench "
+    # sender and receiver each on a CPU of their own, as on the wire (where
+    # the receiver is the peer process); BENCH_G2G_SMP=1 puts both on one
+    smp = int(os.environ.get("BENCH_G2G_SMP", "2"))
+    pin = (lambda c: f" cpu={c}") if smp > 1 else (lambda c: "")
+    w = WireBoot(f"{cases.GUEST_ELF} kernel name=rx mem=32M mac=02:00:00:00:00:0b{pin(1)} -- test=netbench "
                  f"ip=10.0.0.3 role=g2g-rx count={NET_FRAMES},"
-                 f"{cases.GUEST_ELF} kernel name=tx mem=32M mac={GUEST_MAC} -- test=netbench "
-                 f"ip={GUEST_IP} peer=10.0.0.3 role=g2g-tx count={NET_FRAMES}")
+                 f"{cases.GUEST_ELF} kernel name=tx mem=32M mac={GUEST_MAC}{pin(0)} -- test=netbench "
+                 f"ip={GUEST_IP} peer=10.0.0.3 role=g2g-tx count={NET_FRAMES}", smp=smp)
     out = w.finish()
     figs = {m.group(1): (int(m.group(2)), int(m.group(3)), m.group(4))
             for m in re.finditer(r"^\[(?:rx|tx)\] BENCH_IO (net_\S+) (\d+) pps (\d+) Mbit/s(.*)$", out, re.M)}

@@ -46,7 +46,7 @@ class Run:
     output so far is in self.text while it runs."""
 
     def __init__(self, guests, machine="pc", timeout=900, send=None, append="console=com1",
-                 smp=1, disks=(), nics=("e1000",), wired=0):
+                 smp=1, disks=(), nics=("e1000",), wired=0, extra=(), stop=ALL_STOPPED):
         self.peer = Peer()
         qemu_port = free_udp_port()
         self.peer.qemu = ("127.0.0.1", qemu_port)
@@ -56,7 +56,7 @@ class Run:
 
         def until(text):
             self.text = text
-            return self.abort or re.search(ALL_STOPPED, text)
+            return self.abort or re.search(stop, text)
 
         mods = modules(guests)
         if disks:
@@ -74,7 +74,8 @@ class Run:
 
         def run():
             self.result = boot(until=until, timeout=timeout, machine=machine, kernel=ELF, send=send,
-                               append=append, initrd=mods, e1000=False, extra=devs + ["-smp", str(smp)])
+                               append=append, initrd=mods, e1000=False,
+                               extra=devs + ["-smp", str(smp)] + list(extra))
 
         self.thread = threading.Thread(target=run, daemon=True)
         self.thread.start()
@@ -368,14 +369,69 @@ def two_nic_test(machine="pc", uplink=None):
     return run
 
 
-# the NIC-model and no-uplink tests run in the first pass only (tests/run.py)
-ONCE = {"net/pc/no-uplink", "net/pc/two-nics", "net/q35/two-nics-uplink2"} | {
+def link_change_test(machine="pc"):
+    """The e1000's link goes down and up (QEMU's set_link, through a second
+    human monitor on a Unix socket): the hypervisor logs both changes from
+    the NIC's interrupt, the guest's config status follows (the shell's
+    ifconfig re-reads it), and the monitor's net counts them."""
+    def run():
+        import socket as sk
+        results = []
+        tag = f"net/{machine}/link-change"
+        path = os.path.join(TESTDIR, f"qmon-{os.getpid()}-{machine}.sock")
+        os.makedirs(TESTDIR, exist_ok=True)
+        if os.path.exists(path):
+            os.unlink(path)
+
+        def qemu_monitor(cmd):
+            c = sk.socket(sk.AF_UNIX, sk.SOCK_STREAM)
+            for _ in range(50):
+                try:
+                    c.connect(path)
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            c.sendall(cmd.encode() + b"\n")
+            time.sleep(0.3)
+            c.close()
+
+        # the shell types ifconfig after each change the hypervisor logs
+        send = [(r"e1000: link down", b"ifconfig\r"),
+                (r"e1000: link up", b"ifconfig\r"),
+                (r"(?s)e1000: link up.*eth0: mac [^\n]*link \w+", b"poweroff\r"),
+                (STOPPED_PROMPT, b"net\r")]
+        r = Run([("a", MEM, f"test=shell ip={IP['a']}", f"mac={MAC['a']}")], machine, timeout=120, send=send,
+                extra=["-monitor", f"unix:{path},server=on,wait=off"], stop=r"net: end")
+        try:
+            if r.wait_for(r"lgtest\$ ", 60):
+                qemu_monitor("set_link n0 off")
+            if r.wait_for(r"eth0: mac [^\n]*link down", 30):
+                qemu_monitor("set_link n0 on")
+            r.wait_for(r"net: end", 30)
+        finally:
+            r.abort = True
+            b = r.finish()
+        out = b.output if b else r.text
+        check(results, f"{tag}/down-logged", "e1000: link down" in out, "no link-down line: " + out[-1500:])
+        check(results, f"{tag}/up-logged", "e1000: link up" in out, "no link-up line")
+        lines = [ln for ln in guest_lines(out, "a") if ln.startswith("eth0: mac")]
+        check(results, f"{tag}/guest-saw-down", any("link down" in ln for ln in lines), f"ifconfig said {lines}")
+        check(results, f"{tag}/guest-saw-up", lines and "link up" in lines[-1], f"ifconfig said {lines}")
+        m = re.search(r"uplink: e1000 .*, (\d+) link changes", out)
+        check(results, f"{tag}/counted", m and int(m.group(1)) == 2, f"net says {m and m.group(0)}")
+        return results
+    return run
+
+
+# the NIC-model, link and no-uplink tests run in the first pass only (tests/run.py)
+ONCE = {"net/pc/no-uplink", "net/pc/link-change", "net/pc/two-nics", "net/q35/two-nics-uplink2"} | {
     f"net/{m}/{nic}" for nic in ("e1000-82545em", "e1000-82544gc", "e1000e") for m in ("pc", "q35")}
 
 
 def tests():
     return [
         ("net/pc/no-uplink", no_uplink_test("pc")),
+        ("net/pc/link-change", link_change_test("pc")),
         ("net/pc/single", single_test("pc")),
         ("net/q35/single", single_test("q35")),
         ("net/pc/plain", single_test("pc", plain=True, count=3000)),

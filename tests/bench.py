@@ -14,16 +14,18 @@ Three boots:
      between areas 16 MiB apart, which thrash QEMU's direct-mapped soft TLB:
      it is >10x slower than the same copy a page further on, so these
      ratios come out above 1.)
-  3. lgtest test=netbench, QEMU's e1000 wired to a Python peer with
-     `-netdev dgram` on 127.0.0.1 (fresh ports, nothing leaves the host):
-     guest->wire (net_tx) and wire->guest (net_rx) frames/s and Mbit/s of
-     1514-byte frames against the e1000 driven by the hypervisor alone
-     before the guest starts (e1000_tx, e1000_rx). Ratio = guest / bare.
-     Receive figures are first-to-last frame at the receiver; the comment
-     says how many of the peer's frames arrived and how fast the peer sent
-     them, and "PEER-BOUND" when the receiver kept up with the peer: then
-     the figure is the Python peer's send rate (about 200-250k frames/s
-     under TCG), not lgvisor's. The bare e1000_rx usually is.
+  3. lgtest test=netbench, QEMU's e1000 wired to the C peer
+     (tests/netblast.c) with `-netdev dgram` on 127.0.0.1 (fresh ports,
+     nothing leaves the host): guest->wire (net_tx_S) and wire->guest
+     (net_rx_S) frames/s and Mbit/s of S = 1514- and 64-byte frames against
+     the e1000 driven by the hypervisor alone before the guest starts
+     (e1000_tx_S, e1000_rx_S). Ratio = guest / bare. TX rates are taken
+     at the peer for both; RX rates first-to-last frame at the receiver.
+     The peer paces its blasts by QEMU's socket's receive queue, so the
+     NIC always has frames waiting and the socket never overflows; each
+     comment says how many frames were sent, arrived, and were lost where.
+     Then guest->guest (net_g2g_S): one guest to another on the switch,
+     each on its own CPU, against guest->wire.
 
   4. smp_scaling: two CPU-bound checksum guests on -smp 2, once with every
      CPU and once with cpus=1; loops per second of the hypervisor's clock

@@ -23,6 +23,8 @@
 #define TX_WAIT_US  2000000
 
 struct vnet_stats vnet_stats;
+u8 vnet_tx_hdr[VNET_HDR_LEN];
+int vnet_tx_hdr_on;
 u8 vnet_mac[6];
 
 static struct vdev *dev;
@@ -233,7 +235,10 @@ static int xmit(const void *frame, unsigned len)
         return -1;
     unsigned n = tx_free[tx_nfree - 1];
     u8 *s = tx_slot[n];
-    memset(s, 0, VNET_HDR_LEN);     /* no checksum or GSO offload */
+    if (vnet_tx_hdr_on)
+        memcpy(s, vnet_tx_hdr, VNET_HDR_LEN);
+    else
+        memset(s, 0, VNET_HDR_LEN); /* no checksum or GSO offload */
     memcpy(s + SLOT_FRAME, frame, len);
     struct vseg seg[2] = {
         { __pa(s), VNET_HDR_LEN, 0 },

@@ -328,7 +328,7 @@ def no_uplink_test(machine="pc"):
               "net does not say why there is no uplink")
         check(results, f"{tag}/monitor-nic", re.search(r"nic [0-9a-f:.]+ 1af4:1000 virtio-net: not driven", out),
               "net does not list the NIC")
-        m = re.search(r"guest a: rx .*?dropped \d+ bad, (\d+) no uplink", out)
+        m = re.search(r"guest a: rx .*?dropped \d+ bad, \d+ bad header, (\d+) no uplink", out)
         check(results, f"{tag}/drops-counted", m and int(m.group(1)) >= 1,
               f"the guest's ARP for the wire is not counted as dropped for no uplink: {m and m.group(0)}")
         return results
@@ -423,8 +423,53 @@ def link_change_test(machine="pc"):
     return run
 
 
+def hostile_header_test(machine="pc"):
+    """Guest a sends frames whose virtio-net header asks for offloads that
+    were never negotiated (checksum, GSO of each type, unknown bits), each
+    followed by a good one: only the good ones reach the wire, each bad one
+    is counted as a bad header, the device stays up, and guest b on the
+    same switch is still answered by the wire afterwards."""
+    def run():
+        results = []
+        tag = f"net/{machine}/hostile-header"
+        send = [(STOPPED_PROMPT, b"net\r")]
+        r = Run([("a", MEM, f"test=nethdr ip={IP['a']} peer={PEER_IP}", f"mac={MAC['a']}"),
+                 ("b", MEM, f"test=net ip={IP['b']}", f"mac={MAC['b']}")], machine, timeout=180, send=send,
+                stop=r"net: end")
+        try:
+            m = r.wait_for(r"\[a\] NETHDR SENT bad (\d+) good (\d+)", 120)
+            got = []
+            end = time.monotonic() + 3
+            while time.monotonic() < end:
+                try:
+                    src, sp, dp, data, smac = r.peer.udp.get(timeout=0.2)
+                except Exception:
+                    continue
+                if dp == 7777:
+                    got.append(data.decode(errors="replace"))
+            n = int(m.group(1)) if m else 0
+            check(results, f"{tag}/sent", m and n >= 10, f"guest a: {m and m.group(0)}")
+            check(results, f"{tag}/only-good-arrived",
+                  sorted(got) == sorted(f"good {i}" for i in range(n)), f"the peer got {got}")
+            if r.wait_for(r"\[b\] NET READY", 60):
+                arp_checks(results, f"{tag}/after", r.peer, "b")
+                ping_checks(results, f"{tag}/after", r.peer, "b", 5)
+                r.quit("b")
+        finally:
+            r.abort = r.abort or not r.wait_for(r"net: end", 30)
+            b = r.finish()
+        out = b.output if b else r.text
+        c = re.search(r"guest a: rx .*?dropped \d+ bad, (\d+) bad header", out)
+        check(results, f"{tag}/counted", c and int(c.group(1)) == n, f"net says {c and c.group(0)}, {n} sent")
+        check(results, f"{tag}/no-broken-device", not BROKEN.findall(out), str(BROKEN.findall(out)[:2]))
+        program_checks(results, f"{tag}/a", out, "a", ["nethdr/device", "nethdr/arp", "nethdr/device-alive",
+                                                         "nethdr/sent"])
+        return results
+    return run
+
+
 # the NIC-model, link and no-uplink tests run in the first pass only (tests/run.py)
-ONCE = {"net/pc/no-uplink", "net/pc/link-change", "net/pc/two-nics", "net/q35/two-nics-uplink2"} | {
+ONCE = {"net/pc/no-uplink", "net/pc/link-change", "net/pc/hostile-header", "net/pc/two-nics", "net/q35/two-nics-uplink2"} | {
     f"net/{m}/{nic}" for nic in ("e1000-82545em", "e1000-82544gc", "e1000e") for m in ("pc", "q35")}
 
 
@@ -432,6 +477,7 @@ def tests():
     return [
         ("net/pc/no-uplink", no_uplink_test("pc")),
         ("net/pc/link-change", link_change_test("pc")),
+        ("net/pc/hostile-header", hostile_header_test("pc")),
         ("net/pc/single", single_test("pc")),
         ("net/q35/single", single_test("q35")),
         ("net/pc/plain", single_test("pc", plain=True, count=3000)),

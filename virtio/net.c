@@ -1,6 +1,7 @@
 /* virtio net (lguest-abi.md 9.5) on the switch: queue 0 receives, queue 1
  * transmits; no offloads are offered, so every frame crosses whole with a
- * zero 10-byte header in front. Frames for a guest that has no receive
+ * zero 10-byte header in front; a transmitted header that asks for work
+ * (flags or gso_type set) is dropped and counted. Frames for a guest that has no receive
  * buffer wait in a small backlog; the guest refills from its poll routine
  * and kicks, which drains it.
  *
@@ -152,6 +153,16 @@ static void transmit(struct guest *g, struct vdevice *d)
         uint32_t len = req.read_len - (req.read_len >= HDR ? HDR : req.read_len);
         if (req.read_len < HDR + ETH_MIN || len > ETH_MAX) {
             g->net_stats.tx_bad++;          /* not a frame we can put on a wire */
+            vdev_push(g, d, TXQ, req.head, 0);
+            any = true;
+            continue;
+        }
+        uint8_t hdr[HDR];
+        vring_copy_from(&g->mem, &req, 0, hdr, HDR);
+        if (hdr[0] || hdr[1]) {
+            /* flags (NEEDS_CSUM...) or gso_type: work no feature allows,
+             * so the frame cannot be put on a wire as it is */
+            g->net_stats.tx_bad_header++;
             vdev_push(g, d, TXQ, req.head, 0);
             any = true;
             continue;

@@ -49,10 +49,10 @@ void net_report(void)
         if (!g->cfg || !g->cfg->net)
             continue;
         printf("guest %s: rx %lu frames %lu bytes, dropped %lu ring full, %lu not running, %lu buffer too "
-               "small; tx %lu frames %lu bytes, dropped %lu bad, %lu no uplink, %lu wire full; held %lu times\n",
-               g->name, U(n->rx_packets), U(n->rx_bytes), U(n->rx_ring_full), U(n->rx_not_running),
-               U(n->rx_too_small), U(n->tx_packets), U(n->tx_bytes), U(n->tx_bad), U(n->tx_no_uplink),
-               U(n->tx_wire_full), U(n->tx_held));
+               "small; tx %lu frames %lu bytes, dropped %lu bad, %lu bad header, %lu no uplink, %lu wire full; held %lu "
+               "times\n", g->name, U(n->rx_packets), U(n->rx_bytes), U(n->rx_ring_full), U(n->rx_not_running),
+               U(n->rx_too_small), U(n->tx_packets), U(n->tx_bytes), U(n->tx_bad), U(n->tx_bad_header),
+               U(n->tx_no_uplink), U(n->tx_wire_full), U(n->tx_held));
     }
     printf("net: end\n");
 }

@@ -173,15 +173,16 @@ def echoed(out, name):
 MODEL = {"e1000": "82540EM", "e1000-82545em": "82545EM", "e1000-82544gc": "82544GC", "e1000e": "82574L"}
 
 
-def single_test(machine, plain=False, count=10000, nic="e1000", pings=100):
+def single_test(machine, plain=False, count=10000, nic="e1000", pings=100, pic=False):
     """One guest (test=net) and the wire peer: ARP, ping, UDP echo, the
     guest's own ping to the peer; nic: QEMU's model on the wire."""
     def run():
         results = []
-        kind = "plain" if plain else "single" if nic == "e1000" else nic
+        kind = "plain" if plain else "single" if nic == "e1000" else nic + ("-pic" if pic else "")
         tag = f"net/{machine}/{kind}"
         args = f"test=net ip={IP['a']} ping={PEER_IP}" + (" virtio=plain" if plain else "")
-        r = Run([("a", MEM, args, f"mac={MAC['a']}")], machine, nics=(nic,))
+        r = Run([("a", MEM, args, f"mac={MAC['a']}")], machine, nics=(nic,),
+                append="console=com1 irq=pic" if pic else "console=com1")
         try:
             if ready(results, tag, r, "a"):
                 arp_checks(results, tag, r.peer, "a")
@@ -204,9 +205,12 @@ def single_test(machine, plain=False, count=10000, nic="e1000", pings=100):
             m = re.search(r"e1000: (\S+) at \S+, MAC \S+, link (\w+), irq (\S+ \S+)", b.output)
             check(results, f"{tag}/model", m and m.group(1) == MODEL[nic] and m.group(2) == "up",
                   f"want the {MODEL[nic]} driven, link up: {m and m.group(0)}")
-            if nic == "e1000e" and "irq=pic" not in os.environ.get("TEST_APPEND", ""):
+            if nic == "e1000e" and not pic:
                 check(results, f"{tag}/msi", m and m.group(3).startswith("MSI"),
                       f"the 82574L has MSI, the driver should use it: {m and m.group(0)}")
+            if pic:
+                check(results, f"{tag}/intx", m and m.group(3).startswith("8259"),
+                      f"irq=pic: no MSI, the 8259 line: {m and m.group(0)}")
             n = echoed(b.output, "a")
             check(results, f"{tag}/a/echo-count", n is not None and n >= count,
                   f"the guest echoed {n} datagrams, the peer sent {count}")
@@ -470,7 +474,8 @@ def hostile_header_test(machine="pc"):
 
 # the NIC-model, link and no-uplink tests run in the first pass only (tests/run.py)
 ONCE = {"net/pc/no-uplink", "net/pc/link-change", "net/pc/hostile-header", "net/pc/two-nics", "net/q35/two-nics-uplink2"} | {
-    f"net/{m}/{nic}" for nic in ("e1000-82545em", "e1000-82544gc", "e1000e") for m in ("pc", "q35")}
+    f"net/{m}/{nic}" for nic in ("e1000-82545em", "e1000-82544gc", "e1000e") for m in ("pc", "q35")} | {
+    "net/q35/e1000e-pic"}
 
 
 def tests():
@@ -489,4 +494,6 @@ def tests():
     ] + [
         (f"net/{m}/{nic}", single_test(m, count=1000, nic=nic, pings=100))
         for nic in ("e1000-82545em", "e1000-82544gc", "e1000e") for m in ("pc", "q35")
+    ] + [
+        ("net/q35/e1000e-pic", single_test("q35", count=1000, nic="e1000e", pings=100, pic=True)),
     ]

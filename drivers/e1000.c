@@ -18,6 +18,7 @@
 #include "kernel/clock.h"
 #include "kernel/frames.h"
 #include "kernel/log.h"
+#include "kernel/options.h"
 #include "kernel/timer.h"
 
 #define RX_N 256
@@ -36,12 +37,16 @@ volatile bool e1000_pending;
 
 static volatile uint8_t *regs;
 static bool ready;
+static const struct e1000_model *model;
+static bool link_was_up, link_change;
 static uint8_t mac[6];
 static volatile struct e1000_rx_desc *rx;     /* volatile: the NIC writes them behind our back */
 static volatile struct e1000_tx_desc *tx;
 static uint8_t *rx_buf, *tx_buf;
 static uint32_t rx_next;            /* the next descriptor the NIC fills */
 static uint32_t tx_tail, tx_clean;  /* [tx_clean, tx_tail) belong to the NIC */
+static uint32_t tx_told;            /* the tail the NIC was last given */
+static bool tx_waiting;             /* TXDW enabled: someone waits for room */
 static volatile uint32_t icr_seen;  /* causes noted by the handler since the last poll */
 static bool no_irq;                 /* no usable interrupt: always pending */
 static struct pci_irq irq;
@@ -49,6 +54,7 @@ static struct e1000_stats stats;
 
 static uint32_t rd(uint32_t reg) { return *(volatile uint32_t *)(regs + reg); }
 static void wr(uint32_t reg, uint32_t v) { *(volatile uint32_t *)(regs + reg) = v; }
+static bool link_read(void) { return rd(E1000_STATUS) & STATUS_LU; }
 
 /* Bounded: a NIC that never answers must not hang the boot. */
 static bool wait_clear(uint32_t reg, uint32_t bits, uint64_t ns)
@@ -77,11 +83,13 @@ static bool mac_valid(const uint8_t m[6])
 
 static bool eeprom_read(uint8_t word, uint16_t *out)
 {
-    wr(E1000_EERD, EERD_START | ((uint32_t)word << EERD_ADDR_SHIFT));
+    bool short_form = model->flags & E1000_M_EERD_SHORT;
+    uint32_t done = short_form ? EERD_SHORT_DONE : EERD_DONE;
+    wr(E1000_EERD, EERD_START | ((uint32_t)word << (short_form ? EERD_SHORT_ADDR_SHIFT : EERD_ADDR_SHIFT)));
     uint64_t end = clock_ns() + 1000000;               /* 1 ms; a word takes microseconds */
     for (;;) {
         uint32_t v = rd(E1000_EERD);
-        if (v & EERD_DONE) {
+        if (v & done) {
             *out = EERD_DATA(v);
             return true;
         }
@@ -122,6 +130,10 @@ static int reset(void)
     uint32_t ctrl = rd(E1000_CTRL);
     ctrl &= ~(CTRL_LRST | CTRL_PHY_RST | CTRL_ILOS | CTRL_VME);
     wr(E1000_CTRL, ctrl | CTRL_SLU | CTRL_ASDE);
+    if (model->flags & E1000_M_PCIE) {
+        wr(E1000_GCR, rd(E1000_GCR) | GCR_82574_BIT22);
+        wr(E1000_CTRL_EXT, (rd(E1000_CTRL_EXT) | CTRL_EXT_82574_SET) & ~CTRL_EXT_82574_CLEAR);
+    }
     return 0;
 }
 
@@ -147,7 +159,9 @@ static void rings_init(uint32_t mem)
     wr(E1000_RDLEN, RX_N * sizeof(*rx));
     wr(E1000_RDH, 0);
     wr(E1000_RDT, RX_N - 1);                /* one slot always empty: head == tail means none free */
-    wr(E1000_RDTR, 0);                      /* interrupt per frame; ITR may still throttle */
+    wr(E1000_RDTR, 0);                      /* no per-frame delay: ITR below does the moderation */
+    /* at most net_itr interrupts per second: a burst is taken in one poll */
+    wr(E1000_ITR, opt.net_itr ? 1000000000u / 256u / opt.net_itr : 0);
     wr(E1000_RCTL, RCTL_EN | RCTL_UPE | RCTL_MPE | RCTL_BAM | RCTL_SECRC);
     rx_next = 0;
 
@@ -158,7 +172,7 @@ static void rings_init(uint32_t mem)
     wr(E1000_TDT, 0);
     wr(E1000_TIPG, TIPG_COPPER);
     wr(E1000_TCTL, TCTL_EN | TCTL_PSP | TCTL_CT(0x0F) | TCTL_COLD(0x40));
-    tx_tail = tx_clean = 0;
+    tx_tail = tx_clean = tx_told = 0;
 }
 
 /* Reading ICR acknowledges the NIC and drops its (level) interrupt line;
@@ -199,13 +213,14 @@ static void poll_tick(struct timer *t)
     timer_arm(t, clock_ns() + POLL_NS);
 }
 
-int e1000_init(const struct pci_dev *d)
+int e1000_init(const struct pci_dev *d, const struct e1000_model *m)
 {
-    const char *model = e1000_model_name(d->device);
+    model = m;
+    const char *name = m->name;
     const struct pci_bar *bar = &d->bar[0];
     if (bar->io || !bar->base || bar->base + bar->size > 0xFFC00000ull || bar->size < 0x20000) {
         log_err("e1000: %s at %02x:%02x.%x: BAR0 is not usable memory (%s 0x%lx%08lx, 0x%lx bytes)",
-                model, d->bus, d->dev, d->fn, bar->io ? "io" : "mem", (unsigned long)(bar->base >> 32),
+                name, d->bus, d->dev, d->fn, bar->io ? "io" : "mem", (unsigned long)(bar->base >> 32),
                 (unsigned long)bar->base, (unsigned long)bar->size);
         return -1;
     }
@@ -221,7 +236,7 @@ int e1000_init(const struct pci_dev *d)
     regs = (volatile uint8_t *)(uint32_t)bar->base;
 
     if (reset() != 0) {
-        log_err("e1000: %s at %02x:%02x.%x does not come out of reset", model, d->bus, d->dev, d->fn);
+        log_err("e1000: %s at %02x:%02x.%x does not come out of reset", name, d->bus, d->dev, d->fn);
         frames_free(mem, MEM_FRAMES);
         return -1;
     }
@@ -236,19 +251,37 @@ int e1000_init(const struct pci_dev *d)
     e1000_pending = true;               /* frames that came in meanwhile */
     wr(E1000_IMS, INT_RXT0 | INT_RXDMT0 | INT_RXO | INT_LSC);  /* no TXDW: sends reclaim lazily */
     ready = true;
+    link_was_up = link_read();
     if (no_irq) {
         poll_timer.fn = poll_tick;
         timer_arm(&poll_timer, clock_ns() + POLL_NS);
     }
-    log_info("e1000: %s at %02x:%02x.%x, MAC %02x:%02x:%02x:%02x:%02x:%02x, link %s, irq %s", model,
-             d->bus, d->dev, d->fn, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
-             e1000_link_up() ? "up" : "down", no_irq ? "none (polled)" : irq.how);
+    log_info("e1000: %s at %02x:%02x.%x, MAC %02x:%02x:%02x:%02x:%02x:%02x, link %s, irq %s, "
+             "interrupts %s%lu/s", name, d->bus, d->dev, d->fn, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
+             link_was_up ? "up" : "down", no_irq ? "none (polled)" : irq.how, opt.net_itr ? "at most " : "",
+             (unsigned long)opt.net_itr);
     return 0;
 }
 
 bool e1000_ready(void) { return ready; }
+const char *e1000_model(void) { return model ? model->name : "none"; }
 void e1000_mac(uint8_t out[6]) { memcpy(out, mac, 6); }
-bool e1000_link_up(void) { return ready && (rd(E1000_STATUS) & STATUS_LU); }
+/* As last read: at init and on each link-change interrupt, not per frame
+ * (a register read is a trap into the emulator or a bus round trip). */
+bool e1000_link_up(void) { return ready && link_was_up; }
+
+bool e1000_link_changed(void)
+{
+    bool c = link_change;
+    link_change = false;
+    return c;
+}
+
+static void counters(void)
+{
+    stats.rx_missed += rd(E1000_MPC);
+    stats.rx_no_desc += rd(E1000_RNBC);
+}
 
 static void tx_reclaim(void)
 {
@@ -259,11 +292,39 @@ static void tx_reclaim(void)
     }
 }
 
+void e1000_tx_flush(void)
+{
+    if (ready && tx_told != tx_tail) {
+        barrier();              /* descriptors complete before the NIC may fetch them (x86 keeps store order) */
+        tx_told = tx_tail;
+        wr(E1000_TDT, tx_tail);
+    }
+}
+
+uint32_t e1000_tx_room(void)
+{
+    if (!ready)
+        return 0;
+    uint32_t used = (tx_tail - tx_clean + TX_N) % TX_N;
+    if (used >= TX_N - 1 - 16) {        /* nearly full: hand the batch over, take back what is done */
+        e1000_tx_flush();
+        tx_reclaim();
+        used = (tx_tail - tx_clean + TX_N) % TX_N;
+    }
+    uint32_t room = TX_N - 1 - used;
+    if (!room && !tx_waiting) {
+        tx_waiting = true;
+        wr(E1000_IMS, INT_TXDW);
+    }
+    return room;
+}
+
 /* -1 when the ring is full; the caller decides whether that is a drop. */
 static int tx_queue(const void *frame, uint32_t len)
 {
     uint32_t next = (tx_tail + 1) % TX_N;
     if (next == tx_clean) {
+        e1000_tx_flush();
         tx_reclaim();
         if (next == tx_clean)
             return -1;
@@ -273,9 +334,7 @@ static int tx_queue(const void *frame, uint32_t len)
     d->length = (uint16_t)len;
     d->cmd = TXD_EOP | TXD_IFCS | TXD_RS;
     d->status = 0;
-    barrier();                  /* descriptor complete before the NIC may fetch it (x86 keeps store order) */
     tx_tail = next;
-    wr(E1000_TDT, tx_tail);
     return 0;
 }
 
@@ -290,7 +349,7 @@ int e1000_send(const void *frame, uint32_t len)
     return 0;
 }
 
-uint32_t e1000_poll(void (*fn)(const uint8_t *frame, uint32_t len, void *ctx), void *ctx,
+uint32_t e1000_poll(bool (*fn)(const uint8_t *frame, uint32_t len, void *ctx), void *ctx,
                     uint32_t budget)
 {
     if (!ready)
@@ -299,14 +358,29 @@ uint32_t e1000_poll(void (*fn)(const uint8_t *frame, uint32_t len, void *ctx), v
     uint32_t icr = icr_seen;
     icr_seen = 0;
     if (icr & INT_RXO)
-        stats.rx_dropped += rd(E1000_MPC);
+        counters();
+    if (icr & INT_LSC) {
+        bool up = link_read();
+        if (up != link_was_up) {
+            link_was_up = up;
+            link_change = true;
+            stats.link_changes++;
+            log_info("e1000: link %s", up ? "up" : "down");
+        }
+    }
+    if ((icr & INT_TXDW) && tx_waiting) {
+        tx_waiting = false;
+        wr(E1000_IMC, INT_TXDW);
+        tx_reclaim();
+    }
     uint32_t n = 0, last = RX_N;
     while (n < budget && (rx[rx_next].status & RXD_DD)) {
         volatile struct e1000_rx_desc *d = &rx[rx_next];
         uint32_t len = d->length;   /* valid once DD is seen (x86 keeps load order) */
         /* a frame spanning buffers (no EOP) cannot happen without RCTL.LPE */
         if ((d->status & RXD_EOP) && !d->errors && len >= ETH_MIN) {
-            fn(rx_buf + rx_next * BUF_SIZE, len, ctx);
+            if (!fn(rx_buf + rx_next * BUF_SIZE, len, ctx))
+                break;          /* no room behind us: it stays, the NIC waits */
             stats.rx_packets++;
             stats.rx_bytes += len;
             n++;
@@ -319,7 +393,7 @@ uint32_t e1000_poll(void (*fn)(const uint8_t *frame, uint32_t len, void *ctx), v
     }
     if (last != RX_N)
         wr(E1000_RDT, last);    /* one register write returns the whole batch */
-    if (rx[rx_next].status & RXD_DD)
+    if (n == budget && (rx[rx_next].status & RXD_DD))
         e1000_pending = true;   /* budget ran out: come back */
     return n;
 }
@@ -328,7 +402,7 @@ void e1000_get_stats(struct e1000_stats *s)
 {
     if (ready) {
         tx_reclaim();
-        stats.rx_dropped += rd(E1000_MPC);
+        counters();
     }
     *s = stats;
 }
@@ -364,6 +438,8 @@ uint64_t e1000_bench_tx(uint32_t frames, uint32_t len)
         if (tx_queue(frame, len) == 0) {
             i++;
             stall = 0;
+            if (i % 64 == 0 || i == frames)
+                e1000_tx_flush();   /* as the guests' path: one tail write per batch */
             continue;
         }
         /* ring full: a NIC that stops sending must not hang the benchmark */

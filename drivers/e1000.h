@@ -7,7 +7,23 @@
 
 struct pci_dev;
 
-struct e1000_stats { uint64_t rx_packets, rx_bytes, rx_dropped, tx_packets, tx_bytes, tx_dropped, irqs; };
+/* A model of the family (drivers/e1000_models.c). */
+#define E1000_M_EERD_SHORT 1u       /* EERD done/address bits as on the 82574 */
+#define E1000_M_PCIE       2u       /* 82574: PCIe init bits (GCR, CTRL_EXT) */
+struct e1000_model {
+    uint16_t id;
+    const char *name;
+    uint32_t flags;
+};
+const struct e1000_model *e1000_model_of(uint16_t vendor, uint16_t device);
+
+/* rx_dropped: frames the driver took off the ring but could not pass on
+ * (errors, runts); rx_missed / rx_no_desc: the NIC's own counters MPC and
+ * RNBC (frames it lost, and times it found no free descriptor). */
+struct e1000_stats {
+    uint64_t rx_packets, rx_bytes, rx_dropped, rx_missed, rx_no_desc;
+    uint64_t tx_packets, tx_bytes, tx_dropped, irqs, link_changes;
+};
 
 /* Where the rings stand: the NIC's head and tail registers and the
  * driver's own indices (for the monitor's `net` command). */
@@ -16,21 +32,40 @@ struct e1000_rings {
     uint32_t tx_size, tx_head, tx_tail, tx_clean;
 };
 
+/* Logs every network function on PCI with whether it is driven and starts
+ * the uplink (drivers/e1000_uplink.c; option net_uplink). */
+void e1000_probe(void);
+/* Why there is no uplink, for the monitor; and the NICs found. */
+const char *e1000_why_no_uplink(void);
+void e1000_print_nics(void);
+
 /* Reset, MAC (EEPROM, else RAL/RAH), rings, IRQ; 0 on success. Logs
  * "e1000: 82540EM at 00:03.0, MAC 52:54:00:12:34:56, link up, irq GSI 11"
  * (MSI if the part has it, else INTx: drivers/pci_irq.h). */
-int e1000_init(const struct pci_dev *d);
+int e1000_init(const struct pci_dev *d, const struct e1000_model *m);
 bool e1000_ready(void);
+const char *e1000_model(void);
 void e1000_mac(uint8_t mac[6]);
+/* The link as the NIC last reported it (at init, then by its interrupt). */
 bool e1000_link_up(void);
+/* True once after each link status change the NIC reported (LSC). */
+bool e1000_link_changed(void);
 /* Queues one frame (14..1514 bytes, copied; no FCS) for transmit. 0, or -1
  * when the TX ring is full (frame dropped, counted). Reclaims finished
- * descriptors itself. */
+ * descriptors itself. The NIC is told (one tail write) by e1000_tx_flush,
+ * or when the ring fills. */
 int e1000_send(const void *frame, uint32_t len);
+void e1000_tx_flush(void);
+/* Free TX descriptors (after reclaiming finished ones). When 0, the NIC's
+ * TX-done interrupt is enabled, so that e1000_pending comes back when
+ * there is room again. */
+uint32_t e1000_tx_room(void);
 /* Hands up to budget received frames to fn (frame pointer valid only during
- * the call), returns the RX descriptors to the NIC; returns the number
- * delivered. Never blocks. */
-uint32_t e1000_poll(void (*fn)(const uint8_t *frame, uint32_t len, void *ctx), void *ctx,
+ * the call), returns the RX descriptors to the NIC (one tail write);
+ * returns the number delivered. fn returning false leaves that frame in
+ * the ring and ends the poll (backpressure: the NIC's ring fills and it
+ * stops taking frames). Never blocks. */
+uint32_t e1000_poll(bool (*fn)(const uint8_t *frame, uint32_t len, void *ctx), void *ctx,
                     uint32_t budget);
 /* Set by the interrupt handler when frames (or a link change) are waiting;
  * the hypervisor's scheduler calls e1000_poll when it sees it. */

@@ -8,10 +8,12 @@
 #define E1000_CTRL   0x0000
 #define E1000_STATUS 0x0008
 #define E1000_EERD   0x0014
+#define E1000_CTRL_EXT 0x0018
 #define E1000_ICR    0x00C0     /* read clears (and so acknowledges) */
 #define E1000_ICS    0x00C8     /* write sets causes: a test interrupt */
 #define E1000_IMS    0x00D0
 #define E1000_IMC    0x00D8
+#define E1000_ITR    0x00C4     /* minimum interval between interrupts, in 256 ns units */
 #define E1000_RCTL   0x0100
 #define E1000_TCTL   0x0400
 #define E1000_TIPG   0x0410
@@ -26,7 +28,9 @@
 #define E1000_TDLEN  0x3808
 #define E1000_TDH    0x3810
 #define E1000_TDT    0x3818
-#define E1000_MPC    0x4010     /* missed packets (no RX descriptor), read clears */
+#define E1000_MPC    0x4010     /* missed packets (no room in the RX FIFO/ring), read clears */
+#define E1000_RNBC   0x40A0     /* receive no buffers: no free RX descriptor, read clears */
+#define E1000_GCR    0x5B00     /* 82574: PCIe control */
 #define E1000_MTA    0x5200     /* 128 words */
 #define E1000_RAL0   0x5400
 #define E1000_RAH0   0x5404
@@ -48,6 +52,15 @@
 #define EERD_DONE    (1u << 4)
 #define EERD_ADDR_SHIFT 8
 #define EERD_DATA(v) ((uint16_t)((v) >> 16))
+/* The 82574's EERD: start in bit 0, done in bit 1, the word address from bit 2. */
+#define EERD_SHORT_DONE (1u << 1)
+#define EERD_SHORT_ADDR_SHIFT 2
+
+/* 82574 init bits (Intel's 82574 datasheet and errata): GCR bit 22 set,
+ * CTRL_EXT bit 22 set and bit 23 (DMA dynamic clock gating) clear. */
+#define GCR_82574_BIT22      (1u << 22)
+#define CTRL_EXT_82574_SET   (1u << 22)
+#define CTRL_EXT_82574_CLEAR (1u << 23)
 
 #define INT_TXDW     (1u << 0)
 #define INT_LSC      (1u << 2)

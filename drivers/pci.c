@@ -168,32 +168,3 @@ void pci_scan(void)
     scan_bus(0, 0);
     log_info("pci: %lu functions", (unsigned long)pci_ndevs);
 }
-
-/* The 8254x family (PCI/PCI-X gigabit parts) the e1000 driver will support. */
-static const struct { uint16_t id; const char *name; } e1000_ids[] = {
-    { 0x1000, "82542" }, { 0x1001, "82543GC" }, { 0x1004, "82543GC" }, { 0x1008, "82544EI" },
-    { 0x1009, "82544EI" }, { 0x100C, "82544GC" }, { 0x100D, "82544GC" }, { 0x100E, "82540EM" },
-    { 0x100F, "82545EM" }, { 0x1010, "82546EB" }, { 0x1011, "82545EM" }, { 0x1012, "82546EB" },
-    { 0x1013, "82541EI" }, { 0x1015, "82540EM" }, { 0x1016, "82540EP" }, { 0x1017, "82540EP" },
-    { 0x1018, "82541EI" }, { 0x1019, "82547EI" }, { 0x101A, "82547EI" }, { 0x101D, "82546EB" },
-    { 0x101E, "82540EP" }, { 0x1026, "82545GM" }, { 0x1027, "82545GM" }, { 0x1028, "82545GM" },
-    { 0x1075, "82547GI" }, { 0x1076, "82541GI" }, { 0x1077, "82541GI" }, { 0x1078, "82541ER" },
-    { 0x1079, "82546GB" }, { 0x107A, "82546GB" }, { 0x107B, "82546GB" }, { 0x107C, "82541PI" },
-    { 0x108A, "82546GB" }, { 0x1099, "82546GB" }, { 0x10B5, "82546GB" },
-};
-
-const char *e1000_model_name(uint16_t device)
-{
-    for (size_t i = 0; i < sizeof(e1000_ids) / sizeof(e1000_ids[0]); i++)
-        if (e1000_ids[i].id == device)
-            return e1000_ids[i].name;
-    return NULL;
-}
-
-const struct pci_dev *pci_find_e1000(void)
-{
-    for (uint32_t i = 0; i < pci_ndevs; i++)
-        if (pci_devs[i].vendor == 0x8086 && e1000_model_name(pci_devs[i].device))
-            return &pci_devs[i];
-    return NULL;
-}

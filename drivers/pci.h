@@ -31,8 +31,5 @@ uint8_t pci_find_capability(uint8_t bus, uint8_t dev, uint8_t fn, uint8_t id);
 #define PCI_CAP_MSIX 0x11
 /* Walks every bus reachable from bus 0 through bridges; logs each function. */
 void pci_scan(void);
-/* The first Intel 8254x (e1000 family) NIC, or NULL. */
-const struct pci_dev *pci_find_e1000(void);
-const char *e1000_model_name(uint16_t device);
 
 #endif

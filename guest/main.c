@@ -58,6 +58,7 @@ static const struct test_entry {
     { "netpeer", test_netpeer },
     { "blkbench", test_blkbench },
     { "netbench", test_netbench },
+    { "nethdr", test_nethdr },
     { "spam", test_spam },
     { "ticker", test_ticker },
     { "rng", test_rng },

@@ -23,6 +23,8 @@
 #define TX_WAIT_US  2000000
 
 struct vnet_stats vnet_stats;
+u8 vnet_tx_hdr[VNET_HDR_LEN];
+int vnet_tx_hdr_on;
 u8 vnet_mac[6];
 
 static struct vdev *dev;
@@ -167,7 +169,14 @@ int vnet_init(void)
 }
 
 u32 vnet_features(void) { return features; }
-int vnet_link_up(void) { return (link_status & 1) != 0; }
+/* Read afresh each time: the lguest bus has no config-change interrupt,
+ * and the host rewrites the field when its uplink's link changes. */
+int vnet_link_up(void)
+{
+    if (dev && (features & 1u << VNET_F_STATUS))
+        vdev_config_read(dev, 6, &link_status, 2);
+    return (link_status & 1) != 0;
+}
 int vnet_broken(void) { return dev && vdev_broken(dev); }
 int vnet_plain(void) { return plain; }
 int vnet_rx_pending(void) { return rx_work; }
@@ -226,7 +235,10 @@ static int xmit(const void *frame, unsigned len)
         return -1;
     unsigned n = tx_free[tx_nfree - 1];
     u8 *s = tx_slot[n];
-    memset(s, 0, VNET_HDR_LEN);     /* no checksum or GSO offload */
+    if (vnet_tx_hdr_on)
+        memcpy(s, vnet_tx_hdr, VNET_HDR_LEN);
+    else
+        memset(s, 0, VNET_HDR_LEN); /* no checksum or GSO offload */
     memcpy(s + SLOT_FRAME, frame, len);
     struct vseg seg[2] = {
         { __pa(s), VNET_HDR_LEN, 0 },

@@ -53,6 +53,10 @@ int vnet_rx_pending(void);
  * waiting (halted, up to 2 s) while the queue is full. 0, or -1. Called
  * with interrupts enabled (it may halt); returns with them enabled. */
 int vnet_send(const void *frame, unsigned len);
+/* Tests only: when vnet_tx_hdr_on, transmitted frames carry this header
+ * instead of the zero one (a driver claiming offloads it did not get). */
+extern u8 vnet_tx_hdr[VNET_HDR_LEN];
+extern int vnet_tx_hdr_on;
 
 /* Sleeps until an interrupt (received frames, the TX queue waking, the
  * timer) or the TSC deadline; returns at once when frames are pending or

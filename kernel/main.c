@@ -224,13 +224,7 @@ void kmain(uint32_t magic, const void *info)
 
     if (opt.pci) {
         pci_scan();
-        const struct pci_dev *nic = pci_find_e1000();
-        if (nic) {
-            log_info("e1000: Intel %s (%04x:%04x) at %02x:%02x.%x, irq %u", e1000_model_name(nic->device),
-                     nic->vendor, nic->device, nic->bus, nic->dev, nic->fn, nic->irq_line);
-            e1000_init(nic);
-        } else
-            log_warn("e1000: no NIC lgvisor can drive was found: guests have no wire");
+        e1000_probe();
     }
 
     watchdog_init(opt.watchdog);

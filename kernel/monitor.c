@@ -20,6 +20,7 @@
 #include "drivers/e1000.h"
 #include "drivers/pci.h"
 #include "drivers/ramdisk.h"
+#include "virtio/net.h"
 #include "arch/x86/smp.h"
 #include "kernel/percpu.h"
 #include "kernel/sched.h"
@@ -235,26 +236,7 @@ static void cmd_irq(void)
 
 static void cmd_net(void)
 {
-    if (!e1000_ready()) {
-        printf("net: no e1000\n");
-        return;
-    }
-    uint8_t m[6];
-    struct e1000_stats s;
-    struct e1000_rings r;
-    e1000_mac(m);
-    e1000_get_stats(&s);
-    e1000_get_rings(&r);
-    printf("e1000 %02x:%02x:%02x:%02x:%02x:%02x, link %s, %lu irqs\n", m[0], m[1], m[2], m[3],
-           m[4], m[5], e1000_link_up() ? "up" : "down", (unsigned long)s.irqs);
-    printf("rx %lu packets, %lu bytes, %lu dropped; ring %lu: head %lu tail %lu next %lu\n",
-           (unsigned long)s.rx_packets, (unsigned long)s.rx_bytes,
-           (unsigned long)s.rx_dropped, (unsigned long)r.rx_size, (unsigned long)r.rx_head,
-           (unsigned long)r.rx_tail, (unsigned long)r.rx_next);
-    printf("tx %lu packets, %lu bytes, %lu dropped; ring %lu: head %lu tail %lu clean %lu\n",
-           (unsigned long)s.tx_packets, (unsigned long)s.tx_bytes,
-           (unsigned long)s.tx_dropped, (unsigned long)r.tx_size, (unsigned long)r.tx_head,
-           (unsigned long)r.tx_tail, (unsigned long)r.tx_clean);
+    net_report();       /* virtio/net_report.c */
 }
 
 static void cmd_uptime(void)

@@ -23,6 +23,8 @@ struct options {
     uint32_t test_msi;      /* test only: check MSI and I/O APIC delivery with QEMU's edu device */
     uint32_t on_fault;      /* enum on_fault: after a hypervisor fault or panic */
     uint32_t watchdog;      /* seconds before the hardware watchdog resets a stuck machine; 0: off */
+    uint32_t net_uplink;    /* which supported NIC (1 = first in PCI order) is the guests' wire */
+    uint32_t net_itr;       /* e1000 interrupts per second at most; 0: no moderation */
 };
 extern struct options opt;
 

@@ -14,16 +14,18 @@ Three boots:
      between areas 16 MiB apart, which thrash QEMU's direct-mapped soft TLB:
      it is >10x slower than the same copy a page further on, so these
      ratios come out above 1.)
-  3. lgtest test=netbench, QEMU's e1000 wired to a Python peer with
-     `-netdev dgram` on 127.0.0.1 (fresh ports, nothing leaves the host):
-     guest->wire (net_tx) and wire->guest (net_rx) frames/s and Mbit/s of
-     1514-byte frames against the e1000 driven by the hypervisor alone
-     before the guest starts (e1000_tx, e1000_rx). Ratio = guest / bare.
-     Receive figures are first-to-last frame at the receiver; the comment
-     says how many of the peer's frames arrived and how fast the peer sent
-     them, and "PEER-BOUND" when the receiver kept up with the peer: then
-     the figure is the Python peer's send rate (about 200-250k frames/s
-     under TCG), not lgvisor's. The bare e1000_rx usually is.
+  3. lgtest test=netbench, QEMU's e1000 wired to the C peer
+     (tests/netblast.c) with `-netdev dgram` on 127.0.0.1 (fresh ports,
+     nothing leaves the host): guest->wire (net_tx_S) and wire->guest
+     (net_rx_S) frames/s and Mbit/s of S = 1514- and 64-byte frames against
+     the e1000 driven by the hypervisor alone before the guest starts
+     (e1000_tx_S, e1000_rx_S). Ratio = guest / bare. TX rates are taken
+     at the peer for both; RX rates first-to-last frame at the receiver.
+     The peer paces its blasts by QEMU's socket's receive queue, so the
+     NIC always has frames waiting and the socket never overflows; each
+     comment says how many frames were sent, arrived, and were lost where.
+     Then guest->guest (net_g2g_S): one guest to another on the switch,
+     each on its own CPU, against guest->wire.
 
   4. smp_scaling: two CPU-bound checksum guests on -smp 2, once with every
      CPU and once with cpus=1; loops per second of the hypervisor's clock
@@ -52,7 +54,7 @@ import time
 sys.path.insert(0, "tests")
 import guest_cases as cases  # noqa: E402
 from boot_tests import ELF, TESTDIR  # noqa: E402
-from netpeer import ETH_P_IP, PEER_IP, Peer, csum, free_udp_port, ip_bytes  # noqa: E402
+from netpeer import PEER_IP, free_udp_port  # noqa: E402
 from qemu import boot  # noqa: E402
 
 ALL_STOPPED = r"; 0 running"
@@ -158,160 +160,212 @@ def blk_bench():
         print(out[-3000:])
 
 
-class BenchPeer(Peer):
-    """The wire peer, plus a fast path that counts the benchmark's frames
-    without parsing them: the guest's datagrams to SINK_PORT, and the
-    hypervisor's TX-baseline frames (EtherType 0x88B5)."""
-
-    def __init__(self):
-        self.sink = 0
-        self.sink_first = self.sink_last = None
-        self.baseline_frames = 0
-        super().__init__()
-
-    def _input(self, f):
-        if len(f) == FRAME and f[12:14] == b"\x08\x00" and f[23] == 17 and \
-                struct.unpack("!H", f[36:38])[0] == SINK_PORT:
-            t = time.monotonic()
-            if self.sink_first is None:
-                self.sink_first = t
-            self.sink_last = t
-            self.sink += 1
-            return
-        if f[12:14] == b"\x88\xb5":
-            self.baseline_frames += 1
-            return
-        super()._input(f)
-
-    def blast(self, frame, n):
-        """n copies of frame as fast as Python sends them: seconds taken."""
-        dst, send = self.qemu, self.sock.sendto
-        t = time.perf_counter()
-        for _ in range(n):
-            try:
-                send(frame, dst)
-            except BlockingIOError:
-                pass
-        return time.perf_counter() - t
+SIZES = (1514, 64)
+PACE_BYTES = 100000         # of QEMU's socket's ~208 KiB receive buffer (truesize counted)
+STOPPED_PROMPT = r"; 0 running(?s:.*)lgvisor> "
 
 
-def udp_frame(peer, dst_mac, dst_ip, sport, dport, payload):
-    """One Ethernet frame carrying a UDP datagram from the peer, checksummed."""
-    udp_len = 8 + len(payload)
-    pseudo = peer.ipb + ip_bytes(dst_ip) + struct.pack("!BBH", 0, 17, udp_len)
-    hdr = struct.pack("!HHHH", sport, dport, udp_len, 0)
-    s = csum(pseudo + hdr + payload) or 0xFFFF
-    udp = hdr[:6] + struct.pack("!H", s) + payload
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0x4000, 64, 17, 0, peer.ipb, ip_bytes(dst_ip))
-    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
-    return peer.eth(dst_mac, ETH_P_IP, ip + udp)
+def net_counters(out):
+    """The monitor's `net` output at the end of a boot (sent once every
+    guest has stopped): the lines between 'uplink:' and 'net: end'."""
+    m = re.search(r"(?s)(uplink: .*?)net: end", out)
+    return m.group(1) if m else ""
 
 
-def net_bench():
-    global ok
-    peer = BenchPeer()
-    qemu_port = free_udp_port()
-    peer.qemu = ("127.0.0.1", qemu_port)
-    netdev = (f"dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port={qemu_port},"
-              f"remote.type=inet,remote.host=127.0.0.1,remote.port={peer.port}")
-    state = {"text": "", "abort": False, "result": None}
+def counter(text, pattern):
+    m = re.search(pattern, text)
+    return int(m.group(1)) if m else None
 
-    def until(text):
-        state["text"] = text
-        return state["abort"] or re.search(ALL_STOPPED, text)
 
-    def run():
-        state["result"] = boot(
-            until=until, timeout=240, kernel=ELF, append="console=com1 bench=on", e1000=False,
-            initrd=f"{cases.GUEST_ELF} kernel name=io mem=32M mac={GUEST_MAC} -- test=netbench "
-                   f"ip={GUEST_IP} peer={PEER_IP} count={NET_FRAMES}",
-            extra=["-netdev", netdev, "-device", "e1000,netdev=n0"])
+class WireBoot:
+    """lgvisor under QEMU in a thread, its NIC wired by -netdev dgram to
+    the C peer (tests/netblast.c); self.text is the output so far."""
 
-    def wait_for(pattern, timeout):
+    def __init__(self, initrd, timeout=300, nic="e1000", smp=1):
+        from netblast import Blaster
+        self.qemu_port = free_udp_port()
+        self.peer = Blaster(self.qemu_port, "02:00:00:00:00:01", PEER_IP)
+        netdev = (f"dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port={self.qemu_port},"
+                  f"remote.type=inet,remote.host=127.0.0.1,remote.port={self.peer.port}")
+        self.text, self.abort, self.result = "", False, None
+
+        def until(text):
+            self.text = text
+            return self.abort or "net: end" in text
+
+        def run():
+            append = ("console=com1 bench=on " + os.environ.get("BENCH_NET_APPEND", "")).strip()
+            self.result = boot(until=until, timeout=timeout, kernel=ELF, append=append,
+                               e1000=False, initrd=initrd, send=[(STOPPED_PROMPT, b"net\r")],
+                               extra=["-netdev", netdev, "-device", f"{nic},netdev=n0", "-smp", str(smp)])
+
+        # blasts keep QEMU's socket busy but never overfull: the NIC always
+        # has frames waiting, and what is lost is lost past QEMU's socket
+        self.peer.cmd(f"pace {self.qemu_port} {PACE_BYTES}")
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+
+    def wait_for(self, pattern, timeout):
         end = time.monotonic() + timeout
         while time.monotonic() < end:
-            m = re.search(pattern, state["text"], re.M)
-            if m or not thread.is_alive():
+            m = re.search(pattern, self.text, re.M)
+            if m or not self.thread.is_alive():
                 return m
             time.sleep(0.02)
         return None
 
-    def settle(get, quiet=0.3, limit=10):
-        """Waits until get() stops changing for quiet seconds."""
-        end, last, since = time.monotonic() + limit, get(), time.monotonic()
+    def drops(self):
+        from netblast import udp_drops
+        return udp_drops(self.qemu_port) or 0
+
+    def peer_drops(self):
+        from netblast import udp_drops
+        return udp_drops(self.peer.port) or 0
+
+    def settle(self, kind, quiet=0.6, limit=20):
+        """The peer's current round of frames of a kind ("raw": the bare
+        e1000's, "udp": a guest's to the sink port) once no more came for
+        quiet seconds: (frames, their rate in frames/s at the peer)."""
+        end = time.monotonic() + limit
+        st = self.peer.stats()
+        last, since = st[kind], time.monotonic()
         while time.monotonic() < end and time.monotonic() - since < quiet:
             time.sleep(0.05)
-            if get() != last:
-                last, since = get(), time.monotonic()
-        return last
+            st = self.peer.stats()
+            if st[kind] != last:
+                last, since = st[kind], time.monotonic()
+        span = (st[f"{kind}_last_ns"] - st[f"{kind}_first_ns"]) / 1e9
+        return st[kind], (st[kind] - 1) / span if st[kind] > 1 and span > 0 else 0
 
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
+    def blast(self, n, size, mac, kind="raw", ip=None, port=None):
+        """Blasts; (peer pps, frames QEMU's socket dropped meanwhile)."""
+        d0 = self.drops()
+        secs = self.peer.blast(n, size, mac, kind, ip, port)
+        time.sleep(0.5)
+        return n / secs if secs else 0, self.drops() - d0
+
+    def finish(self):
+        if not self.wait_for(r"net: end", 180):
+            self.abort = True
+        self.thread.join()
+        self.peer.close()
+        return self.result.output if self.result else self.text
+
+
+def net_bench():
+    """Wire rows: the bare e1000 (bench-baseline e1000_tx_S / e1000_rx_S)
+    against the guest (net_tx_S / net_rx_S) for S = 1514 and 64, every
+    frame counted: sent, arrived, and lost where (QEMU's socket, the
+    e1000's MPC/RNBC, the guest's ring). TX rates are measured where the
+    frames arrive, at the peer, for the bare NIC and the guest alike; RX
+    rates at the receiver (the hypervisor's loop, the guest's stack)."""
+    global ok
+    w = WireBoot(f"{cases.GUEST_ELF} kernel name=io mem=32M mac={GUEST_MAC} -- test=netbench "
+                 f"ip={GUEST_IP} peer={PEER_IP} count={NET_FRAMES}")
     notes = {}
     try:
-        # the hypervisor's own receive baseline, before the guest starts
-        if wait_for(r"bench-baseline e1000_rx waiting", 60):
-            hv_mac = re.search(r"e1000: \S+ at \S+, MAC ([0-9a-f:]{17})", state["text"])
-            dst = bytes.fromhex(hv_mac.group(1).replace(":", "")) if hv_mac else b"\xff" * 6
-            frame = dst + peer.mac + b"\x88\xb5" + bytes(i & 0xFF for i in range(FRAME - 14))
-            secs = peer.blast(frame, NET_FRAMES)
-            notes["base_rx_peer"] = (NET_FRAMES, secs)
-        # guest -> wire: what reached the peer
-        if wait_for(r"^\[io\] BENCH_IO net_tx ", 120):
-            notes["sink"] = settle(lambda: peer.sink)
-        # wire -> guest
-        if wait_for(r"^\[io\] NETBENCH RX ready", 60):
-            mac = bytes.fromhex(GUEST_MAC.replace(":", ""))
-            frame = udp_frame(peer, mac, GUEST_IP, 5000, GUEST_PORT, bytes(i & 0xFF for i in range(1472)))
-            assert len(frame) == FRAME
-            secs = peer.blast(frame, NET_FRAMES)
-            notes["rx_peer"] = (NET_FRAMES, secs)
-        if not wait_for(ALL_STOPPED, 120):
-            state["abort"] = True
+        w.peer.sink(SINK_PORT)
+        for size in SIZES:
+            if not w.wait_for(rf"bench-baseline e1000_rx_{size} waiting", 90):
+                break
+            notes[f"base_tx_{size}"] = w.settle("raw")
+            hv = re.search(r"e1000: \S+ at \S+, MAC ([0-9a-f:]{17})", w.text)
+            notes[f"base_rx_{size}"] = w.blast(NET_FRAMES, size, hv.group(1) if hv else "ff:ff:ff:ff:ff:ff")
+        for size in SIZES:
+            pd0 = w.peer_drops()
+            if not w.wait_for(rf"^\[io\] NETBENCH TX done {size}", 300):
+                break
+            notes[f"tx_{size}"] = w.settle("udp")
+            notes[f"tx_peer_drops_{size}"] = w.peer_drops() - pd0
+            if os.environ.get("BENCH_DEBUG"):
+                print(f"# debug tx_{size}: peer {w.peer.stats()}, QEMU socket drops {w.drops()}")
+            if not w.wait_for(rf"^\[io\] NETBENCH RX ready port \d+ count \d+ size {size}", 60):
+                break
+            notes[f"rx_{size}"] = w.blast(NET_FRAMES, size, GUEST_MAC, "udp", GUEST_IP, GUEST_PORT)
     finally:
-        thread.join()
-        peer.close()
-    b = state["result"]
-    out = b.output if b else state["text"]
+        out = w.finish()
     base = {m.group(1): (int(m.group(2)), int(m.group(3)), m.group(4))
             for m in re.finditer(r"bench-baseline (e1000_\S+) (\d+) pps (\d+) Mbit/s(.*)$", out, re.M)}
     figs = {m.group(1): (int(m.group(2)), int(m.group(3)), m.group(4))
             for m in re.finditer(r"^\[io\] BENCH_IO (net_\S+) (\d+) pps (\d+) Mbit/s(.*)$", out, re.M)}
+    net = net_counters(out)
 
-    def peer_pps(key):
-        n, secs = notes.get(key, (0, 0))
-        return n / secs if secs else 0
+    def mbit(pps, size):
+        return int(pps * size * 8 / 1e6)
 
-    def sent(key, got):
-        """How fast the peer sent; flagged when the receiver kept up with it
-        (then the figure is the Python peer's rate, not lgvisor's)."""
-        pps = peer_pps(key)
-        if not pps:
-            return "peer rate unknown"
-        bound = got and got >= 0.8 * pps
-        return f"peer sent at {pps:.0f} pps" + (" = PEER-BOUND" if bound else "")
-
-    tx, rx = figs.get("net_tx"), figs.get("net_rx")
-    btx, brx = base.get("e1000_tx"), base.get("e1000_rx")
-    sink = notes.get("sink", 0)
-    tx_note = f"guest->wire, {sink}/{NET_FRAMES} reached the peer"
-    m = brx and re.search(r"\((\d+) frames", brx[2])
-    base_rx_note = (f"bare: {m.group(1) if m else '?'}/{NET_FRAMES} arrived, "
-                    f"{sent('base_rx_peer', brx and brx[0])}")
-    m = rx and re.search(r"(\d+) of (\d+) arrived", rx[2])
-    rx_note = (f"wire->guest, {m.group(1) if m else '?'}/{NET_FRAMES} arrived, {sent('rx_peer', rx and rx[0])}; "
-               f"{base_rx_note}")
-    line("net_tx_pps", tx and tx[0], "pps", "e1000_tx", btx and btx[0], tx_note)
-    line("net_tx_mbit", tx and tx[1], "Mbit/s", "e1000_tx", btx and btx[1])
-    line("net_rx_pps", rx and rx[0], "pps", "e1000_rx", brx and brx[0], rx_note)
-    line("net_rx_mbit", rx and rx[1], "Mbit/s", "e1000_rx", brx and brx[1])
+    for size in SIZES:
+        btx, tx = base.get(f"e1000_tx_{size}"), figs.get(f"net_tx_{size}")
+        brx, rx = base.get(f"e1000_rx_{size}"), figs.get(f"net_rx_{size}")
+        bsent = counter(btx[2], r"\((\d+) frames") if btx else None
+        bn, bpps = notes.get(f"base_tx_{size}", (None, 0))
+        gn, gpps = notes.get(f"tx_{size}", (None, 0))
+        tx_note = (f"at the peer: guest {gn}/{NET_FRAMES} arrived (queued at {tx and tx[0]} pps in the guest), "
+                   f"bare {bn}/{bsent} (queued at {btx and btx[0]} pps); lost: "
+                   f"{notes.get(f'tx_peer_drops_{size}', '?')} in the peer's socket, the rest in QEMU "
+                   f"(the e1000 reported every frame sent)")
+        line(f"net_tx_{size}_pps", int(gpps) or None, "pps", f"e1000_tx_{size}", int(bpps), tx_note)
+        line(f"net_tx_{size}_mbit", mbit(gpps, size) or None, "Mbit/s", f"e1000_tx_{size}", mbit(bpps, size))
+        bpeer, bdrop = notes.get(f"base_rx_{size}", (0, None))
+        gpeer, gdrop = notes.get(f"rx_{size}", (0, None))
+        barr = counter(brx[2], r"\((\d+) frames") if brx else None
+        bmiss = counter(brx[2], r"missed (\d+)") if brx else None
+        bnod = counter(brx[2], r"no-descriptor (\d+)") if brx else None
+        garr = counter(rx[2], r"(\d+) of \d+ arrived") if rx else None
+        rx_note = (f"guest {garr}/{NET_FRAMES} arrived (peer sent at {gpeer:.0f} pps), {gdrop} lost in "
+                   f"QEMU's socket; bare {barr}/{NET_FRAMES} (peer at {bpeer:.0f} pps), {bdrop} lost in "
+                   f"QEMU's socket, e1000 missed {bmiss} no-descriptor {bnod}")
+        line(f"net_rx_{size}_pps", rx and rx[0], "pps", f"e1000_rx_{size}", brx and brx[0], rx_note)
+        line(f"net_rx_{size}_mbit", rx and rx[1], "Mbit/s", f"e1000_rx_{size}", brx and brx[1])
+    for ln in net.strip().splitlines():
+        if ln.startswith(("e1000 rx", "switch:", "guest io:")):
+            print(f"#   {ln}")
     why = guest_verdict(out, "io")
-    if why or not b or b.timed_out:
+    if why or not w.result or w.result.timed_out:
         ok = False
         print(f"bench net: guest failed: {why or 'timed out'}")
         print(out[-3000:])
     if os.environ.get("BENCH_VERBOSE"):
         print(out)
+    g2g_bench({k: v for k, v in (("net_tx_1514", notes.get("tx_1514")), ("net_tx_64", notes.get("tx_64")))
+               if v})
+
+
+def g2g_bench(wire_figs):
+    """guest->guest: guest tx sends to guest rx through the switch, 1514-
+    and 64-byte frames, against the same guest's guest->wire figure (the
+    goal: at least as fast)."""
+    global ok
+    # sender and receiver each on a CPU of their own, as on the wire (where
+    # the receiver is the peer process); BENCH_G2G_SMP=1 puts both on one
+    smp = int(os.environ.get("BENCH_G2G_SMP", "2"))
+    pin = (lambda c: f" cpu={c}") if smp > 1 else (lambda c: "")
+    w = WireBoot(f"{cases.GUEST_ELF} kernel name=rx mem=32M mac=02:00:00:00:00:0b{pin(1)} -- test=netbench "
+                 f"ip=10.0.0.3 role=g2g-rx count={NET_FRAMES},"
+                 f"{cases.GUEST_ELF} kernel name=tx mem=32M mac={GUEST_MAC}{pin(0)} -- test=netbench "
+                 f"ip={GUEST_IP} peer=10.0.0.3 role=g2g-tx count={NET_FRAMES}", smp=smp)
+    out = w.finish()
+    figs = {m.group(1): (int(m.group(2)), int(m.group(3)), m.group(4))
+            for m in re.finditer(r"^\[(?:rx|tx)\] BENCH_IO (net_\S+) (\d+) pps (\d+) Mbit/s(.*)$", out, re.M)}
+    net = net_counters(out)
+    for size in SIZES:
+        rx, tx = figs.get(f"net_g2g_{size}"), figs.get(f"net_g2g_tx_{size}")
+        base = wire_figs.get(f"net_tx_{size}")
+        arr = counter(rx[2], r"(\d+) of \d+ arrived") if rx else None
+        note = (f"guest->guest, at the receiving guest: {arr}/{NET_FRAMES} arrived, queued by the sender at "
+                f"{tx and tx[0]} pps; baseline: guest->wire at the peer, from the wire boot")
+        bpps = int(base[1]) if base else None
+        line(f"net_g2g_{size}_pps", rx and rx[0], "pps", f"net_tx_{size}", bpps, note)
+        line(f"net_g2g_{size}_mbit", rx and rx[1], "Mbit/s", f"net_tx_{size}", bpps and int(bpps * size * 8 / 1e6))
+    for ln in net.strip().splitlines():
+        if ln.startswith(("guest rx:", "guest tx:")):
+            print(f"#   {ln}")
+    for name in ("rx", "tx"):
+        why = guest_verdict(out, name)
+        if why or not w.result or w.result.timed_out:
+            ok = False
+            print(f"bench g2g: guest {name} failed: {why or 'timed out'}")
+            print(out[-3000:])
+            break
 
 
 SMP_LOOPS = 200

@@ -77,7 +77,7 @@ def main_iso_boot(machine, firmware):
         check(results, f"{tag}/module-{i}",
               re.search(rf"module {i}: '{re.escape(string)}' at 0x[0-9a-f]+, {size} bytes", out),
               f"module {i} ('{string}', {size} bytes) not listed")
-    nic = re.search(r"e1000: Intel 82540EM \(8086:100e\) at [0-9a-f]{2}:[0-9a-f]{2}\.\d", out)
+    nic = re.search(r"net: [0-9a-f]{2}:[0-9a-f]{2}\.\d Intel 82540EM \(8086:100e\), irq line \d+: the uplink", out)
     check(results, f"{tag}/pci-e1000", nic, "e1000 not reported")
     check(results, f"{tag}/pci-listing", re.search(r"pci [0-9a-f]{2}:[0-9a-f]{2}\.\d 8086:100e class 02\.00\.00", out),
           "e1000 function missing from the PCI listing")
@@ -211,7 +211,7 @@ def pit_timer_and_no_nic():
     out = b.output
     check(results, "kernel/timer-pit", "timer: PIT one-shot" in out and "3 ticks done" in out,
           "PIT fallback did not tick")
-    check(results, "kernel/no-e1000", "e1000: no NIC lgvisor can drive was found" in out, "missing the no-NIC warning")
+    check(results, "kernel/no-e1000", "net: guests have no wire: no NIC lgvisor can drive" in out, "missing the no-NIC warning")
     return results
 
 

@@ -46,7 +46,7 @@ class Run:
     output so far is in self.text while it runs."""
 
     def __init__(self, guests, machine="pc", timeout=900, send=None, append="console=com1",
-                 smp=1, disks=()):
+                 smp=1, disks=(), nics=("e1000",), wired=0, extra=(), stop=ALL_STOPPED):
         self.peer = Peer()
         qemu_port = free_udp_port()
         self.peer.qemu = ("127.0.0.1", qemu_port)
@@ -56,7 +56,7 @@ class Run:
 
         def until(text):
             self.text = text
-            return self.abort or re.search(ALL_STOPPED, text)
+            return self.abort or re.search(stop, text)
 
         mods = modules(guests)
         if disks:
@@ -64,10 +64,18 @@ class Run:
             image = device_tests.disk_image()
             mods += "".join(f",{image} disk name={d}" for d in disks)
 
+        # nics[wired] is wired to the peer, any others to QEMU's user
+        # network, restricted (nothing leaves the host); PCI slots follow
+        # the order of the list
+        devs = []
+        for i, nic in enumerate(nics):
+            devs += ["-netdev", netdev.replace("id=n0", f"id=n{i}") if i == wired else f"user,id=n{i},restrict=on",
+                     "-device", f"{nic},netdev=n{i}"]
+
         def run():
             self.result = boot(until=until, timeout=timeout, machine=machine, kernel=ELF, send=send,
                                append=append, initrd=mods, e1000=False,
-                               extra=["-netdev", netdev, "-device", "e1000,netdev=n0", "-smp", str(smp)])
+                               extra=devs + ["-smp", str(smp)] + list(extra))
 
         self.thread = threading.Thread(target=run, daemon=True)
         self.thread.start()
@@ -162,20 +170,25 @@ def echoed(out, name):
     return None
 
 
-def single_test(machine, plain=False, count=10000):
+MODEL = {"e1000": "82540EM", "e1000-82545em": "82545EM", "e1000-82544gc": "82544GC", "e1000e": "82574L"}
+
+
+def single_test(machine, plain=False, count=10000, nic="e1000", pings=100, pic=False):
     """One guest (test=net) and the wire peer: ARP, ping, UDP echo, the
-    guest's own ping to the peer."""
+    guest's own ping to the peer; nic: QEMU's model on the wire."""
     def run():
         results = []
-        tag = f"net/{machine}/{'plain' if plain else 'single'}"
+        kind = "plain" if plain else "single" if nic == "e1000" else nic + ("-pic" if pic else "")
+        tag = f"net/{machine}/{kind}"
         args = f"test=net ip={IP['a']} ping={PEER_IP}" + (" virtio=plain" if plain else "")
-        r = Run([("a", MEM, args, f"mac={MAC['a']}")], machine)
+        r = Run([("a", MEM, args, f"mac={MAC['a']}")], machine, nics=(nic,),
+                append="console=com1 irq=pic" if pic else "console=com1")
         try:
             if ready(results, tag, r, "a"):
                 arp_checks(results, tag, r.peer, "a")
                 _, frame = r.peer.arp(NOBODY, timeout=1.0)
                 check(results, f"{tag}/arp-nobody", frame is None, f"who-has {NOBODY} was answered")
-                ping_checks(results, tag, r.peer, "a", 100)
+                ping_checks(results, tag, r.peer, "a", pings)
                 udp_checks(results, tag, r.peer, "a", count)
                 r.wait_for(r"\[a\] (PASS|FAIL) net/ping-out", 60)
                 m = r.wait_for(r"\[a\] NET PING .*$", 1)
@@ -189,6 +202,15 @@ def single_test(machine, plain=False, count=10000):
             b = r.finish()
         end_checks(results, tag, b, [("a", NET_EXPECT)])
         if b:
+            m = re.search(r"e1000: (\S+) at \S+, MAC \S+, link (\w+), irq (\S+ \S+)", b.output)
+            check(results, f"{tag}/model", m and m.group(1) == MODEL[nic] and m.group(2) == "up",
+                  f"want the {MODEL[nic]} driven, link up: {m and m.group(0)}")
+            if nic == "e1000e" and not pic:
+                check(results, f"{tag}/msi", m and m.group(3).startswith("MSI"),
+                      f"the 82574L has MSI, the driver should use it: {m and m.group(0)}")
+            if pic:
+                check(results, f"{tag}/intx", m and m.group(3).startswith("8259"),
+                      f"irq=pic: no MSI, the 8259 line: {m and m.group(0)}")
             n = echoed(b.output, "a")
             check(results, f"{tag}/a/echo-count", n is not None and n >= count,
                   f"the guest echoed {n} datagrams, the peer sent {count}")
@@ -279,12 +301,199 @@ def shell_test(machine="pc"):
     return run
 
 
+STOPPED_PROMPT = r"; 0 running(?s:.*)lgvisor> "
+
+
+def no_uplink_test(machine="pc"):
+    """A machine whose only NIC lgvisor cannot drive (virtio-net-pci): the
+    boot log says it is not driven, the guest sees its link down, its
+    frames for the wire are counted as dropped for no uplink, and the
+    monitor's net says why."""
+    def run():
+        results = []
+        tag = f"net/{machine}/no-uplink"
+        send = [(r"lgtest\$ ", b"ifconfig\r"),
+                (r"eth0: mac", b"ping 10.0.0.1 1 100\r"),
+                (r"ping: 10\.0\.0\.1 \d+/\d+ replies", b"poweroff\r"),
+                (STOPPED_PROMPT, b"net\r")]
+        b = boot(until=r"net: end", timeout=120, machine=machine, kernel=ELF, send=send, append="console=com1",
+                 initrd=modules([("a", MEM, f"test=shell ip={IP['a']}", f"mac={MAC['a']}")]), e1000=False,
+                 extra=["-netdev", "user,id=n0,restrict=on", "-device", "virtio-net-pci,netdev=n0"])
+        out = b.output
+        check(results, f"{tag}/finished", not b.timed_out, "no net output after poweroff: " + out[-1500:])
+        check(results, f"{tag}/not-driven-logged",
+              re.search(r"net: [0-9a-f:.]+ 1af4:1000 \(virtio-net\): not driven", out), "no not-driven line")
+        check(results, f"{tag}/no-wire-logged", "net: guests have no wire: no NIC lgvisor can drive" in out,
+              "no no-wire warning")
+        lines = guest_lines(out, "a")
+        got = next((ln for ln in lines if ln.startswith("eth0: mac")), "")
+        check(results, f"{tag}/link-down", "link down" in got, f"ifconfig says '{got}'")
+        check(results, f"{tag}/monitor-why", re.search(r"uplink: none \(no NIC lgvisor can drive", out),
+              "net does not say why there is no uplink")
+        check(results, f"{tag}/monitor-nic", re.search(r"nic [0-9a-f:.]+ 1af4:1000 virtio-net: not driven", out),
+              "net does not list the NIC")
+        m = re.search(r"guest a: rx .*?dropped \d+ bad, \d+ bad header, (\d+) no uplink", out)
+        check(results, f"{tag}/drops-counted", m and int(m.group(1)) >= 1,
+              f"the guest's ARP for the wire is not counted as dropped for no uplink: {m and m.group(0)}")
+        return results
+    return run
+
+
+def two_nic_test(machine="pc", uplink=None):
+    """Two NICs of the family: the first (or net_uplink's) is the guests'
+    wire, the other is logged as not used. The wired one is the one the
+    peer reaches: with net_uplink=2 the e1000e is second and wired."""
+    def run():
+        results = []
+        tag = f"net/{machine}/two-nics" + (f"-uplink{uplink}" if uplink else "")
+        # the uplink is the NIC wired to the peer: the first, or the second
+        # with net_uplink=2
+        nics, wired = ("e1000", "e1000e"), (uplink or 1) - 1
+        append = "console=com1" + (f" net_uplink={uplink}" if uplink else "")
+        r = Run([("a", MEM, f"test=net ip={IP['a']} ping={PEER_IP}", f"mac={MAC['a']}")], machine,
+                nics=nics, wired=wired, append=append)
+        try:
+            if ready(results, tag, r, "a"):
+                arp_checks(results, tag, r.peer, "a")
+                ping_checks(results, tag, r.peer, "a", 10)
+                r.quit("a")
+            else:
+                r.abort = True
+        finally:
+            r.abort = r.abort or not r.wait_for(r"\[a\] DONE ", 5)
+            b = r.finish()
+        out = b.output if b else ""
+        used = re.findall(r"net: \S+ Intel (\S+) \(8086:[0-9a-f]+\), irq line \d+: the uplink", out)
+        unused = re.findall(r"net: \S+ Intel (\S+) \(8086:[0-9a-f]+\): not used", out)
+        want = MODEL[nics[wired]]
+        check(results, f"{tag}/uplink-chosen", used == [want], f"uplink {used}, want [{want}]")
+        check(results, f"{tag}/other-not-used", len(unused) == 1 and unused[0] != want,
+              f"not-used lines: {unused}")
+        return results
+    return run
+
+
+def link_change_test(machine="pc"):
+    """The e1000's link goes down and up (QEMU's set_link, through a second
+    human monitor on a Unix socket): the hypervisor logs both changes from
+    the NIC's interrupt, the guest's config status follows (the shell's
+    ifconfig re-reads it), and the monitor's net counts them."""
+    def run():
+        import socket as sk
+        results = []
+        tag = f"net/{machine}/link-change"
+        path = os.path.join(TESTDIR, f"qmon-{os.getpid()}-{machine}.sock")
+        os.makedirs(TESTDIR, exist_ok=True)
+        if os.path.exists(path):
+            os.unlink(path)
+
+        def qemu_monitor(cmd):
+            c = sk.socket(sk.AF_UNIX, sk.SOCK_STREAM)
+            for _ in range(50):
+                try:
+                    c.connect(path)
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            c.sendall(cmd.encode() + b"\n")
+            time.sleep(0.3)
+            c.close()
+
+        # the shell types ifconfig after each change the hypervisor logs
+        send = [(r"e1000: link down", b"ifconfig\r"),
+                (r"e1000: link up", b"ifconfig\r"),
+                (r"(?s)e1000: link up.*eth0: mac [^\n]*link \w+", b"poweroff\r"),
+                (STOPPED_PROMPT, b"net\r")]
+        r = Run([("a", MEM, f"test=shell ip={IP['a']}", f"mac={MAC['a']}")], machine, timeout=120, send=send,
+                extra=["-monitor", f"unix:{path},server=on,wait=off"], stop=r"net: end")
+        try:
+            if r.wait_for(r"lgtest\$ ", 60):
+                qemu_monitor("set_link n0 off")
+            if r.wait_for(r"eth0: mac [^\n]*link down", 30):
+                qemu_monitor("set_link n0 on")
+            r.wait_for(r"net: end", 30)
+        finally:
+            r.abort = True
+            b = r.finish()
+        out = b.output if b else r.text
+        check(results, f"{tag}/down-logged", "e1000: link down" in out, "no link-down line: " + out[-1500:])
+        check(results, f"{tag}/up-logged", "e1000: link up" in out, "no link-up line")
+        lines = [ln for ln in guest_lines(out, "a") if ln.startswith("eth0: mac")]
+        check(results, f"{tag}/guest-saw-down", any("link down" in ln for ln in lines), f"ifconfig said {lines}")
+        check(results, f"{tag}/guest-saw-up", lines and "link up" in lines[-1], f"ifconfig said {lines}")
+        m = re.search(r"uplink: e1000 .*, (\d+) link changes", out)
+        check(results, f"{tag}/counted", m and int(m.group(1)) == 2, f"net says {m and m.group(0)}")
+        return results
+    return run
+
+
+def hostile_header_test(machine="pc"):
+    """Guest a sends frames whose virtio-net header asks for offloads that
+    were never negotiated (checksum, GSO of each type, unknown bits), each
+    followed by a good one: only the good ones reach the wire, each bad one
+    is counted as a bad header, the device stays up, and guest b on the
+    same switch is still answered by the wire afterwards."""
+    def run():
+        results = []
+        tag = f"net/{machine}/hostile-header"
+        send = [(STOPPED_PROMPT, b"net\r")]
+        r = Run([("a", MEM, f"test=nethdr ip={IP['a']} peer={PEER_IP}", f"mac={MAC['a']}"),
+                 ("b", MEM, f"test=net ip={IP['b']}", f"mac={MAC['b']}")], machine, timeout=180, send=send,
+                stop=r"net: end")
+        try:
+            m = r.wait_for(r"\[a\] NETHDR SENT bad (\d+) good (\d+)", 120)
+            got = []
+            end = time.monotonic() + 3
+            while time.monotonic() < end:
+                try:
+                    src, sp, dp, data, smac = r.peer.udp.get(timeout=0.2)
+                except Exception:
+                    continue
+                if dp == 7777:
+                    got.append(data.decode(errors="replace"))
+            n = int(m.group(1)) if m else 0
+            check(results, f"{tag}/sent", m and n >= 10, f"guest a: {m and m.group(0)}")
+            check(results, f"{tag}/only-good-arrived",
+                  sorted(got) == sorted(f"good {i}" for i in range(n)), f"the peer got {got}")
+            if r.wait_for(r"\[b\] NET READY", 60):
+                arp_checks(results, f"{tag}/after", r.peer, "b")
+                ping_checks(results, f"{tag}/after", r.peer, "b", 5)
+                r.quit("b")
+        finally:
+            r.abort = r.abort or not r.wait_for(r"net: end", 30)
+            b = r.finish()
+        out = b.output if b else r.text
+        c = re.search(r"guest a: rx .*?dropped \d+ bad, (\d+) bad header", out)
+        check(results, f"{tag}/counted", c and int(c.group(1)) == n, f"net says {c and c.group(0)}, {n} sent")
+        check(results, f"{tag}/no-broken-device", not BROKEN.findall(out), str(BROKEN.findall(out)[:2]))
+        program_checks(results, f"{tag}/a", out, "a", ["nethdr/device", "nethdr/arp", "nethdr/device-alive",
+                                                         "nethdr/sent"])
+        return results
+    return run
+
+
+# the NIC-model, link and no-uplink tests run in the first pass only (tests/run.py)
+ONCE = {"net/pc/no-uplink", "net/pc/link-change", "net/pc/hostile-header", "net/pc/two-nics", "net/q35/two-nics-uplink2"} | {
+    f"net/{m}/{nic}" for nic in ("e1000-82545em", "e1000-82544gc", "e1000e") for m in ("pc", "q35")} | {
+    "net/q35/e1000e-pic"}
+
+
 def tests():
     return [
+        ("net/pc/no-uplink", no_uplink_test("pc")),
+        ("net/pc/link-change", link_change_test("pc")),
+        ("net/pc/hostile-header", hostile_header_test("pc")),
         ("net/pc/single", single_test("pc")),
         ("net/q35/single", single_test("q35")),
         ("net/pc/plain", single_test("pc", plain=True, count=3000)),
         ("net/pc/two-guests", two_guest_test("pc")),
         ("net/pc/two-guests-smp2", two_guest_test("pc", smp=2)),
         ("net/pc/shell", shell_test("pc")),
+        ("net/pc/two-nics", two_nic_test("pc")),
+        ("net/q35/two-nics-uplink2", two_nic_test("q35", uplink=2)),
+    ] + [
+        (f"net/{m}/{nic}", single_test(m, count=1000, nic=nic, pings=100))
+        for nic in ("e1000-82545em", "e1000-82544gc", "e1000e") for m in ("pc", "q35")
+    ] + [
+        ("net/q35/e1000e-pic", single_test("q35", count=1000, nic="e1000e", pings=100, pic=True)),
     ]

@@ -116,7 +116,9 @@ def boot(until=None, timeout=60, send=None, **kw):
                 proc.stdin.write(pending.pop(0)[1])
                 proc.stdin.flush()
                 continue
-            if pattern and not pending and pattern(text):
+            # a function sees the text even while sends are pending (it may be watching it)
+            hit = pattern(text) if pattern else False
+            if hit and not pending:
                 timed_out = False
                 finish_line(text)
                 break

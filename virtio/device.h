@@ -63,6 +63,10 @@ void vbus_teardown(struct guest *g);
 /* NOTIFY of an address in the device area: status change or kick. False
  * when gpa is neither a descriptor nor a ring. */
 bool vbus_notify(struct guest *g, uint32_t gpa);
+/* Rewrites the config space of g's device of a type (its contents
+ * changed, e.g. the network link). The lguest bus has no config-change
+ * interrupt: a driver sees it when it next reads the field. */
+void vbus_config_changed(struct guest *g, uint8_t type);
 /* The device of a type, started and not broken, or NULL. */
 struct vdevice *vbus_active(struct guest *g, uint8_t type);
 /* The guest broke the device: log why, set the BROKEN status bit, ignore

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "virtio/device.h"
+#include "virtio/net.h"
 #include "kernel/lguest/guest.h"
 #include "kernel/log.h"
 #include "drivers/ramdisk.h"
@@ -61,7 +62,7 @@ static void write_config(struct guest *g, struct vdevice *d)
     memset(c, 0, d->config_len);
     if (d->type == VIRTIO_ID_NET) {
         memcpy(c, g->mac, 6);
-        put_le(c + 6, 1, 2);                        /* link up */
+        put_le(c + 6, vnet_link_up() ? 1 : 0, 2);   /* VIRTIO_NET_S_LINK_UP: the uplink's */
     } else if (d->type == VIRTIO_ID_BLOCK) {
         uint64_t sectors = g->disk ? g->disk->size / 512 : 0;
         put_le(c, (uint32_t)sectors, 4);
@@ -143,6 +144,13 @@ static void reset(struct guest *g, struct vdevice *d)
     }
     memset(accepted(g, d), 0, 4);
     write_config(g, d);
+}
+
+void vbus_config_changed(struct guest *g, uint8_t type)
+{
+    for (uint32_t i = 0; i < g->bus.ndev; i++)
+        if (g->bus.dev[i].type == type)
+            write_config(g, &g->bus.dev[i]);
 }
 
 void vbus_teardown(struct guest *g)

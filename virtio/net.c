@@ -1,19 +1,30 @@
 /* virtio net (lguest-abi.md 9.5) on the switch: queue 0 receives, queue 1
  * transmits; no offloads are offered, so every frame crosses whole with a
- * zero 10-byte header in front. Frames for a guest that has no receive
+ * zero 10-byte header in front; a transmitted header that asks for work
+ * (flags or gso_type set) is dropped and counted. Frames for a guest that has no receive
  * buffer wait in a small backlog; the guest refills from its poll routine
- * and kicks, which drains it. */
+ * and kicks, which drains it.
+ *
+ * Backpressure rather than loss: a transmitted frame unicast to a port
+ * whose ring is full (the e1000's TX ring, or a guest without buffers or
+ * backlog room) is given back to the guest's ring (vring_unpop) and the
+ * queue is held until that port has room (vnet_room); the guest sees its
+ * TX ring fill and waits, as for a slow NIC. Only flooded frames are
+ * dropped where there is no room, counted per guest and reason. */
 #include <string.h>
 #include "virtio/device.h"
 #include "virtio/net.h"
 #include "virtio/netswitch.h"
+#include "drivers/e1000.h"
 #include "kernel/lguest/guest.h"
+#include "kernel/clock.h"
 #include "kernel/frames.h"
 
 #define RXQ 0
 #define TXQ 1
 #define HDR 10
 #define BACKLOG 64
+#define HOLD_NS 50000000ull     /* a receiver that takes nothing this long loses frames instead */
 
 struct backlog {
     uint32_t head, tail;
@@ -24,6 +35,13 @@ struct backlog {
 /* Made for a guest the first time a frame has to wait for it (most never
  * need one), from the frame allocator, and kept across its restarts. */
 static struct backlog *backlogs[MAX_GUESTS];
+/* The port + 1 a guest's TX waits for room on (0: none), and since when. */
+static uint32_t held_on[MAX_GUESTS];
+static uint64_t held_since[MAX_GUESTS];
+static bool forced[MAX_GUESTS];
+static bool tx_watch[MAX_GUESTS];       /* EVENT_IDX TX: looked at after every exit */         /* held too long: this batch goes without room checks */
+static bool rx_signal[MAX_GUESTS];      /* used RX entries not yet signalled */
+static uint32_t nheld;
 static struct vring_req req;
 static uint8_t frame_buf[ETH_MAX];
 
@@ -55,8 +73,9 @@ static bool put(struct guest *g, struct vdevice *d, const uint8_t *frame, uint32
         return false;
     }
     static const uint8_t zero[HDR];
+    rx_signal[port_of(g) - 1] = true;
     if (req.write_len < HDR + len) {        /* a buffer too small for it: the frame is lost */
-        g->net_stats.rx_dropped++;
+        g->net_stats.rx_too_small++;
         vdev_push(g, d, RXQ, req.head, 0);
         return true;
     }
@@ -68,37 +87,56 @@ static bool put(struct guest *g, struct vdevice *d, const uint8_t *frame, uint32
     return true;
 }
 
+void vnet_flush_rx(void)
+{
+    for (uint32_t i = 0; i < nguests; i++) {
+        if (!rx_signal[i])
+            continue;
+        rx_signal[i] = false;
+        struct vdevice *d = vbus_active(&guests[i], VIRTIO_ID_NET);
+        if (d)
+            vdev_signal(&guests[i], d, RXQ);
+    }
+}
+
 static void drain(struct guest *g, struct vdevice *d)
 {
     struct backlog *b = backlog_of(g, false);
-    bool any = false;
     while (b && b->head != b->tail) {
         uint32_t i = b->tail % BACKLOG;
         if (!put(g, d, b->frame[i], b->len[i]))
             break;
         b->tail++;
-        any = true;
     }
-    if (any)
-        vdev_signal(g, d, RXQ);
+    vnet_flush_rx();
+    netsw_room_on(port_of(g));
+}
+
+bool vnet_has_room(struct guest *g)
+{
+    struct vdevice *d = guest_alive(g) ? vbus_active(g, VIRTIO_ID_NET) : 0;
+    if (!d)
+        return true;            /* it will be dropped as not running: holding would not help */
+    struct backlog *b = backlog_of(g, false);
+    if (b && b->head != b->tail)
+        return b->head - b->tail < BACKLOG;
+    return true;                /* a buffer, or the backlog (made on demand) */
 }
 
 void vnet_receive(struct guest *g, const uint8_t *frame, uint32_t len)
 {
     struct vdevice *d = guest_alive(g) ? vbus_active(g, VIRTIO_ID_NET) : 0;
     if (!d) {
-        g->net_stats.rx_dropped++;
+        g->net_stats.rx_not_running++;
         return;
     }
     struct backlog *b = backlog_of(g, false);
-    if ((!b || b->head == b->tail) && put(g, d, frame, len)) {
-        vdev_signal(g, d, RXQ);
+    if ((!b || b->head == b->tail) && put(g, d, frame, len))
         return;
-    }
     if (!b)
         b = backlog_of(g, true);
     if (!b || b->head - b->tail == BACKLOG) {
-        g->net_stats.rx_dropped++;
+        g->net_stats.rx_ring_full++;
         return;
     }
     uint32_t i = b->head++ % BACKLOG;
@@ -110,43 +148,153 @@ static void transmit(struct guest *g, struct vdevice *d)
 {
     int got;
     bool any = false;
+    uint32_t me = port_of(g);
     while ((got = vdev_pop(g, d, TXQ, &req)) > 0) {
-        any = true;
         uint32_t len = req.read_len - (req.read_len >= HDR ? HDR : req.read_len);
         if (req.read_len < HDR + ETH_MIN || len > ETH_MAX) {
-            g->net_stats.tx_dropped++;      /* not a frame we can put on a wire */
+            g->net_stats.tx_bad++;          /* not a frame we can put on a wire */
             vdev_push(g, d, TXQ, req.head, 0);
+            any = true;
+            continue;
+        }
+        uint8_t hdr[HDR];
+        vring_copy_from(&g->mem, &req, 0, hdr, HDR);
+        if (hdr[0] || hdr[1]) {
+            /* flags (NEEDS_CSUM...) or gso_type: work no feature allows,
+             * so the frame cannot be put on a wire as it is */
+            g->net_stats.tx_bad_header++;
+            vdev_push(g, d, TXQ, req.head, 0);
+            any = true;
             continue;
         }
         vring_copy_from(&g->mem, &req, HDR, frame_buf, len);
+        uint32_t dest;
+        if (!forced[me - 1] && !netsw_room(me, frame_buf, &dest)) {
+            /* no room where it goes: give it back and wait for room there */
+            vring_unpop(&g->mem, &d->vq[TXQ].ring);
+            nheld++;
+            held_on[me - 1] = dest + 1;
+            held_since[me - 1] = clock_ns();
+            g->net_stats.tx_held++;
+            break;
+        }
         vdev_push(g, d, TXQ, req.head, 0);
+        any = true;
         g->net_stats.tx_packets++;
         g->net_stats.tx_bytes += len;
-        netsw_input(port_of(g), frame_buf, len);
+        netsw_input(me, frame_buf, len);
         if (!guest_alive(g))
-            return;
+            break;
     }
-    if (any)
+    netsw_flush();              /* one e1000 tail write for the batch */
+    vnet_flush_rx();
+    if (any && guest_alive(g))
         vdev_signal(g, d, TXQ);
+}
+
+static void resume(uint32_t i, bool force)
+{
+    held_on[i] = 0;
+    nheld--;
+    struct guest *g = &guests[i];
+    struct vdevice *d = guest_alive(g) ? vbus_active(g, VIRTIO_ID_NET) : 0;
+    if (d) {
+        forced[i] = force;
+        transmit(g, d);
+        forced[i] = false;
+    }
+}
+
+void vnet_room(uint32_t port)
+{
+    for (uint32_t i = 0; nheld && i < nguests; i++)
+        if (held_on[i] == port + 1)
+            resume(i, false);
+}
+
+/* A receiver that posts no buffers must not stall its senders' traffic to
+ * everyone else: after HOLD_NS what is queued goes, and what finds no room
+ * is dropped (counted at the receiver as ring full). */
+void vnet_check_held(void)
+{
+    if (!nheld)
+        return;
+    uint64_t now = clock_ns();
+    for (uint32_t i = 0; nheld && i < nguests; i++)
+        if (held_on[i] && now - held_since[i] > HOLD_NS)
+            resume(i, true);
 }
 
 static void kick(struct guest *g, struct vdevice *d, uint32_t queue)
 {
-    if (queue == TXQ)
-        transmit(g, d);
-    else
+    if (queue == TXQ) {
+        if (!held_on[port_of(g) - 1])
+            transmit(g, d);     /* else: it goes on when the port it waits for has room */
+    } else {
         drain(g, d);
+    }
+}
+
+static void release(struct guest *g)
+{
+    uint32_t i = port_of(g) - 1;
+    if (held_on[i]) {
+        held_on[i] = 0;
+        nheld--;
+    }
 }
 
 static void reset(struct guest *g, struct vdevice *d)
 {
+    tx_watch[port_of(g) - 1] = false;
     struct backlog *b = backlog_of(g, false);
     if (b)
         b->head = b->tail = 0;
+    rx_signal[port_of(g) - 1] = false;
+    release(g);
     netsw_forget(port_of(g));
+    netsw_room_on(port_of(g));  /* whoever waited for this guest: its frames go (and are counted) now */
 }
 
-const struct vdev_ops vnet_ops = { "net", 0, reset, kick };
+/* With EVENT_IDX a guest streaming frames need not kick for each: the TX
+ * ring asks for a kick only every TX_KICK_EVERY frames, and the rest are
+ * taken at the guest's next exit of any kind (vnet_exit: a halt, a
+ * hypercall, a trap or an interrupt; every guest has a timer), one batch
+ * and one e1000 tail write for all of them. */
+#define TX_KICK_EVERY 32
+
+static void start(struct guest *g, struct vdevice *d)
+{
+    release(g);
+    struct vring *tx = &d->vq[TXQ].ring;
+    tx_watch[port_of(g) - 1] = tx->event_idx;
+    if (tx->event_idx)
+        tx->event_ahead = TX_KICK_EVERY - 1;
+}
+
+void vnet_exit(struct guest *g)
+{
+    uint32_t i = port_of(g) - 1;
+    if (!tx_watch[i] || held_on[i] || !guest_alive(g))
+        return;
+    struct vdevice *d = vbus_active(g, VIRTIO_ID_NET);
+    if (d && vdev_has_avail(g, d, TXQ))
+        transmit(g, d);
+}
+
+const struct vdev_ops vnet_ops = { "net", start, reset, kick };
+
+bool vnet_link_up(void)
+{
+    return e1000_ready() && e1000_link_up();
+}
+
+void vnet_link_changed(void)
+{
+    for (uint32_t i = 0; i < nguests; i++)
+        if (guest_alive(&guests[i]))
+            vbus_config_changed(&guests[i], VIRTIO_ID_NET);
+}
 
 void vnet_default_mac(const char *name, uint8_t mac[6])
 {

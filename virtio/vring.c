@@ -154,8 +154,10 @@ int vring_pop(const struct gmem *m, struct vring *vr, struct vring_req *r, char 
         return -1;
     }
     if (!waiting) {
-        if (vr->event_idx)      /* kick us for the next one */
-            *used_u16(ring_mem, vr, AVAIL_EVENT(vr->num)) = vr->last_avail;
+        /* kick us for the next one, or (a device that also looks at the
+         * ring by itself) only once event_ahead more are waiting */
+        if (vr->event_idx)
+            *used_u16(ring_mem, vr, AVAIL_EVENT(vr->num)) = (uint16_t)(vr->last_avail + vr->event_ahead);
         return 0;
     }
     barrier();                  /* entries after the index that published them */
@@ -204,6 +206,14 @@ int vring_pop(const struct gmem *m, struct vring *vr, struct vring_req *r, char 
     if (vr->event_idx)
         *used_u16(ring_mem, vr, AVAIL_EVENT(vr->num)) = vr->last_avail;
     return 1;
+}
+
+void vring_unpop(const struct gmem *m, struct vring *vr)
+{
+    uint8_t *ring_mem = ring(m, vr);
+    vr->last_avail--;
+    if (ring_mem && vr->event_idx)
+        *used_u16(ring_mem, vr, AVAIL_EVENT(vr->num)) = vr->last_avail;
 }
 
 void vring_push(const struct gmem *m, struct vring *vr, uint16_t head, uint32_t len)

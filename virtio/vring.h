@@ -26,6 +26,7 @@ struct vring {
     uint16_t last_avail;        /* next avail entry we take */
     uint16_t used_idx;          /* next used entry we fill */
     uint16_t signalled_used;    /* used_idx at the last interrupt decision */
+    uint16_t event_ahead;       /* EVENT_IDX: an empty ring asks for a kick only after this many more */
     bool indirect, event_idx;   /* negotiated */
 };
 
@@ -51,6 +52,9 @@ void vring_init(struct vring *vr, uint32_t gpa, uint32_t num, bool indirect, boo
 /* Takes the next available request into r: 1 when one was taken, 0 when
  * the ring is empty, -1 when the ring is malformed (err says how). */
 int vring_pop(const struct gmem *m, struct vring *vr, struct vring_req *r, char err[VRING_ERR_MAX]);
+/* Gives back the request just taken (not yet pushed): the next pop takes
+ * it again. For a device that found no room for it downstream. */
+void vring_unpop(const struct gmem *m, struct vring *vr);
 /* Returns a request as used, with the bytes written into it. */
 void vring_push(const struct gmem *m, struct vring *vr, uint16_t head, uint32_t len);
 /* Whether the guest wants an interrupt for the entries pushed since the

@@ -34,6 +34,7 @@ void test_net(void);
 void test_netpeer(void);
 void test_blkbench(void);
 void test_netbench(void);
+void test_nethdr(void);
 void test_spam(void);
 void test_ticker(void);
 void test_rng(void);

@@ -40,7 +40,19 @@ struct guest_stats {
     uint32_t by_hcall[LHCALL_COUNT];    /* hypercalls, synchronous or queued */
 };
 
-struct net_stats { uint64_t rx_packets, rx_bytes, rx_dropped, tx_packets, tx_bytes, tx_dropped; };
+/* A guest's network device (virtio/net.c): frames in and out, and each
+ * frame dropped, by why. */
+struct net_stats {
+    uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+    uint64_t rx_ring_full;      /* no receive buffer posted and the backlog full */
+    uint64_t rx_not_running;    /* the device was not started, or stopped */
+    uint64_t rx_too_small;      /* the guest's receive buffer could not hold the frame */
+    uint64_t tx_bad;            /* not an Ethernet frame of 14..1514 bytes */
+    uint64_t tx_bad_header;     /* its virtio-net header asks for an offload not negotiated */
+    uint64_t tx_no_uplink;      /* for the wire, but there is no uplink or its link is down */
+    uint64_t tx_wire_full;      /* flooded while the e1000's transmit ring was full */
+    uint64_t tx_held;           /* times its transmit queue was held for room (not a drop) */
+};
 
 /* Serial input for the guest's console, until it posts receive buffers. */
 struct cons_input {

@@ -11,6 +11,7 @@
 #include "drivers/e1000.h"
 #include "kernel/lock.h"
 #include "kernel/percpu.h"
+#include "virtio/net.h"
 #include "virtio/netswitch.h"
 
 #define EFLAGS_SAFE_CLEAR 0x00023000u   /* VM and IOPL: never the guest's to set */
@@ -51,6 +52,7 @@ HOT void guest_run(struct guest *g)
         }
         exit_tsc = rdtsc();
         guest_handle_exit(g);
+        vnet_exit(g);           /* frames queued without a kick */
         if (e1000_pending)      /* frames from the wire: into guests' rings now */
             netsw_poll_wire();
     }

@@ -886,6 +886,66 @@ static void interrupt_event_idx_wrap(void)
 
 /* ---- avail_event ---- */
 
+/* A device that also looks at the ring by itself (virtio/net.c's TX) asks
+ * for a kick only event_ahead entries later once the ring runs empty; a
+ * 3.10 guest (vring_need_event) then kicks exactly at that entry. */
+static void empty_ring_asks_ahead(void)
+{
+    struct guest g;
+    setup(&g, 256, false, true);
+    g.vr.event_ahead = 31;
+    desc(&g, 0, BUF, 16, 0, 0);
+    post(&g, 0);
+    CHECK_EQ(pop(&g), 1);
+    CHECK_EQ(avail_event(&g), 1);                   /* while taking: the next one */
+    CHECK_EQ(pop(&g), 0);
+    CHECK_EQ(avail_event(&g), 32);                  /* empty: 31 further on */
+    /* the guest's rule: kick when new - event - 1 < new - old */
+    uint16_t event = avail_event(&g), kicks = 0;
+    for (uint16_t old = 1, i = 0; i < 40; i++, old++)
+        if ((uint16_t)(old + 1 - event - 1) < (uint16_t)1)
+            kicks++;
+    CHECK_EQ(kicks, 1);
+    /* near the u16 wrap */
+    struct guest h;
+    setup(&h, 16, false, true);
+    h.vr.event_ahead = 31;
+    h.vr.last_avail = 0xFFF0;
+    set_avail_idx(&h, 0xFFF0);
+    CHECK_EQ(pop(&h), 0);
+    CHECK_EQ(avail_event(&h), (uint16_t)(0xFFF0 + 31));
+    done(&g);
+    done(&h);
+}
+
+/* A request given back is taken again, whole, and EVENT_IDX's avail_event
+ * asks for it again. */
+static void unpop_takes_again(void)
+{
+    struct guest g;
+    setup(&g, 16, false, true);
+    desc(&g, 0, BUF, 16, VRING_DESC_F_NEXT, 1);
+    desc(&g, 1, BUF + 64, 32, VRING_DESC_F_WRITE, 0);
+    desc(&g, 2, BUF + 128, 8, 0, 0);
+    post(&g, 0);
+    post(&g, 2);
+    CHECK_EQ(pop(&g), 1);
+    CHECK_EQ(req.head, 0);
+    CHECK_EQ(avail_event(&g), 1);
+    vring_unpop(&g.m, &g.vr);
+    CHECK_EQ(g.vr.last_avail, 0);
+    CHECK_EQ(avail_event(&g), 0);
+    CHECK_EQ(pop(&g), 1);
+    CHECK_EQ(req.head, 0);
+    CHECK_EQ(req.nseg, 2);
+    CHECK_SEG(1, BUF + 64, 32, true);
+    CHECK_EQ(pop(&g), 1);
+    CHECK_EQ(req.head, 2);
+    CHECK_EQ(pop(&g), 0);
+    CHECK_EQ(used_idx(&g), 0);                      /* nothing was returned meanwhile */
+    done(&g);
+}
+
 static void pop_writes_avail_event(void)
 {
     static const uint32_t nums[] = { 8, 16, 256 };
@@ -1114,6 +1174,8 @@ int main(void)
     RUN(interrupt_event_idx_window);
     RUN(interrupt_event_idx_wrap);
     RUN(pop_writes_avail_event);
+    RUN(empty_ring_asks_ahead);
+    RUN(unpop_takes_again);
     RUN(pop_writes_nothing_else);
     RUN(copy_from_segments);
     RUN(copy_to_segments);

@@ -70,11 +70,12 @@ def patch_bios_stage(boot_img, core_img, core_lba):
     struct.pack_into("<QHH", core_img, BLOCKLIST, core_lba + 1, nsec - 1, segment)
 
 
-def make_esp(path, files, size):
+def make_esp(path, files, size, serial):
     """A FAT32 image of `size` bytes holding files ({path on it: host path})."""
     with open(path, "wb") as f:
         f.truncate(size)
-    run(["mformat", "-i", path, "-F", "-v", "LGVISOR", "-T", str(size // gpt.SECTOR), "-h", "64", "-s", "32", "::"])
+    run(["mformat", "-i", path, "-F", "-v", "LGVISOR", "-N", serial, "-T", str(size // gpt.SECTOR),
+         "-h", "64", "-s", "32", "::"])
     dirs = sorted({d for p in files for d in _parents(p)})
     if dirs:
         run(["mmd", "-i", path] + [f"::{d}" for d in dirs])
@@ -95,7 +96,7 @@ def esp_size(files):
 
 
 def old_partitions(path):
-    """{name: (first, last)} of an earlier image at path, if it has a good GPT."""
+    """{name: gpt.Part} of an earlier image at path, if it has a good GPT."""
     try:
         with open(path, "rb") as f:
             total = os.path.getsize(path) // gpt.SECTOR
@@ -120,8 +121,9 @@ def build(app, out, files, tmp, fresh=False, log=print):
     boot_img, core_img, efi = grub_images(tmp)
     files = dict(files, **{"/EFI/BOOT/BOOTX64.EFI": efi})
     esp = os.path.join(tmp, "esp.img")
-    make_esp(esp, files, esp_size(files))
+    # the same file gives the same identifiers at every build
     ns = uuid.uuid5(uuid.NAMESPACE_URL, f"lgvisor-appliance:{app.name}")
+    make_esp(esp, files, esp_size(files), ns.hex[:8])
     lba = SECTORS_PER_MIB                       # everything aligned to 1 MiB
     layout = []                                 # (gpt.Part, host file or None)
 

@@ -69,21 +69,22 @@ def write(f, total, parts, disk_guid, boot_code=b""):
     f.write(_header(total - 1, 1, total - 1 - ENTRY_SECTORS, total, disk_guid, crc))
 
 
-def read(f, total):
-    """The partitions of the image f (`total` sectors) from its primary
-    GPT, checked (signature, both CRCs), each with .number (its entry,
-    from 1); raises ValueError when bad."""
-    f.seek(SECTOR)
+def read(f, total, backup=False):
+    """The partitions of the image f (`total` sectors) from its primary GPT
+    (or its backup), checked (signature, both CRCs, where the other copy
+    is), each with .number (its entry, from 1); ValueError when bad."""
+    lba, other = (total - 1, 1) if backup else (1, total - 1)
+    f.seek(lba * SECTOR)
     hdr = f.read(SECTOR)
     fields = list(HEADER.unpack(hdr[:HEADER.size]))
     if fields[0] != b"EFI PART":
-        raise ValueError("no GPT signature at LBA 1")
+        raise ValueError(f"no GPT signature at LBA {lba}")
     want = fields[3]
     fields[3] = 0
     if zlib.crc32(HEADER.pack(*fields)) != want:
         raise ValueError("GPT header CRC mismatch")
-    if fields[6] != total - 1:
-        raise ValueError(f"backup header LBA {fields[6]}, disk ends at {total - 1}")
+    if fields[5] != lba or fields[6] != other:
+        raise ValueError(f"header at LBA {lba} says it is at {fields[5]}, the other copy at {fields[6]}")
     f.seek(fields[10] * SECTOR)
     entries = f.read(fields[11] * fields[12])
     if zlib.crc32(entries) != fields[13]:

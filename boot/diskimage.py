@@ -106,13 +106,18 @@ def old_partitions(path):
 
 
 def copy_range(src, dst, src_off, dst_off, length):
+    """Copies into a fresh (all-zero) image; zero blocks are skipped, so the
+    image file stays sparse where the data is."""
     src.seek(src_off)
     dst.seek(dst_off)
     while length > 0:
         block = src.read(min(length, MIB))
         if not block:
             return
-        dst.write(block)
+        if block.count(0) == len(block):
+            dst.seek(len(block), os.SEEK_CUR)
+        else:
+            dst.write(block)
         length -= len(block)
 
 

@@ -1,7 +1,8 @@
 """Appliances built from the files in examples/ (issue 13): the raw image's
 layout checked on the host (GPT, MBR and GRUB's patched sectors, the ESP's
 files), and the ISO and the raw image of each example booted under SeaBIOS
-and OVMF, the raw image as a SATA disk (AHCI), until its guests are up.
+and OVMF, the raw image as a SATA disk (AHCI; once also as a USB stick),
+until its guests are up.
 Each test returns a list of (name, ok, detail)."""
 import os
 import re
@@ -25,13 +26,17 @@ _lock = threading.Lock()
 _built = {}
 
 
+def demo_disk():
+    if not os.path.exists(DEMO_DISK):
+        subprocess.run(["scripts/mkdisk.sh", DEMO_DISK, "8"], check=True)
+
+
 def built(name):
     """Builds examples/NAME.cfg into build/test/appliance once (data
     partitions fresh); returns (iso, img) or raises with the tool's output."""
     with _lock:
         if name not in _built:
-            if not os.path.exists(DEMO_DISK):
-                subprocess.run(["scripts/mkdisk.sh", DEMO_DISK, "8"], check=True)
+            demo_disk()
             p = subprocess.run([sys.executable, "boot/appliance.py", f"examples/{name}.cfg", "--out", OUT,
                                 "--fresh"], capture_output=True, text=True)
             _built[name] = p
@@ -202,8 +207,61 @@ def layout():
     return results
 
 
+def usb_stick():
+    """The raw image as a USB stick (what dd makes of it), SeaBIOS."""
+    results = []
+    _, img = built("demo")
+    b = boot(machine="pc", firmware="bios", timeout=240, until=r"\[demo\] lgtest\$ ",
+             extra=["-usb", "-device", "usb-ehci,id=ehci", "-drive", f"if=none,id=u0,file={img},format=raw,"
+                    "snapshot=on", "-device", "usb-storage,bus=ehci.0,drive=u0,bootindex=1"])
+    check(results, "appliance/demo-usb-bios/guest-up", "[demo] lgtest shell: 3 device(s), disk attached"
+          in b.output, b.output[-1500:])
+    return results
+
+
+def rebuild_keeps_data():
+    """A rebuild copies what the guests wrote to a data partition from the
+    previous image; --fresh starts it again from its `from` file."""
+    results = []
+    out = os.path.join(OUT, "rebuild")
+    img = os.path.join(out, "persistent.img")
+    marker = b"written by a guest before the rebuild"
+
+    def build(*flags):
+        p = subprocess.run([sys.executable, "boot/appliance.py", "examples/persistent.cfg", "--out", out,
+                            "--only", "img"] + list(flags), capture_output=True, text=True)
+        if p.returncode:
+            raise RuntimeError(p.stdout + p.stderr)
+        return p.stdout
+
+    def sector(n):
+        with open(img, "rb") as f:
+            part = gpt.read(f, os.path.getsize(img) // gpt.SECTOR)[2]
+            f.seek((part.first + n) * gpt.SECTOR)
+            return f.read(gpt.SECTOR), part
+
+    with _lock:
+        demo_disk()
+    build("--fresh")
+    _, part = sector(0)
+    with open(img, "r+b") as f:
+        f.seek((part.first + 1) * gpt.SECTOR)
+        f.write(marker)
+    said = build()
+    data, _ = sector(1)
+    check(results, "appliance/rebuild/keeps", data.startswith(marker) and "kept the contents of partition "
+          "store-data" in said, f"sector 1 after the rebuild: {data[:40]!r}; tool said {said!r}")
+    build("--fresh")
+    data, _ = sector(1)
+    label, _ = sector(0)
+    check(results, "appliance/rebuild/fresh", data == bytes(gpt.SECTOR) and label.startswith(DEMO_LABEL.encode()),
+          f"sector 0 {label[:30]!r}, sector 1 {data[:40]!r}")
+    return results
+
+
 def tests():
-    t = [("appliance/layout", layout), ("appliance/rescue-img-bios", rescue)]
+    t = [("appliance/layout", layout), ("appliance/rebuild", rebuild_keeps_data),
+         ("appliance/rescue-img-bios", rescue), ("appliance/demo-usb-bios", usb_stick)]
     for media, firmware in (("img", "bios"), ("img", "uefi"), ("iso", "bios"), ("iso", "uefi")):
         t.append((f"appliance/demo-{media}-{firmware}", demo(media, firmware)))
     t += [("appliance/network-img-bios", network("img", "bios")),

@@ -59,6 +59,8 @@ class Guest:
         self.options = []               # kernel-line words besides name= and mem=, in file order
         self.ramdisk = None             # absolute path of a ramdisk module
         self.sata = None                # (disk, partition name or number) for disk=sataN:X
+        self.disk_value = None          # its disk = line, for messages
+        self.mem_line = line            # where its memory is set (its header when defaulted)
 
 
 class Partition:
@@ -201,6 +203,9 @@ def hypervisor_section(app, s):
 
 def guest_section(app, s, base):
     g = Guest(s.name, s.line)
+    g.disk_value = s.keys.get("disk")
+    if "mem" in s.keys:
+        g.mem_line = s.keys["mem"].line
     if not GUEST_NAME.match(s.name):
         app.error(s.line, f"guest name '{s.name}' must be 1-15 characters of a-z 0-9 - _")
     k = s.keys
@@ -327,8 +332,8 @@ def check_memory(app, mem_line):
             return
 
 
-def module_lines(app, g):
-    """The kernel module's string for guest g (and its length check)."""
+def module_line(g):
+    """The kernel module's string for guest g."""
     words = ["kernel", f"name={g.name}", f"mem={g.mem >> 20}M"] + g.options
     if g.sata:
         words.append(f"disk=sata{g.sata[0]}:{g.sata[1]}")
@@ -361,13 +366,11 @@ def parse(path, text=None):
         if s.kind != "guest":
             continue
         g = guest_section(app, s, base)
-        g.disk_value = s.keys.get("disk")
-        g.mem_line = s.keys["mem"].line if "mem" in s.keys else s.line
         if len(app.guests) == MAX_GUESTS:
             app.error(s.line, f"guest '{s.name}': at most {MAX_GUESTS} guests")
             continue
         app.guests.append(g)
-        if len(module_lines(app, g)) > MODULE_STRING_MAX:
+        if len(module_line(g)) > MODULE_STRING_MAX:
             app.error(s.line, f"guest '{g.name}': its kernel module line is longer than {MODULE_STRING_MAX} characters")
     if not app.guests and not app.errors:
         app.error(1, "no [guest NAME] section: an appliance needs at least one guest")

@@ -4,7 +4,7 @@ import hashlib
 import os
 import re
 
-from appliance_config import module_lines
+from appliance_config import module_line
 
 SAFE_WORD = re.compile(r"[A-Za-z0-9_.,:/=+@%^~-]+$")
 
@@ -67,7 +67,7 @@ def grub_cfg(app, files):
     hv = grub_line(["multiboot2", "/boot/lgvisor.elf"] + app.options)
     entry = []
     for g in app.guests:
-        entry.append(grub_line(["module2", files.add(g.kernel)] + module_lines(app, g).split()))
+        entry.append(grub_line(["module2", files.add(g.kernel)] + module_line(g).split()))
         if g.initrd:
             entry.append(grub_line(["module2", files.add(g.initrd), "initrd", f"name={g.name}"]))
         if g.ramdisk:

@@ -158,12 +158,12 @@ def good_file():
         if app.errors:
             return results
         web, db = app.guests
-        line = appliance_config.module_lines(app, web)
+        line = appliance_config.module_line(web)
         want = ("kernel name=web mem=48M cpu=1 weight=512 cap=50 on_kill=restart net=off "
                 "mac=02:00:00:00:00:01 disk=sata0:data -- console=hvc0 root=/dev/vda x=$y;z")
         results.append(("appliance/parser/good-module-line", line == want, f"got {line!r}"))
-        results.append(("appliance/parser/good-defaults", appliance_config.module_lines(app, db) ==
-                        "kernel name=db mem=64M", appliance_config.module_lines(app, db)))
+        results.append(("appliance/parser/good-defaults", appliance_config.module_line(db) ==
+                        "kernel name=db mem=64M", appliance_config.module_line(db)))
         results.append(("appliance/parser/good-relative-paths",
                         web.kernel == db.kernel == os.path.join(d, "k.elf") and
                         db.ramdisk == os.path.join(d, "disk.img"), f"{web.kernel} {db.kernel} {db.ramdisk}"))

@@ -24,13 +24,30 @@ SRCS     := $(wildcard boot/*.S arch/x86/*.S arch/x86/*.c kernel/*.c kernel/lgue
 OBJS     := $(patsubst %,$(BUILD)/obj/%.o,$(SRCS))
 include guest/guest.mk
 
-QEMU     := qemu-system-i386
 ACCEL    ?= tcg
 MEM      ?= 256M
 MACHINE  ?= pc
 SMP      ?= 1
-QEMU_ARGS := -machine $(MACHINE) -accel $(ACCEL) -cpu coreduo -smp $(SMP) -m $(MEM) -serial mon:stdio \
-             -display none -no-reboot \
+# FIRMWARE=uefi boots under OVMF: its x86_64 build (and GRUB's x86_64 EFI
+# loader) needs a CPU with long mode, which coreduo lacks (QEMU then exits
+# without a word); lgvisor itself still runs in 32-bit protected mode.
+FIRMWARE ?= bios
+OVMF_CODE := /usr/share/OVMF/OVMF_CODE_4M.fd
+OVMF_VARS := /usr/share/OVMF/OVMF_VARS_4M.fd
+ifeq ($(FIRMWARE),uefi)
+QEMU     := qemu-system-x86_64
+QEMU_CPU := core2duo
+QEMU_FW   = -drive if=pflash,format=raw,readonly=on,file=$(OVMF_CODE) \
+            -drive if=pflash,format=raw,file=$(BUILD)/ovmf-vars.fd
+else ifeq ($(FIRMWARE),bios)
+QEMU     := qemu-system-i386
+QEMU_CPU := coreduo
+QEMU_FW   =
+else
+$(error FIRMWARE=$(FIRMWARE): bios or uefi)
+endif
+QEMU_ARGS = -machine $(MACHINE) -accel $(ACCEL) -cpu $(QEMU_CPU) -smp $(SMP) -m $(MEM) -serial mon:stdio \
+             -display none -no-reboot $(QEMU_FW) \
              -netdev user,id=net0,restrict=on -device e1000,netdev=net0
 
 .PHONY: all deps iso image qemu qemu-gdb qemu-gdb-guest test test-linux unit bench clean
@@ -94,19 +111,45 @@ $(DEMO_DISK): scripts/mkdisk.sh
 	@echo "  DISK    $@"
 	@scripts/mkdisk.sh $@ 8
 
+# An appliance file instead (README, "Appliance files"): CONFIG=examples/NAME.cfg
+# builds build/NAME.iso and the raw disk image build/NAME.img; `make qemu`
+# boots the raw image as the machine's SATA disk (BOOT=iso: the ISO as a
+# CD-ROM instead). A rebuild keeps what the guests wrote to the image's data
+# partitions; FRESH=1 starts them afresh.
+comma    := ,
+CONFIG   ?=
+BOOT     ?= disk
+FRESH    ?=
+ifneq ($(CONFIG),)
+APPLIANCE := $(BUILD)/$(basename $(notdir $(CONFIG)))
+# q35 has its AHCI controller built in; pc gets one
+APPLIANCE_DISK := -drive if=none,id=d0,file=$(APPLIANCE).img,format=raw \
+    $(if $(filter q35,$(MACHINE)),-device ide-hd$(comma)drive=d0$(comma)bus=ide.0$(comma)bootindex=1,\
+    -device ahci$(comma)id=ahci -device ide-hd$(comma)drive=d0$(comma)bus=ahci.0$(comma)bootindex=1)
+QEMU_BOOT = $(if $(filter iso,$(BOOT)),-cdrom $(APPLIANCE).iso,$(APPLIANCE_DISK))
+image: deps all $(DEMO_DISK)
+	@python3 boot/appliance.py $(CONFIG) --out $(BUILD) $(if $(FRESH),--fresh)
+else
+QEMU_BOOT = -cdrom $(IMAGE)
 image: deps all $(if $(filter $(DEMO_DISK),$(DISK)),$(DEMO_DISK))
 	@echo "  ISO     $(IMAGE): $(GUEST_NAME) = $(GUEST)$(if $(INITRD), + $(INITRD))$(if $(DISK), + disk $(DISK))"
 	@boot/mkiso.sh $(IMAGE) $(BUILD)/lgvisor.elf "$(HV_ARGS)" \
 	    $(GUEST) "kernel name=$(GUEST_NAME) mem=$(GUEST_MEM) $(GUEST_OPTS) -- $(GUEST_ARGS)" \
 	    $(if $(INITRD),$(INITRD) "initrd name=$(GUEST_NAME)") \
 	    $(if $(DISK),$(DISK) "disk name=$(GUEST_NAME)")
+endif
 
-qemu: image
-	@echo "lgvisor in QEMU ($(MACHINE), $(SMP) CPU(s), $(ACCEL)): Ctrl-] moves the console between guests and the"
-	@echo "hypervisor monitor; Ctrl-A X quits QEMU, Ctrl-A C switches to the QEMU monitor"
-	$(QEMU) $(QEMU_ARGS) -cdrom $(IMAGE)
+# OVMF keeps its settings in a writable copy of its variable store
+$(BUILD)/ovmf-vars.fd:
+	@mkdir -p $(BUILD)
+	@cp $(OVMF_VARS) $@
 
-qemu-gdb: deps $(BUILD)/lgvisor.iso
+qemu: image $(if $(filter uefi,$(FIRMWARE)),$(BUILD)/ovmf-vars.fd)
+	@echo "lgvisor in QEMU ($(MACHINE), $(FIRMWARE), $(SMP) CPU(s), $(ACCEL)): Ctrl-] moves the console between guests"
+	@echo "and the hypervisor monitor; Ctrl-A X quits QEMU, Ctrl-A C switches to the QEMU monitor"
+	$(QEMU) $(QEMU_ARGS) $(QEMU_BOOT)
+
+qemu-gdb: deps $(BUILD)/lgvisor.iso $(if $(filter uefi,$(FIRMWARE)),$(BUILD)/ovmf-vars.fd)
 	@echo "waiting for gdb: in another terminal run"
 	@echo "  gdb $(BUILD)/lgvisor.elf -ex 'target remote :1234'"
 	$(QEMU) $(QEMU_ARGS) -cdrom $(BUILD)/lgvisor.iso -s -S
@@ -118,7 +161,7 @@ GDB_PORT ?= 1235
 qemu-gdb-guest: GUEST_NAME := $(or $(NAME),$(GUEST_NAME))
 qemu-gdb-guest: GUEST_OPTS += gdb=on
 qemu-gdb-guest: IMAGE := $(BUILD)/appliance-gdb.iso
-qemu-gdb-guest: image
+qemu-gdb-guest: image $(if $(filter uefi,$(FIRMWARE)),$(BUILD)/ovmf-vars.fd)
 	@echo "guest $(GUEST_NAME) waits for gdb; in another terminal run"
 	@echo "  gdb $(GUEST) -ex 'target remote 127.0.0.1:$(GDB_PORT)'"
 	@echo "(e.g. then: break cmd_uptime, continue, and type uptime at the guest's shell; 'gdb off' at the monitor detaches)"
@@ -127,7 +170,7 @@ qemu-gdb-guest: image
 unit:
 	@tests/unit/run.sh
 
-test: deps all $(BUILD)/lgvisor.iso
+test: deps all $(BUILD)/lgvisor.iso $(DEMO_DISK)
 	@python3 tests/run.py
 
 # Opt-in tests with a Linux 3.10 lguest guest (not in `make test`: no kernel ships):

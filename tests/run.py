@@ -24,6 +24,8 @@ import limits_tests  # noqa: E402
 import console_tests  # noqa: E402
 import debug_tests  # noqa: E402
 import generation_tests  # noqa: E402
+import appliance_tests  # noqa: E402
+import appliance_parser_tests  # noqa: E402
 
 
 def unit_tests():
@@ -43,7 +45,9 @@ def unit_tests():
 # CPUs (smp/...) and the unit tests run in the first pass only.
 # A timing comparison of the console against itself: more CPUs add only
 # noise to it (one pair of six emulated-CPU boots on two cores ran 2.4 to 9 s).
-ONCE = {"console/slow-reader"} | net_tests.ONCE
+# The appliance tests build and boot whole images (and the parser's are
+# host-only): once is enough.
+ONCE = {"console/slow-reader"} | net_tests.ONCE | {n for n, _ in appliance_tests.tests() + appliance_parser_tests.tests()}
 PASSES = [("", {}), ("smp2:", {"TEST_SMP": "2"}), ("cpus1:", {"TEST_SMP": "2", "TEST_APPEND": "cpus=1"})]
 
 
@@ -72,7 +76,7 @@ def main():
     tests = ([("unit", unit_tests)] + boot_tests.all_tests() + guest_tests.tests()
              + device_tests.tests() + net_tests.tests() + irq_tests.tests()
              + smp_tests.tests() + limits_tests.tests() + console_tests.tests() + debug_tests.tests()
-             + generation_tests.tests())
+             + generation_tests.tests() + appliance_parser_tests.tests() + appliance_tests.tests())
     tests = [(n, f) for n, f in tests if not filters or any(s in n for s in filters)]
     if any(n != "unit" for n, _ in tests):
         boot_tests.prepare()

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "drivers/u64dec.h"
 #include "drivers/gpt.h"
 #include "drivers/crc32.h"
 
@@ -25,17 +26,17 @@ static int read_header(gpt_read_fn rd, void *ctx, uint64_t disk, uint64_t lba, s
                        uint32_t n)
 {
     if (rd(ctx, lba, 1, sector_buf)) {
-        snprintf(why, n, "read error at LBA %llu", (unsigned long long)lba);
+        snprintf(why, n, "read error at LBA %s", U64(lba));
         return -1;
     }
     const uint8_t *p = sector_buf;
     if (memcmp(p, "EFI PART", 8) != 0) {
-        snprintf(why, n, "no GPT signature at LBA %llu", (unsigned long long)lba);
+        snprintf(why, n, "no GPT signature at LBA %s", U64(lba));
         return -1;
     }
     uint32_t size = le32(p + 12);
     if (size < HDR_MIN || size > SECTOR) {
-        snprintf(why, n, "header size %lu at LBA %llu", (unsigned long)size, (unsigned long long)lba);
+        snprintf(why, n, "header size %lu at LBA %s", (unsigned long)size, U64(lba));
         return -1;
     }
     uint32_t want = le32(p + 16);
@@ -44,8 +45,8 @@ static int read_header(gpt_read_fn rd, void *ctx, uint64_t disk, uint64_t lba, s
     memset(copy + 16, 0, 4);
     uint32_t got = crc32_update(0, copy, size);
     if (got != want) {
-        snprintf(why, n, "header CRC 0x%08lx at LBA %llu, computed 0x%08lx", (unsigned long)want,
-                 (unsigned long long)lba, (unsigned long)got);
+        snprintf(why, n, "header CRC 0x%08lx at LBA %s, computed 0x%08lx", (unsigned long)want,
+                 U64(lba), (unsigned long)got);
         return -1;
     }
     h->my_lba = le64(p + 24);
@@ -57,8 +58,8 @@ static int read_header(gpt_read_fn rd, void *ctx, uint64_t disk, uint64_t lba, s
     h->entry_size = le32(p + 84);
     h->entries_crc = le32(p + 88);
     if (h->my_lba != lba) {
-        snprintf(why, n, "header at LBA %llu says it is at LBA %llu", (unsigned long long)lba,
-                 (unsigned long long)h->my_lba);
+        snprintf(why, n, "header at LBA %s says it is at LBA %s", U64(lba),
+                 U64(h->my_lba));
         return -1;
     }
     if (h->entry_size < 128 || h->entry_size % 8 || h->nentries == 0 ||
@@ -69,9 +70,9 @@ static int read_header(gpt_read_fn rd, void *ctx, uint64_t disk, uint64_t lba, s
     }
     uint32_t bytes = h->nentries * h->entry_size, secs = (bytes + SECTOR - 1) / SECTOR;
     if (h->first_usable > h->last_usable || h->last_usable >= disk) {
-        snprintf(why, n, "usable area %llu-%llu not inside the disk's %llu sectors",
-                 (unsigned long long)h->first_usable, (unsigned long long)h->last_usable,
-                 (unsigned long long)disk);
+        snprintf(why, n, "usable area %s-%s not inside the disk's %s sectors",
+                 U64(h->first_usable), U64(h->last_usable),
+                 U64(disk));
         return -1;
     }
     /* the entry array lies outside the usable area and off the header */
@@ -79,12 +80,12 @@ static int read_header(gpt_read_fn rd, void *ctx, uint64_t disk, uint64_t lba, s
     bool before = e >= 2 && e + secs <= h->first_usable;
     bool after = e > h->last_usable && e + secs <= disk && (e + secs <= lba || e > lba);
     if (e == lba || !(before || after)) {
-        snprintf(why, n, "entry array at LBA %llu (%lu sectors) overlaps the header or the usable area",
-                 (unsigned long long)e, (unsigned long)secs);
+        snprintf(why, n, "entry array at LBA %s (%lu sectors) overlaps the header or the usable area",
+                 U64(e), (unsigned long)secs);
         return -1;
     }
     if (rd(ctx, e, secs, entries)) {
-        snprintf(why, n, "read error in the entry array at LBA %llu", (unsigned long long)e);
+        snprintf(why, n, "read error in the entry array at LBA %s", U64(e));
         return -1;
     }
     got = crc32_update(0, entries, bytes);
@@ -123,7 +124,7 @@ int gpt_parse(gpt_read_fn rd, gpt_warn_fn warn, void *ctx, uint64_t disk, struct
     struct hdr h;
     memset(t, 0, sizeof(*t));
     if (disk < 3) {
-        snprintf(why, why_len, "disk of %llu sectors is too small for a GPT", (unsigned long long)disk);
+        snprintf(why, why_len, "disk of %s sectors is too small for a GPT", U64(disk));
         return -1;
     }
     if (read_header(rd, ctx, disk, 1, &h, why, why_len)) {
@@ -133,8 +134,8 @@ int gpt_parse(gpt_read_fn rd, gpt_warn_fn warn, void *ctx, uint64_t disk, struct
             snprintf(why, why_len, "%s", msg);
             return -1;
         }
-        snprintf(msg, sizeof(msg), "primary GPT header unusable (%s); using the backup at LBA %llu", why,
-                 (unsigned long long)(disk - 1));
+        snprintf(msg, sizeof(msg), "primary GPT header unusable (%s); using the backup at LBA %s", why,
+                 U64((disk - 1)));
         warn(ctx, msg);
         t->from_backup = true;
     }
@@ -155,10 +156,10 @@ int gpt_parse(gpt_read_fn rd, gpt_warn_fn warn, void *ctx, uint64_t disk, struct
         p->number = i + 1;
         name_of(e + 56, p->name);
         if (first > last || first < h.first_usable || last > h.last_usable) {
-            snprintf(msg, sizeof(msg), "partition %lu '%s' (LBA %llu-%llu) is outside the usable area "
-                     "%llu-%llu; left out", (unsigned long)p->number, p->name, (unsigned long long)first,
-                     (unsigned long long)last, (unsigned long long)h.first_usable,
-                     (unsigned long long)h.last_usable);
+            snprintf(msg, sizeof(msg), "partition %lu '%s' (LBA %s-%s) is outside the usable area "
+                     "%s-%s; left out", (unsigned long)p->number, p->name, U64(first),
+                     U64(last), U64(h.first_usable),
+                     U64(h.last_usable));
             warn(ctx, msg);
             continue;
         }

@@ -148,9 +148,10 @@ static void recover(struct ahci_port *p, const char *why)
     struct ahci_disk *d = p->disk;
     log_warn("%s: %s (TFD 0x%04lx, SERR 0x%08lx, IS 0x%08lx, CI 0x%08lx, SACT 0x%08lx); resetting the port",
              d->name, why, (unsigned long)(port_rd(p, PX_TFD) & 0xFFFF), (unsigned long)port_rd(p, PX_SERR),
-             (unsigned long)port_rd(p, PX_IS), (unsigned long)port_rd(p, PX_CI),
+             (unsigned long)(p->last_is | port_rd(p, PX_IS)), (unsigned long)port_rd(p, PX_CI),
              (unsigned long)port_rd(p, PX_SACT));
     d->resets++;
+    p->last_is = 0;
     /* take the commands back, oldest first */
     struct ahci_io *back[AHCI_SLOTS];
     uint32_t n = 0;
@@ -208,6 +209,7 @@ void ahci_port_service(struct ahci_port *p)
          * reissued, one at a time for a while, so a request that keeps
          * failing uses up its own tries, not its neighbours' */
         char why[64];
+        p->last_is = is;
         snprintf(why, sizeof(why), "port error (%s)", is & IS_TFES ? "the device reported an error"
                  : is & (IS_PCS | IS_PRCS) ? "link change" : "interface or bus error");
         recover(p, why);

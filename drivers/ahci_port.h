@@ -30,6 +30,7 @@ struct ahci_port {
     struct ahci_io *head, *tail;   /* waiting, in order */
     uint32_t queued;
     uint32_t careful;           /* after a reset: this many more one at a time */
+    uint32_t last_is;           /* the interrupt status that led to a recovery, for its log line */
 };
 
 static inline uint32_t port_rd(struct ahci_port *p, uint32_t r) { return *(volatile uint32_t *)(p->regs + r); }

@@ -52,6 +52,7 @@ static const struct test_entry {
     { "hostile", test_hostile },
     { "console", test_console },
     { "block", test_block },
+    { "diskpat", test_diskpat },
     { "vring_hostile", test_vring_hostile },
     { "shell", test_shell },
     { "net", test_net },

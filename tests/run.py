@@ -23,6 +23,7 @@ import irq_tests  # noqa: E402
 import limits_tests  # noqa: E402
 import console_tests  # noqa: E402
 import debug_tests  # noqa: E402
+import sata_tests  # noqa: E402
 
 
 def unit_tests():
@@ -42,7 +43,7 @@ def unit_tests():
 # CPUs (smp/...) and the unit tests run in the first pass only.
 # A timing comparison of the console against itself: more CPUs add only
 # noise to it (one pair of six emulated-CPU boots on two cores ran 2.4 to 9 s).
-ONCE = {"console/slow-reader"}
+ONCE = {"console/slow-reader", "sata/pc/power-cycle", "sata/pc/io-errors", "sata/q35/block"}
 PASSES = [("", {}), ("smp2:", {"TEST_SMP": "2"}), ("cpus1:", {"TEST_SMP": "2", "TEST_APPEND": "cpus=1"})]
 
 
@@ -70,7 +71,7 @@ def main():
     only = os.environ.get("TEST_PASS")        # e.g. TEST_PASS=smp2: just that pass
     tests = ([("unit", unit_tests)] + boot_tests.all_tests() + guest_tests.tests()
              + device_tests.tests() + net_tests.tests() + irq_tests.tests()
-             + smp_tests.tests() + limits_tests.tests() + console_tests.tests() + debug_tests.tests())
+             + smp_tests.tests() + limits_tests.tests() + console_tests.tests() + debug_tests.tests() + sata_tests.tests())
     tests = [(n, f) for n, f in tests if not filters or any(s in n for s in filters)]
     if any(n != "unit" for n, _ in tests):
         boot_tests.prepare()

@@ -28,6 +28,7 @@ void test_fuzz(void);
 void test_hostile(void);
 void test_console(void);
 void test_block(void);
+void test_diskpat(void);
 void test_vring_hostile(void);
 void test_shell(void) __attribute__((noreturn));
 void test_net(void);

@@ -57,13 +57,13 @@ void sata_parts_scan(void)
     }
 }
 
-struct sata_part *sata_part_claim(const char *spec, const char *guest, char *why, uint32_t why_len)
+int sata_part_find(const char *spec, struct sata_part *out, char *why, uint32_t why_len)
 {
     char disk[16];
     const char *colon = strchr(spec, ':');
     if (!colon || colon == spec || (size_t)(colon - spec) >= sizeof(disk) || !colon[1]) {
         snprintf(why, why_len, "disk=%s is not sataN:NAME or sataN:NUMBER", spec);
-        return 0;
+        return -1;
     }
     memcpy(disk, spec, (size_t)(colon - spec));
     disk[colon - spec] = 0;
@@ -71,23 +71,37 @@ struct sata_part *sata_part_claim(const char *spec, const char *guest, char *why
     if (!d) {
         snprintf(why, why_len, "disk=%s: there is no disk %s (%lu SATA disk(s) found)", spec, disk,
                  (unsigned long)ahci_ndisks);
-        return 0;
+        return -1;
     }
     uint32_t di = (uint32_t)(d - ahci_disks);
     if (!have_table[di]) {
         snprintf(why, why_len, "disk=%s: %s has no usable GPT (%s)", spec, disk, table_why[di]);
-        return 0;
+        return -1;
     }
     const struct gpt_part *p = gpt_find(&tables[di], colon + 1);
     if (!p) {
         snprintf(why, why_len, "disk=%s: %s has no partition %s '%s'", spec, disk,
                  strspn(colon + 1, "0123456789") == strlen(colon + 1) ? "number" : "named", colon + 1);
-        return 0;
+        return -1;
     }
+    memset(out, 0, sizeof(*out));
+    out->disk = d;
+    out->first = p->first;
+    out->sectors = p->sectors;
+    out->number = p->number;
+    snprintf(out->label, sizeof(out->label), "%sp%lu '%s'", disk, (unsigned long)p->number, p->name);
+    return 0;
+}
+
+struct sata_part *sata_part_claim(const char *spec, const char *guest, char *why, uint32_t why_len)
+{
+    struct sata_part p;
+    if (sata_part_find(spec, &p, why, why_len))
+        return 0;
     for (uint32_t i = 0; i < nclaims; i++)
-        if (claims[i].disk == d && claims[i].number == p->number) {
+        if (claims[i].disk == p.disk && claims[i].number == p.number) {
             snprintf(why, why_len, "disk=%s: partition %lu of %s is guest %s's already", spec,
-                     (unsigned long)p->number, disk, claims[i].owner);
+                     (unsigned long)p.number, p.disk->name, claims[i].owner);
             return 0;
         }
     if (nclaims == MAX_CLAIMS) {
@@ -95,11 +109,7 @@ struct sata_part *sata_part_claim(const char *spec, const char *guest, char *why
         return 0;
     }
     struct sata_part *c = &claims[nclaims++];
-    c->disk = d;
-    c->first = p->first;
-    c->sectors = p->sectors;
-    c->number = p->number;
-    snprintf(c->label, sizeof(c->label), "%sp%lu '%s'", disk, (unsigned long)p->number, p->name);
+    *c = p;
     snprintf(c->owner, sizeof(c->owner), "%s", guest);
     return c;
 }

@@ -17,6 +17,8 @@ struct sata_part {
 
 /* Reads and logs the partition table of every disk ahci_init found. */
 void sata_parts_scan(void);
+/* Looks the partition up without claiming it: 0, or -1 with why. */
+int sata_part_find(const char *spec, struct sata_part *out, char *why, uint32_t why_len);
 /* The partition "sataN:NAME" or "sataN:NUMBER" names, given to guest;
  * NULL with why filled when there is none or another guest has it. */
 struct sata_part *sata_part_claim(const char *spec, const char *guest, char *why, uint32_t why_len);

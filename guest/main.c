@@ -58,6 +58,7 @@ static const struct test_entry {
     { "net", test_net },
     { "netpeer", test_netpeer },
     { "blkbench", test_blkbench },
+    { "satabench", test_satabench },
     { "netbench", test_netbench },
     { "spam", test_spam },
     { "ticker", test_ticker },

@@ -34,6 +34,7 @@ void test_shell(void) __attribute__((noreturn));
 void test_net(void);
 void test_netpeer(void);
 void test_blkbench(void);
+void test_satabench(void);
 void test_netbench(void);
 void test_spam(void);
 void test_ticker(void);

@@ -79,6 +79,10 @@ int ahci_sync(struct ahci_disk *d, uint8_t op, uint64_t lba, uint32_t sectors, v
  * they fail while the others are reissued). Every callback still runs
  * exactly once. Afterwards the device touches none of their memory. */
 void ahci_cancel(struct ahci_disk *d, bool (*mine)(const struct ahci_io *io, void *arg), void *arg);
+/* The idle loop, before it halts: watches busy disks for up to
+ * AHCI_IDLE_POLL_NS and handles what ended; true if anything did. */
+#define AHCI_IDLE_POLL_NS 100000u
+bool ahci_idle_poll(void);
 /* Requests of d queued or on the device. */
 uint32_t ahci_busy(const struct ahci_disk *d);
 

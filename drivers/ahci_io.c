@@ -10,6 +10,8 @@
 #include "drivers/ahci_port.h"
 #include "arch/x86/x86.h"
 #include "kernel/clock.h"
+#include "kernel/lock.h"
+#include "kernel/percpu.h"
 #include "kernel/log.h"
 
 #define WATCHDOG_NS 1000000000ull   /* how often a busy port's oldest command is checked */
@@ -361,4 +363,43 @@ void ahci_cancel(struct ahci_disk *d, bool (*mine)(const struct ahci_io *io, voi
         if (p->slot[s] && mine(p->slot[s], arg))
             p->slot[s]->tries = AHCI_TRIES;
     recover(p, "a cancelled request did not finish in 2 s");
+}
+
+/* An idle CPU with commands on a disk watches for their end for a while
+ * before it sleeps (as KVM's halt polling): a device that finishes in
+ * microseconds then costs no interrupt and no wake-up of the CPU, which
+ * is most of a single request's latency. The registers are only read
+ * while watching, without the big lock and with interrupts on; what ended
+ * is then handled with the lock. true if something did. */
+bool ahci_idle_poll(void)
+{
+    struct ahci_port *busy[AHCI_MAX_DISKS];
+    uint32_t mask[AHCI_MAX_DISKS], n = 0;
+    for (uint32_t i = 0; i < ahci_ndisks; i++) {
+        struct ahci_port *p = ahci_disks[i].port;
+        if (p->issued && !p->dead) {
+            busy[n] = p;
+            mask[n++] = p->issued;
+        }
+    }
+    if (!n)
+        return false;
+    /* a wake-up for this CPU (an IPI: another guest has work) ends the watch */
+    struct percpu *c = this_cpu();
+    uint64_t ipis = c->ipis;
+    big_unlock();
+    sti();
+    bool hit = false;
+    uint64_t end = clock_ns() + AHCI_IDLE_POLL_NS;
+    while (!hit && clock_ns() < end && *(volatile uint64_t *)&c->ipis == ipis) {
+        for (uint32_t i = 0; i < n; i++)
+            hit |= (mask[i] & ~(port_rd(busy[i], PX_CI) | port_rd(busy[i], PX_SACT))) != 0;
+        pause();
+    }
+    cli();
+    big_lock();
+    if (hit)
+        for (uint32_t i = 0; i < n; i++)
+            ahci_port_service(busy[i]);
+    return hit;
 }

@@ -16,6 +16,7 @@
 
 #define WATCHDOG_NS 1000000000ull   /* how often a busy port's oldest command is checked */
 #define POLL_NS 1000000ull          /* without an interrupt */
+#define CANCELLED 0xFFFFFFFFu       /* io->tries of a request ahci_cancel gave up on */
 
 static const char *op_name(uint8_t op)
 {
@@ -175,6 +176,10 @@ static void recover(struct ahci_port *p, const char *why)
     uint32_t nfailed = 0;
     for (uint32_t i = n; i-- > 0;) {
         struct ahci_io *io = back[i];
+        if (io->tries == CANCELLED) {
+            failed[nfailed++] = io;                 /* ahci_cancel's: no error of the disk's */
+            continue;
+        }
         if (++io->tries >= AHCI_TRIES) {
             log_err("%s: %s of %lu sectors at LBA %s failed %d times; I/O error", d->name, op_name(io->op),
                     (unsigned long)io->sectors, U64(io->lba), AHCI_TRIES);
@@ -359,10 +364,15 @@ void ahci_cancel(struct ahci_disk *d, bool (*mine)(const struct ahci_io *io, voi
     }
     /* still on the device: a reset stops its DMA; they fail, the others
      * are reissued */
+    uint32_t n = 0;
     for (uint32_t s = 0; s < AHCI_SLOTS; s++)
-        if (p->slot[s] && mine(p->slot[s], arg))
-            p->slot[s]->tries = AHCI_TRIES;
-    recover(p, "a cancelled request did not finish in 2 s");
+        if (p->slot[s] && mine(p->slot[s], arg)) {
+            p->slot[s]->tries = CANCELLED;
+            n++;
+        }
+    char why[64];
+    snprintf(why, sizeof(why), "%lu cancelled request(s) did not finish in 2 s", (unsigned long)n);
+    recover(p, why);
 }
 
 /* An idle CPU with commands on a disk watches for their end for a while

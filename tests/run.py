@@ -43,7 +43,8 @@ def unit_tests():
 # CPUs (smp/...) and the unit tests run in the first pass only.
 # A timing comparison of the console against itself: more CPUs add only
 # noise to it (one pair of six emulated-CPU boots on two cores ran 2.4 to 9 s).
-ONCE = {"console/slow-reader", "sata/pc/power-cycle", "sata/pc/io-errors", "sata/q35/block"}
+ONCE = {"console/slow-reader", "sata/pc/power-cycle", "sata/pc/io-errors", "sata/q35/block", "sata/pc/abandon",
+        "sata/pc/vring-hostile"}
 PASSES = [("", {}), ("smp2:", {"TEST_SMP": "2"}), ("cpus1:", {"TEST_SMP": "2", "TEST_APPEND": "cpus=1"})]
 
 

@@ -93,18 +93,19 @@ def neighbours_unchanged(results, tag, img, mine):
         check(results, f"{tag}/neighbour-{n}-unchanged", got == want, f"sha256 {got}, was {want}")
 
 
-def drive_args(machine, img, blkdebug=None):
+def drive_args(machine, img, blkdebug=None, throttle=""):
     file = f"blkdebug:{blkdebug}:{img}" if blkdebug else img
-    drive = ["-drive", f"if=none,id=d0,file={file},format=raw"]
+    drive = ["-drive", f"if=none,id=d0,file={file},format=raw{throttle}"]
     if machine == "q35":                # its built-in ICH9 AHCI, bus ide.N
         return drive + ["-device", "ide-hd,drive=d0,bus=ide.0"]
     return ["-device", "ahci,id=ahci"] + drive + ["-device", "ide-hd,drive=d0,bus=ahci.0"]
 
 
-def boot_sata(machine, img, guests, until=ALL_STOPPED, timeout=400, blkdebug=None, smp=None):
-    """guests: [(name, disk spec, args)]."""
-    mods = [f"{cases.GUEST_ELF} kernel name={n} mem=16M net=off disk={d} -- {a}" for n, d, a in guests]
-    extra = drive_args(machine, img, blkdebug) + (["-smp", str(smp)] if smp else [])
+def boot_sata(machine, img, guests, until=ALL_STOPPED, timeout=400, blkdebug=None, smp=None, throttle=""):
+    """guests: [(name, disk spec, args[, more module options])]."""
+    mods = [f"{cases.GUEST_ELF} kernel name={g[0]} mem=16M net=off disk={g[1]} {g[3] if len(g) > 3 else ''} "
+            f"-- {g[2]}" for g in guests]
+    extra = drive_args(machine, img, blkdebug, throttle) + (["-smp", str(smp)] if smp else [])
     return boot(until=until, timeout=timeout, machine=machine, kernel=ELF, append="console=com1",
                 initrd=",".join(mods), e1000=False, extra=extra)
 
@@ -211,6 +212,35 @@ def two_guests_test():
     return run
 
 
+def abandon_test():
+    """A guest restarts itself with 32 reads of 128 KiB on the disk, which
+    QEMU throttles to 10 requests a second (so they are still there): the
+    restart cancels them before its memory is reloaded; they do not finish
+    within the 2 s it waits, so the port is reset, which stops them, and
+    none is answered into the new run; the restarted guest's disk works."""
+    def run():
+        results = []
+        tag = "sata/pc/abandon"
+        img = fresh_image(tag)
+        b = boot_sata("pc", img, [("t", "sata0:alpha", f"test=diskpat sectors={PART_SECTORS} count=64 "
+                                   f"verify=0x{SEED_IMAGE:x} abandon=1", "restart_delay=0")],
+                      throttle=",throttling.iops-total=10")
+        out = b.output
+        save_log(tag, out)
+        check(results, f"{tag}/finished", not b.timed_out, "timed out: " + out[-1500:])
+        check(results, f"{tag}/submitted", "[t] diskpat: 32 reads of 128 KiB submitted" in out, "")
+        m = re.search(r"guest t: (\d+) SATA request\(s\) in flight at the device reset: dropped", out)
+        check(results, f"{tag}/dropped", m and int(m.group(1)) > 0, "no requests dropped at the restart")
+        check(results, f"{tag}/no-leftover", "still counted after the cancel" not in out, "")
+        check(results, f"{tag}/port-reset", re.search(r"sata0: \d+ cancelled request\(s\) did not finish in 2 s", out),
+              "no port reset for the cancel")
+        check(results, f"{tag}/no-io-errors", "I/O error" not in out, "a cancelled request was logged as failed")
+        program_checks(results, tag, out, "t", ["diskpat/attach", "diskpat/verify", "diskpat/after-abandon"])
+        neighbours_unchanged(results, tag, img, ["alpha"])
+        return results
+    return run
+
+
 BLKDEBUG = """[inject-error]
 event = "read_aio"
 errno = "5"
@@ -254,7 +284,39 @@ def io_error_test():
     return run
 
 
+def hostile_test():
+    """device/M/vring-hostile with both guests' disks on SATA partitions:
+    hand-made broken rings stop the SATA-backed block device (and the
+    console and net) and it recovers; the neighbour runs test=block."""
+    def run():
+        import device_tests as dt
+        results = []
+        tag = "sata/pc/vring-hostile"
+        img = fresh_image(tag)
+        send = [(r"\[h\] VRING console readable-for-writable", b"stimulus\r"), (ALL_STOPPED, b"guests\r")]
+
+        def listed(text):
+            return re.search(r"(?m)^h\s+stopped", text) and re.search(r"(?m)^b\s+stopped", text)
+
+        mods = [f"{cases.GUEST_ELF} kernel name=h mem=16M disk=sata0:alpha -- test=vring_hostile",
+                f"{cases.GUEST_ELF} kernel name=b mem=16M disk=sata0:beta -- test=block sectors={PART_SECTORS} "
+                f"id=lgvisor:b"]
+        b = boot(until=listed, timeout=500, machine="pc", kernel=ELF, append="console=com1", initrd=",".join(mods),
+                 send=send, extra=drive_args("pc", img))
+        out = b.output
+        save_log(tag, out)
+        check(results, f"{tag}/finished", not b.timed_out, "timed out: " + out[-1500:])
+        program_checks(results, f"{tag}/h", out, "h", dt.HOSTILE_EXPECT)
+        dt.hostile_log_checks(results, tag, out)
+        dt.block_checks(results, f"{tag}/b", out, "b", False)
+        no_broken_device(results, tag, out, ["b"])
+        neighbours_unchanged(results, tag, img, ["alpha", "beta"])
+        return results
+    return run
+
+
 def tests():
     return [("sata/pc/block", block_test("pc")), ("sata/q35/block", block_test("q35")),
             ("sata/pc/power-cycle", power_cycle_test()), ("sata/q35/two-guests-smp", two_guests_test()),
-            ("sata/pc/io-errors", io_error_test())]
+            ("sata/pc/io-errors", io_error_test()), ("sata/pc/abandon", abandon_test()),
+            ("sata/pc/vring-hostile", hostile_test())]

@@ -8,6 +8,10 @@
  *   bounds=1      reads and writes at the capacity and across it: IOERR
  *   ioerr=S       a read of sector S must fail with IOERR (the host makes it fail)
  *   retried=S     a read of sector S must succeed (the host fails it once)
+ *   abandon=1     phase 1: a marker in the last sector, then 32 reads of
+ *                 128 KiB submitted and the guest restarted at once, with
+ *                 them on the disk; phase 2 (the marker found): the disk
+ *                 still works, the marker is cleared
  *   count=N       sectors (default 2048)
  *   then=spin     after all that, keep writing past count without a
  *                 flush until killed (default: power off) */
@@ -15,6 +19,7 @@
 #include <string.h>
 #include "guest/bootopt.h"
 #include "guest/hcall.h"
+#include "guest/mm.h"
 #include "guest/test.h"
 #include "guest/tests/tests.h"
 #include "guest/vblk.h"
@@ -49,6 +54,38 @@ static int rw_range(int write, u32 count, u32 seed, u32 *bad, int *status)
                 }
     }
     return *bad ? -1 : 0;
+}
+
+#define ABANDON_MARK "LGTEST ABANDONED"
+#define ABANDON_N 32
+
+static void abandon(u64 cap)
+{
+    static struct vblk_req reqs[ABANDON_N];
+    u64 mark = cap - 1;
+    int r = vblk_read(mark, buf, VBLK_SECTOR);
+    if (r == VIRTIO_BLK_S_OK && memcmp(buf, ABANDON_MARK, sizeof ABANDON_MARK) == 0) {
+        memset(buf, 0, VBLK_SECTOR);
+        r = vblk_write(mark, buf, VBLK_SECTOR);
+        int r2 = vblk_read(0, buf, 64 * 1024);
+        check(r == VIRTIO_BLK_S_OK && r2 == VIRTIO_BLK_S_OK && vblk_flush() == VIRTIO_BLK_S_OK,
+              "diskpat/after-abandon", "write %d, read %d", r, r2);
+        return;
+    }
+    memset(buf, 0, VBLK_SECTOR);
+    memcpy(buf, ABANDON_MARK, sizeof ABANDON_MARK);
+    r = vblk_write(mark, buf, VBLK_SECTOR);
+    if (!check(r == VIRTIO_BLK_S_OK && vblk_flush() == VIRTIO_BLK_S_OK, "diskpat/abandon-mark", "write %d", r))
+        return;
+    u32 n = 0;
+    for (; n < ABANDON_N; n++) {
+        struct vseg seg = { pages_alloc(32), 32 * 4096, 1 };
+        if (vblk_submit(&reqs[n], VIRTIO_BLK_T_IN, (n * 256) % (cap - 256), &seg, 1))
+            break;
+    }
+    printf("diskpat: %u reads of 128 KiB submitted, restarting with them in flight\n", (unsigned)n);
+    vblk_kick();
+    shutdown("abandoning requests", LGUEST_SHUTDOWN_RESTART);
 }
 
 void test_diskpat(void)
@@ -90,6 +127,8 @@ void test_diskpat(void)
               "read at end %d, across %d; write at end %d, across %d, beyond %d", a, b, c, d, e);
     }
     char v[16];
+    if (boot_option_u32("abandon", 0))
+        abandon(cap);
     if (boot_option("ioerr", v, sizeof v)) {
         r = vblk_read(boot_option_u32("ioerr", 0), buf, VBLK_SECTOR);
         check(r == VIRTIO_BLK_S_IOERR, "diskpat/ioerr", "read of a failing sector: %d", r);

@@ -254,6 +254,17 @@ static struct ahci_port *port_create(struct hba *h, uint32_t n, uint32_t cap)
         frames_free(mem, 1 + TABLE_FRAMES);
         return 0;
     }
+    /* the signature is only certain once the device's first D2H FIS has
+     * come in, which needs FIS reception on: an ATAPI drive (q35 puts the
+     * CD-ROM here) reads 0xFFFFFFFF before */
+    uint32_t sig = port_rd(p, PX_SIG);
+    if (sig != SIG_ATA) {
+        log_info("%s: port %lu: not a disk (signature 0x%08lx: %s); not used", h->name, (unsigned long)n,
+                 (unsigned long)sig, sig == 0xEB140101u ? "ATAPI" : "unknown");
+        port_stop(p);
+        frames_free(mem, 1 + TABLE_FRAMES);
+        return 0;
+    }
     ahci_ndisks++;
     if (!identify(p)) {
         port_stop(p);
@@ -357,8 +368,6 @@ uint32_t ahci_init(void)
         if (d->class == 0x01 && d->subclass == 0x06 && d->progif == 0x01)
             hba_init(d);
     }
-    if (nhbas && !ahci_ndisks)
-        log_info("ahci: no SATA disks");
     return ahci_ndisks;
 }
 

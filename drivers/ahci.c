@@ -277,6 +277,7 @@ static struct ahci_port *port_create(struct hba *h, uint32_t n, uint32_t cap)
     d->ncq = ncq;
     d->depth = ncq ? (qd < p->nslots ? qd : p->nslots) : 1;
     bool wcache = ident[85] & (1u << 5);
+    d->flush_cmd = ident[83] & (1u << 13) ? ATA_FLUSH_CACHE_EXT : ATA_FLUSH_CACHE;
     uint64_t mib = d->sectors >> 11;
     log_info("%s: %s port %lu: '%s', %s sectors (%s MiB), %s, write cache %s", d->name, h->name,
              (unsigned long)n, d->model, U64(d->sectors), U64(mib), ncq ? "NCQ" : "no NCQ", wcache ? "on" : "off");

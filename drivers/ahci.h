@@ -52,6 +52,7 @@ struct ahci_disk {
     char model[41];
     uint64_t sectors;           /* 512-byte */
     bool ncq;
+    uint8_t flush_cmd;          /* FLUSH CACHE EXT, or FLUSH CACHE where the disk has only that */
     uint32_t depth;             /* commands on the device at once */
     struct ahci_port *port;
     uint64_t reads, writes, flushes, read_bytes, written_bytes, errors, resets;

@@ -42,7 +42,7 @@ static void issue(struct ahci_port *p, uint32_t s, struct ahci_io *io)
     switch (io->op) {
     case AHCI_READ: f[2] = q ? ATA_READ_FPDMA : ATA_READ_DMA_EXT; break;
     case AHCI_WRITE: f[2] = q ? ATA_WRITE_FPDMA : ATA_WRITE_DMA_EXT; break;
-    case AHCI_FLUSH: f[2] = ATA_FLUSH_CACHE_EXT; break;
+    case AHCI_FLUSH: f[2] = p->disk->flush_cmd ? p->disk->flush_cmd : ATA_FLUSH_CACHE_EXT; break;
     default: f[2] = ATA_IDENTIFY; break;
     }
     if (io->op == AHCI_READ || io->op == AHCI_WRITE) {

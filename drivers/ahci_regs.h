@@ -107,6 +107,7 @@ struct ahci_cmd_table {
 #define ATA_READ_FPDMA       0x60
 #define ATA_WRITE_FPDMA      0x61
 #define ATA_FLUSH_CACHE_EXT  0xEA
+#define ATA_FLUSH_CACHE      0xE7
 #define ATA_IDENTIFY         0xEC
 
 #endif

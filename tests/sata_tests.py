@@ -101,13 +101,14 @@ def drive_args(machine, img, blkdebug=None, throttle=""):
     return ["-device", "ahci,id=ahci"] + drive + ["-device", "ide-hd,drive=d0,bus=ahci.0"]
 
 
-def boot_sata(machine, img, guests, until=ALL_STOPPED, timeout=400, blkdebug=None, smp=None, throttle=""):
+def boot_sata(machine, img, guests, until=ALL_STOPPED, timeout=400, blkdebug=None, smp=None, throttle="",
+              send=None):
     """guests: [(name, disk spec, args[, more module options])]."""
     mods = [f"{cases.GUEST_ELF} kernel name={g[0]} mem=16M net=off disk={g[1]} {g[3] if len(g) > 3 else ''} "
             f"-- {g[2]}" for g in guests]
     extra = drive_args(machine, img, blkdebug, throttle) + (["-smp", str(smp)] if smp else [])
     return boot(until=until, timeout=timeout, machine=machine, kernel=ELF, append="console=com1",
-                initrd=",".join(mods), e1000=False, extra=extra)
+                initrd=",".join(mods), e1000=False, extra=extra, send=send)
 
 
 def driver_checks(results, tag, out):
@@ -127,7 +128,8 @@ def block_test(machine):
         results = []
         tag = f"sata/{machine}/block"
         img = fresh_image(tag)
-        b = boot_sata(machine, img, [("t", "sata0:alpha", f"test=block sectors={PART_SECTORS} id=lgvisor:t")])
+        b = boot_sata(machine, img, [("t", "sata0:alpha", f"test=block sectors={PART_SECTORS} id=lgvisor:t")],
+                      send=[(ALL_STOPPED, b"disks\r")], until=r"sata0 +'QEMU HARDDISK'.* busy")
         out = b.output
         save_log(tag, out)
         check(results, f"{tag}/finished", not b.timed_out, "timed out: " + out[-1500:])
@@ -142,6 +144,12 @@ def block_test(machine):
         bad = sum(1 for s in range(1, PART_SECTORS) if data[s * 512:(s + 1) * 512] != want[s * 512:(s + 1) * 512])
         check(results, f"{tag}/on-disk-data", bad == 0, f"{bad} sectors differ from what the guest wrote")
         neighbours_unchanged(results, tag, img, ["alpha"])
+        m = re.search(r"sata0 +'QEMU HARDDISK', 11 MiB, NCQ depth 32: (\d+) reads .* (\d+) writes .* (\d+) flushes, "
+                      r"0 errors, 0 port resets, 0 busy", out)
+        check(results, f"{tag}/monitor-disks", m and int(m.group(1)) and int(m.group(2)) and int(m.group(3)),
+              "the monitor's disks line: " + (m.group(0) if m else "missing"))
+        check(results, f"{tag}/monitor-guest-disk",
+              re.search(r"t +sata0p1 'alpha', 8192 sectors from LBA 2048", out), "no guest line in disks")
         return results
     return run
 

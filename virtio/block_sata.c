@@ -108,8 +108,9 @@ static void done(struct ahci_io *io, int status)
     if (st->dropping || !d->started || d->broken)
         return;
     answer(g, d, f->head, f->status_gpa, status ? VBLK_S_IOERR : VBLK_S_OK, status ? 1 : f->written);
-    if (guest_alive(g))
-        vdev_signal(g, d, 0);
+    if (!guest_alive(g))
+        return;                                     /* stopped, not yet reaped: no new work for it */
+    vdev_signal(g, d, 0);
     vblk_sata_kick(g, d);                           /* the ring may hold more than we could take */
 }
 

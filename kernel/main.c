@@ -16,7 +16,9 @@
 #include "arch/x86/x86.h"
 #include "arch/x86/smp.h"
 #include "drivers/acpi.h"
+#include "drivers/ahci.h"
 #include "drivers/e1000.h"
+#include "drivers/sata_part.h"
 #include "drivers/pci.h"
 #include "kernel/bench.h"
 #include "kernel/bootinfo.h"
@@ -90,11 +92,13 @@ static uint32_t configure_guests(const struct boot_info *bi)
     uint32_t n = guest_configs_parse(bi->modules, bi->nmodules, configs, &d);
     for (uint32_t i = 0; i < n; i++) {
         const struct guest_config *g = &configs[i];
-        char parts[64] = "";
+        char parts[96] = "";
         if (g->initrd >= 0)
             snprintf(parts, sizeof(parts), ", initrd module %d", g->initrd);
         if (g->disk >= 0)
             snprintf(parts + strlen(parts), sizeof(parts) - strlen(parts), ", disk module %d", g->disk);
+        if (g->sata[0])
+            snprintf(parts + strlen(parts), sizeof(parts) - strlen(parts), ", disk=%s", g->sata);
         log_info("guest %s: kernel module %d%s, %lu MiB, command line '%s'", g->name, g->kernel,
                  parts, (unsigned long)(g->mem >> 20), g->args);
     }
@@ -225,6 +229,8 @@ void kmain(uint32_t magic, const void *info)
     if (opt.pci) {
         pci_scan();
         e1000_probe();
+        if (ahci_init())
+            sata_parts_scan();
     }
 
     watchdog_init(opt.watchdog);

@@ -21,6 +21,8 @@
 #include "drivers/pci.h"
 #include "drivers/ramdisk.h"
 #include "virtio/net.h"
+#include "drivers/ahci.h"
+#include "drivers/sata_part.h"
 #include "arch/x86/smp.h"
 #include "kernel/percpu.h"
 #include "kernel/sched.h"
@@ -137,6 +139,19 @@ static void cmd_disks(void)
                    guests[i].name, (unsigned long)(d->size / 512), (unsigned long)d->reads,
                    (unsigned long)(d->read_bytes >> 10), (unsigned long)d->writes,
                    (unsigned long)(d->written_bytes >> 10), (unsigned long)d->flushes);
+        const struct sata_part *p = guests[i].part;
+        if (p)
+            printf("%-8s %s, %lu sectors from LBA %lu\n", guests[i].name, p->label, (unsigned long)p->sectors,
+                   (unsigned long)p->first);
+    }
+    for (uint32_t i = 0; i < ahci_ndisks; i++) {
+        const struct ahci_disk *d = &ahci_disks[i];
+        printf("%-8s '%s', %lu MiB, %s depth %lu: %lu reads (%lu KiB), %lu writes (%lu KiB), %lu flushes, "
+               "%lu errors, %lu port resets, %lu busy\n", d->name, d->model, (unsigned long)(d->sectors >> 11),
+               d->ncq ? "NCQ" : "no NCQ,", (unsigned long)d->depth, (unsigned long)d->reads,
+               (unsigned long)(d->read_bytes >> 10), (unsigned long)d->writes, (unsigned long)(d->written_bytes >> 10),
+               (unsigned long)d->flushes, (unsigned long)d->errors, (unsigned long)d->resets,
+               (unsigned long)ahci_busy(d));
     }
 }
 

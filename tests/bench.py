@@ -444,10 +444,48 @@ def ipi_bench():
          f"median of 200 wire pings to an idle guest; max {far and far[1]} vs {near and near[1]} us")
 
 
+SATA_BASELINE = {
+    "ahci_read_64k": ("ahci_bare_read_64k", "MB/s"),
+    "ahci_write_64k": ("ahci_bare_write_64k", "MB/s"),
+    "ahci_randread_4k_qd1": ("ahci_bare_randread_4k_qd1", "IOPS"),
+    "ahci_randread_4k_qd32": ("ahci_bare_randread_4k_qd32", "IOPS"),
+}
+SATA_BENCH_SECTORS = 32768      # the "bench" partition: 16 MiB
+
+
+def sata_bench():
+    """A GPT image with a 16 MiB partition "bench" on QEMU's AHCI: the
+    hypervisor drives it itself first (bench=on, drivers/ahci_bench.c),
+    then a guest with disk=sata0:bench runs the same work through
+    virtio-blk (test=satabench). Ratio = guest / bare."""
+    global ok
+    import mkgpt
+    import sata_tests
+    os.makedirs(TESTDIR, exist_ok=True)
+    img = os.path.join(TESTDIR, "bench-sata.img")
+    mkgpt.write_image(img, 2048 + SATA_BENCH_SECTORS + 2048, [("bench", 2048, SATA_BENCH_SECTORS, None)])
+    b = boot(until=ALL_STOPPED, timeout=600, kernel=ELF, append="console=com1 bench=on", e1000=False,
+             initrd=f"{cases.GUEST_ELF} kernel name=io mem=16M net=off disk=sata0:bench -- test=satabench",
+             extra=sata_tests.drive_args("pc", img))
+    out = b.output
+    base = {m.group(1): int(m.group(2)) for m in re.finditer(r"bench-baseline (ahci_\S+) (\d+) ", out)}
+    figs = io_figures(out)
+    for name, (bname, unit) in SATA_BASELINE.items():
+        v = figs.get(name)
+        line(name, v and v[0], unit, bname, base.get(bname),
+             v and re.sub(rf"^{unit} \((.*)\)$", r"\1", v[1]))
+    why = guest_verdict(out, "io")
+    if why or b.timed_out:
+        ok = False
+        print(f"bench sata: guest failed: {why or 'timed out'}")
+        print(out[-3000:])
+
+
 def main():
     t = time.monotonic()
     cycles_bench()
     blk_bench()
+    sata_bench()
     net_bench()
     smp_bench()
     wake_bench()

@@ -26,6 +26,7 @@ import debug_tests  # noqa: E402
 import generation_tests  # noqa: E402
 import appliance_tests  # noqa: E402
 import appliance_parser_tests  # noqa: E402
+import sata_tests  # noqa: E402
 
 
 def unit_tests():
@@ -48,6 +49,7 @@ def unit_tests():
 # The appliance tests build and boot whole images (and the parser's are
 # host-only): once is enough.
 ONCE = {"console/slow-reader"} | net_tests.ONCE | {n for n, _ in appliance_tests.tests() + appliance_parser_tests.tests()}
+ONCE |= {"sata/pc/power-cycle", "sata/pc/io-errors", "sata/q35/block", "sata/pc/abandon", "sata/pc/vring-hostile"}
 PASSES = [("", {}), ("smp2:", {"TEST_SMP": "2"}), ("cpus1:", {"TEST_SMP": "2", "TEST_APPEND": "cpus=1"})]
 
 
@@ -76,7 +78,8 @@ def main():
     tests = ([("unit", unit_tests)] + boot_tests.all_tests() + guest_tests.tests()
              + device_tests.tests() + net_tests.tests() + irq_tests.tests()
              + smp_tests.tests() + limits_tests.tests() + console_tests.tests() + debug_tests.tests()
-             + generation_tests.tests() + appliance_parser_tests.tests() + appliance_tests.tests())
+             + generation_tests.tests() + appliance_parser_tests.tests() + appliance_tests.tests()
+             + sata_tests.tests())
     tests = [(n, f) for n, f in tests if not filters or any(s in n for s in filters)]
     if any(n != "unit" for n, _ in tests):
         boot_tests.prepare()

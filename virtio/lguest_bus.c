@@ -11,6 +11,7 @@
 #include "kernel/lguest/guest.h"
 #include "kernel/log.h"
 #include "drivers/ramdisk.h"
+#include "drivers/sata_part.h"
 
 #define PAGE 4096u
 
@@ -64,7 +65,7 @@ static void write_config(struct guest *g, struct vdevice *d)
         memcpy(c, g->mac, 6);
         put_le(c + 6, vnet_link_up() ? 1 : 0, 2);   /* VIRTIO_NET_S_LINK_UP: the uplink's */
     } else if (d->type == VIRTIO_ID_BLOCK) {
-        uint64_t sectors = g->disk ? g->disk->size / 512 : 0;
+        uint64_t sectors = g->disk ? g->disk->size / 512 : g->part ? g->part->sectors : 0;
         put_le(c, (uint32_t)sectors, 4);
         put_le(c + 4, (uint32_t)(sectors >> 32), 4);
         put_le(c + 12, VQ_NUM - 2, 4);              /* seg_max: header and status need two */
@@ -89,7 +90,7 @@ uint32_t vbus_build(struct guest *g)
      * entropy (only with rng=on) after it, so the others keep their IRQs */
     if (g->cfg->net)
         want[n++] = &net;
-    if (g->disk)
+    if (g->disk || g->part)
         want[n++] = &blk;
     want[n++] = &cons;
     if (g->cfg->rng)

@@ -146,6 +146,8 @@ struct guest {
     /* devices */
     struct vbus bus;
     struct ramdisk *disk;       /* kept across restarts */
+    struct sata_part *part;     /* or a SATA partition (disk=), kept too */
+    struct vblk_sata *sata;     /* its request slots (virtio/block_sata.c) */
     uint8_t mac[6];
     struct net_stats net_stats;
 

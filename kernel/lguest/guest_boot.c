@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include "drivers/u64dec.h"
 #include "kernel/lguest/guest.h"
 #include "kernel/clock.h"
 #include "kernel/sched.h"
@@ -16,6 +17,8 @@
 #include "kernel/lguest/kversion.h"
 #include "kernel/log.h"
 #include "drivers/ramdisk.h"
+#include "drivers/sata_part.h"
+#include "virtio/block.h"
 #include "virtio/net.h"
 
 /* Pages after RAM for the device page and virtqueue rings (ABI 1.1). */
@@ -164,6 +167,19 @@ int guest_create(struct guest *g, const struct guest_config *cfg, uint32_t id)
     if (cfg->disk >= 0 && !(g->disk = ramdisk_create(module(cfg->disk), g->name))) {
         snprintf(g->stop_reason, sizeof(g->stop_reason), "its disk could not be set up");
         return -1;
+    }
+    if (cfg->sata[0]) {
+        char why[128];
+        if (!(g->part = sata_part_claim(cfg->sata, g->name, why, sizeof(why)))) {
+            log_err("guest %s: %s; not started", g->name, why);
+            snprintf(g->stop_reason, sizeof(g->stop_reason), "its disk is not there: %s", why);
+            return -1;
+        }
+        if (vblk_sata_setup(g))
+            return -1;
+        log_info("guest %s: disk %s, %s sectors (%s MiB) from LBA %s of %s", g->name, g->part->label,
+                 U64(g->part->sectors), U64((g->part->sectors >> 11)),
+                 U64(g->part->first), g->part->disk->name);
     }
     if (allocate(g))
         return -1;

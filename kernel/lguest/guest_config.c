@@ -25,6 +25,7 @@ struct parsed {
     int rng;                    /* rng=on */
     int has_mac;
     uint8_t mac[6];
+    char sata[GUEST_SATA_MAX];
     const char *args;           /* after "--", or NULL */
 };
 
@@ -77,6 +78,23 @@ static int parse_mac(const char *s, uint8_t mac[6])
         s += 3;
     }
     return (mac[0] & 1) ? -1 : 0;
+}
+
+/* "sataN:NAME" or "sataN:NUMBER": whether the partition exists is only
+ * known once the disks are read; here only its shape. */
+static int valid_sata(const char *s)
+{
+    if (strncmp(s, "sata", 4) != 0 || !isdigit((unsigned char)s[4]))
+        return 0;
+    const char *p = s + 4;
+    while (isdigit((unsigned char)*p))
+        p++;
+    if (*p != ':' || !p[1] || strlen(s) >= GUEST_SATA_MAX || p - s > 6)
+        return 0;
+    for (p++; *p; p++)
+        if (!isprint((unsigned char)*p) || *p == ':')
+            return 0;
+    return 1;
 }
 
 /* The kernel-line options that are a number in a range: one row each,
@@ -203,6 +221,14 @@ static int parse_line(uint32_t idx, const char *s, struct parsed *p, struct diag
             /* cpu, weight, cap, restart_limit, restart_delay */
         } else if (p->role == ROLE_KERNEL && t.has_value && switch_option(idx, &t, p, d, &bad)) {
             /* net, gdb, rng */
+        } else if (strcmp(t.key, "disk") == 0 && t.has_value && p->role == ROLE_KERNEL) {
+            if (!valid_sata(t.value)) {
+                diag_add(d, "module %lu: disk=%s is not sataN:NAME or sataN:NUMBER (a GPT partition "
+                         "by name or number)", (unsigned long)idx, t.value);
+                bad = 1;
+            } else {
+                memcpy(p->sata, t.value, strlen(t.value) + 1);    /* valid_sata checked the length */
+            }
         } else if (strcmp(t.key, "mac") == 0 && t.has_value && p->role == ROLE_KERNEL) {
             if (parse_mac(t.value, p->mac)) {
                 diag_add(d, "module %lu: mac=%s is not a unicast address like 02:4c:47:00:00:01",
@@ -278,6 +304,7 @@ uint32_t guest_configs_parse(const struct boot_module *mods, uint32_t nmods,
         g->rng = p.rng;
         g->has_mac = p.has_mac;
         memcpy(g->mac, p.mac, sizeof(g->mac));
+        memcpy(g->sata, p.sata, sizeof(g->sata));
         if (p.args)
             snprintf(g->args, sizeof(g->args), "%s", p.args);
         broken[n++] = bad;
@@ -301,6 +328,10 @@ uint32_t guest_configs_parse(const struct boot_module *mods, uint32_t nmods,
         } else if (*slot >= 0) {
             diag_add(d, "module %lu: guest '%s' already has an %s (module %d)", (unsigned long)i,
                      out[gi].name, what, *slot);
+            broken[gi] = 1;
+        } else if (p.role == ROLE_DISK && out[gi].sata[0]) {
+            diag_add(d, "module %lu: guest '%s' has disk=%s on its kernel line and a disk module; "
+                     "one disk each", (unsigned long)i, out[gi].name, out[gi].sata);
             broken[gi] = 1;
         } else {
             *slot = (int)i;

@@ -12,6 +12,7 @@
 /* A guest without HIGHMEM stops seeing RAM (and the device page after it)
  * near 880 MiB; stay clear of it (lguest ABI §1.3). */
 #define GUEST_MEM_MAX (768u << 20)
+#define GUEST_SATA_MAX 48               /* "sataN:" and a GPT name of up to 36 characters */
 #define GUEST_CPU_LIMIT 64              /* cpu=N: N below this (and below the CPUs online) */
 #define GUEST_WEIGHT_DEFAULT 256        /* weight=N: CPU share against the guests on its CPU */
 #define GUEST_WEIGHT_MAX 65535
@@ -28,6 +29,7 @@
 /* One guest as its GRUB modules describe it:
  *   module2 /boot/vmlinux  kernel name=web mem=64M [on_kill=restart] [net=off] [mac=02:..] [cpu=N]
  *                          [weight=N] [cap=PERCENT] [restart_limit=N] [restart_delay=MS] [gdb=on] [rng=on]
+ *                          [disk=sataN:NAME | disk=sataN:NUMBER]
  *                          -- console=hvc0 root=/dev/vda
  *   module2 /boot/initrd   initrd name=web
  *   module2 /boot/root.img disk   name=web
@@ -38,6 +40,7 @@ struct guest_config {
     int kernel;                 /* module indexes; -1 when absent */
     int initrd;
     int disk;
+    char sata[GUEST_SATA_MAX];  /* disk=sataN:NAME|NUMBER, a GPT partition; "" when none */
     uint32_t mem;               /* bytes of guest RAM, a multiple of 1 MiB */
     int restart_on_kill;        /* on_kill=restart: start afresh when stopped for bad input */
     uint32_t restart_limit;     /* quick failures in a row before it is left stopped; 0: none */

@@ -244,6 +244,34 @@ static void second_initrd_stops_the_guest(void)
     CHECK_CONTAINS(d.msg[0], "module 2: guest 'a' already has an initrd (module 1)");
 }
 
+static void sata_disk_option(void)
+{
+    const char *l[] = { "kernel name=a disk=sata0:data-web", "kernel name=b disk=sata1:3",
+                        "kernel name=c disk=sata0", "kernel name=d disk=sata0:", "kernel name=e disk=usb0:x",
+                        "kernel name=f disk=satax:1", "kernel name=g disk=sata0:a:b", NULL };
+    CHECK_EQ(parse(l), 2);
+    CHECK_STR(g[0].sata, "sata0:data-web");
+    CHECK_EQ(g[0].disk, -1);
+    CHECK_STR(g[1].sata, "sata1:3");
+    CHECK_CONTAINS(d.msg[0], "module 2: disk=sata0 is not sataN:NAME or sataN:NUMBER");
+    CHECK_CONTAINS(d.msg[1], "module 3: disk=sata0: is not");
+    CHECK_CONTAINS(d.msg[2], "module 4: disk=usb0:x is not");
+    CHECK_CONTAINS(d.msg[3], "module 5: disk=satax:1 is not");
+    CHECK_CONTAINS(d.msg[4], "module 6: disk=sata0:a:b is not");
+    const char *none[] = { "kernel name=a", NULL };
+    CHECK_EQ(parse(none), 1);
+    CHECK_STR(g[0].sata, "");
+}
+
+static void sata_disk_and_disk_module_is_an_error(void)
+{
+    const char *l[] = { "kernel name=a disk=sata0:1", "disk name=a", "kernel name=b", NULL };
+    CHECK_EQ(parse(l), 1);
+    CHECK_STR(g[0].name, "b");
+    CHECK_CONTAINS(d.msg[0], "module 1: guest 'a' has disk=sata0:1 on its kernel line and a disk module");
+    CHECK_CONTAINS(d.msg[1], "guest 'a' not started");
+}
+
 static void args_only_for_kernels(void)
 {
     const char *l[] = { "kernel name=a", "disk name=a -- oops", NULL };
@@ -301,6 +329,8 @@ int main(void)
     RUN(orphan_and_ambiguous_attachments);
     RUN(second_initrd_stops_the_guest);
     RUN(args_only_for_kernels);
+    RUN(sata_disk_option);
+    RUN(sata_disk_and_disk_module_is_an_error);
     RUN(too_many_guests);
     RUN(unterminated_quote_is_an_error);
     RUN(no_modules);

@@ -11,17 +11,6 @@
 static const uint8_t vmcall[VMCALL_LEN] = { 0x0F, 0x01, 0xC1 };
 static const uint8_t int_1f_nop[VMCALL_LEN] = { 0xCD, LG_HCALL_VECTOR, 0x90 };
 
-/* The three bytes at the guest kernel's EIP, with the GPA of each; false
- * when any of them is not mapped for the kernel. */
-static bool fetch(struct guest *g, uint32_t eip, uint8_t insn[VMCALL_LEN], uint32_t gpa[VMCALL_LEN])
-{
-    for (uint32_t i = 0; i < VMCALL_LEN; i++)
-        if (shadow_translate(g, eip + i, false, &gpa[i]) != SHADOW_FIXED ||
-            !gmem_read(&g->mem, gpa[i], &insn[i], 1))
-            return false;
-    return true;
-}
-
 static bool inside_image(const struct guest *g, uint32_t gpa)
 {
     return gpa >= g->image_start && gpa < g->image_end;
@@ -34,7 +23,7 @@ bool gen2632_vmcall(struct guest *g)
         return false;           /* user mode: the guest's own #UD */
     uint8_t insn[VMCALL_LEN];
     uint32_t gpa[VMCALL_LEN];
-    if (!fetch(g, f->eip, insn, gpa) || __builtin_memcmp(insn, vmcall, VMCALL_LEN))
+    if (shadow_fetch(g, f->eip, insn, gpa, VMCALL_LEN) != VMCALL_LEN || __builtin_memcmp(insn, vmcall, VMCALL_LEN))
         return false;
     if (!g->ld && f->eax == LHCALL_LGUEST_INIT && g->gen != GEN_2632) {
         g->gen = GEN_2632;

@@ -309,6 +309,19 @@ HOT enum shadow_result shadow_translate(struct guest *g, uint32_t va, bool write
     return SHADOW_FIXED;
 }
 
+uint32_t shadow_fetch(struct guest *g, uint32_t va, uint8_t *buf, uint32_t *gpa, uint32_t n)
+{
+    uint32_t got = 0;
+    for (; got < n; got++) {
+        uint32_t pa;
+        if (shadow_translate(g, va + got, false, &pa) != SHADOW_FIXED || !gmem_read(&g->mem, pa, &buf[got], 1))
+            break;
+        if (gpa)
+            gpa[got] = pa;
+    }
+    return got;
+}
+
 HOT bool shadow_pin_stack(struct guest *g)
 {
     g->shadow.pin_needed = false;

@@ -48,6 +48,11 @@ uint32_t shadow_entry(struct guest *g, uint32_t va);
  * by the guest kernel (write: the page must be writable; A and D are set as
  * the CPU would). */
 enum shadow_result shadow_translate(struct guest *g, uint32_t va, bool write, uint32_t *gpa);
+/* Instruction bytes at va as the guest kernel would fetch them: copies up
+ * to n into buf (and each one's GPA into gpa, if given), stopping at the
+ * first that is not mapped; returns how many. The guest may have been
+ * killed on the way (a bad table entry): the caller checks guest_alive. */
+uint32_t shadow_fetch(struct guest *g, uint32_t va, uint8_t *buf, uint32_t *gpa, uint32_t n);
 /* Faults in the kernel stack pages (SET_STACK) so a direct system call can
  * always push its frame. False if the guest was killed. */
 bool shadow_pin_stack(struct guest *g);

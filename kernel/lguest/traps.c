@@ -49,13 +49,7 @@ static bool emulate_gp(struct guest *g)
     if (f->error != 0 || (f->cs & 3) != 1)
         return false;
     uint8_t insn[3];
-    uint32_t avail = 0;
-    for (; avail < sizeof(insn); avail++) {
-        uint32_t gpa;
-        if (shadow_translate(g, f->eip + avail, false, &gpa) != SHADOW_FIXED ||
-            !gmem_read(&g->mem, gpa, &insn[avail], 1))
-            break;
-    }
+    uint32_t avail = shadow_fetch(g, f->eip, insn, 0, sizeof(insn));
     if (!guest_alive(g))
         return true;
     uint32_t len = emulate_io(insn, avail, &f->eax);
@@ -97,8 +91,8 @@ HOT void guest_handle_exit(struct guest *g)
             return;
         break;
     case 6:
-        if (gen2632_vmcall(g))
-            return;
+        if (gen2632_vmcall(g) || !guest_alive(g))
+            return;         /* a hypercall, or killed reading its bytes */
         break;
     case 7:
         if (vcpu_fpu_trap(g))

@@ -17,12 +17,7 @@
 
 #define NO_MOVE 0xFFFFFFFFu
 
-/* The lguest generation a guest kernel speaks (lguest ABI appendix F),
- * learnt from its LGUEST_INIT: made with vmcall, it is a 2.6.32-era guest. */
-enum guest_gen {
-    GEN_310,            /* 2.6.33 to 3.x: int $0x1f, guest-built page tables */
-    GEN_2632,           /* vmcall, host-built page tables, lguest_data.pgdir */
-};
+#include "kernel/lguest/guest_gen.h"
 
 enum guest_state {
     GUEST_EMPTY,        /* slot unused */

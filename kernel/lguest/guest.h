@@ -14,6 +14,7 @@
 #include "kernel/lguest/shadow.h"
 #include "kernel/timer.h"
 #include "virtio/device.h"
+#include "virtio/vpci.h"
 
 #define NO_MOVE 0xFFFFFFFFu
 
@@ -125,6 +126,7 @@ struct guest {
 
     /* devices */
     struct vbus bus;
+    struct vpci pci;            /* 4.x guests: the same devices on virtio-pci */
     struct ramdisk *disk;       /* kept across restarts */
     uint8_t mac[6];
     struct net_stats net_stats;

@@ -94,6 +94,8 @@ static void lguest_init(struct guest *g, uint32_t gpa)
         shadow_new_pgtable(g, pgdir);
         g->boot_pgdir = pgdir;
     }
+    if (gen == GEN_4)
+        vpci_attach(g);     /* no device page: its devices are virtio-pci functions */
 }
 
 static void h_shutdown(struct guest *g, uint32_t msg_gpa, uint32_t reason, uint32_t a3, uint32_t a4)

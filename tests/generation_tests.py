@@ -39,8 +39,8 @@ def side_by_side_test():
     check(results, f"{tag}/old-recognised", f"guest old: {GEN_LINE}" in out, out[-1500:])
     check(results, f"{tag}/new-not", f"guest new: {GEN_LINE}" not in out, "a 3.10 guest was taken for 2.6.32")
     check(results, f"{tag}/generations-logged",
-          "guest old: lguest generation 2.6 (its LGUEST_INIT was a vmcall)" in out and
-          "guest new: lguest generation 3.10 (LGUEST_INIT by int $0x1f with the 3.10 lguest_data)" in out,
+          "guest old: lguest generation 2.6.32 (LGUEST_INIT by vmcall)" in out and
+          "guest new: lguest generation 3.10 (LGUEST_INIT by int $0x1f, syscall_vec 0x80 at lguest_data+0x56c)" in out,
           "the boot log does not say which generation each runs and why")
     m = re.search(r"guest old: first page tables at (0x[0-9a-f]+) \(RAM at 0 and at 0xc0000000\)", out)
     told = [ln for ln in guest_lines(out, "old") if "the host's first tables at" in ln]

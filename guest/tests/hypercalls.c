@@ -23,11 +23,15 @@ static void init_effects(void)
           (unsigned)lguest_data.time_sec, (unsigned)lguest_data.time_nsec);
     /* Reading what the host wrote is one thing; the fields the host only
      * reads must still be what we put there. */
+#ifdef LG_GEN4
+    u32 noirq_lo = lguest_data.noirq_iret, noirq_hi = noirq_lo + 1;
+#else
+    u32 noirq_lo = lguest_data.noirq_start, noirq_hi = lguest_data.noirq_end;
+#endif
     check(lguest_data.kernel_address == KERNEL_BASE && lguest_data.syscall_vec == VEC_SYSCALL &&
-          lguest_data.noirq_start < lguest_data.noirq_end, "hypercalls/init-guest-fields",
+          noirq_lo && noirq_lo < noirq_hi, "hypercalls/init-guest-fields",
           "kernel_address 0x%x syscall_vec 0x%x noirq 0x%x-0x%x", (unsigned)lguest_data.kernel_address,
-          (unsigned)lguest_data.syscall_vec, (unsigned)lguest_data.noirq_start,
-          (unsigned)lguest_data.noirq_end);
+          (unsigned)lguest_data.syscall_vec, (unsigned)noirq_lo, (unsigned)noirq_hi);
 }
 
 static void regs_preserved(void)

@@ -64,6 +64,7 @@ static const struct test_entry {
     { "spam", test_spam },
     { "ticker", test_ticker },
     { "rng", test_rng },
+    { "pci_hostile", test_pci_hostile },
 };
 
 void kernel_main(void)

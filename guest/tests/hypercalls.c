@@ -39,7 +39,9 @@ static void regs_preserved(void)
     static const struct { u32 nr, a1, a2, a3; const char *what; } calls[] = {
         { LHCALL_FLUSH_ASYNC, 0x11111111, 0x22222222, 0x33333333, "FLUSH_ASYNC" },
         { LHCALL_SEND_INTERRUPTS, 0x44444444, 0x55555555, 0x66666666, "SEND_INTERRUPTS" },
+#ifndef LG_GEN4     /* 4.x has no NOTIFY: the host stops a guest that makes it */
         { LHCALL_NOTIFY, 0, 0x77777777, 0x88888888, "NOTIFY(0)" },
+#endif
         { LHCALL_FLUSH_TLB, 0, 0x99999999, 0xAAAAAAAA, "FLUSH_TLB(0)" },
     };
     unsigned bad = 0;
@@ -206,9 +208,13 @@ static void segments(void)
 static void notify_and_interrupts(void)
 {
     static const char msg[] = "lgtest: a line sent with NOTIFY directly\n";
+#ifdef LG_GEN4
+    (void)msg;          /* no NOTIFY in 4.x (kill:notify-4x checks the host refuses it) */
+#else
     hcall(LHCALL_NOTIFY, __pa(msg), 0, 0);
     hcall(LHCALL_NOTIFY, 0, 0, 0);
     pass("hypercalls/notify");
+#endif
 
     /* Nothing pending: a no-op. Then with an interrupt held back. */
     hcall(LHCALL_SEND_INTERRUPTS, 0, 0, 0);

@@ -189,12 +189,14 @@ def gen4_net_test():
 
 def gen4_traps_test():
     """Traps, the hostile instruction checks and the hypercalls (NOTIFY
-    aside: 4.x has none) of a 4.x guest, three at once."""
+    aside: 4.x has none) of a 4.x guest, and virtio-rng as a virtio-pci
+    function (00:02.0 with net=off), four guests at once."""
     results = []
     tag = "gen/4/traps"
     traps = next(c for c in cases.TESTS if c["test"] == "traps")["expect"]
     mods = [f"{ELF_4} kernel name=t mem=16M -- test=traps", f"{ELF_4} kernel name=h mem=16M -- test=hostile",
-            f"{ELF_4} kernel name=y mem=16M -- test=hypercalls"]
+            f"{ELF_4} kernel name=y mem=16M -- test=hypercalls",
+            f"{ELF_4} kernel name=r mem=16M net=off rng=on -- test=rng"]
     b = boot(until=ALL_STOPPED, timeout=300, kernel=ELF, append="console=com1", initrd=",".join(mods),
              e1000=False)
     out = b.output
@@ -203,7 +205,10 @@ def gen4_traps_test():
     program_checks(results, f"{tag}/traps", out, "t", traps)
     program_checks(results, f"{tag}/hostile", out, "h", ["hostile/emulated-cli-in-out"])
     program_checks(results, f"{tag}/hypercalls", out, "y", [h for h in HYPERCALLS if h != "hypercalls/notify"])
-    for name in ("t", "h", "y"):
+    program_checks(results, f"{tag}/rng", out, "r", dev.RNG_EXPECT)
+    check(results, f"{tag}/rng/on-virtio-pci", "guest r: virtio-pci (virtio 1.0): host bridge 00:00.0, 00:01.0 "
+          "console irq 1, 00:02.0 entropy irq 2" in out, "the entropy device is not the function after the console")
+    for name in ("t", "h", "y", "r"):
         check(results, f"{tag}/{name}/recognised", f"guest {name}: {GEN4_LINE}" in out, out[-1000:])
     return results
 

@@ -13,7 +13,7 @@
 
 #define PCI_CFG_ADDR_PORT 0xCF8
 #define PCI_CFG_DATA_PORT 0xCFC
-#define VPCI_SLOTS        4         /* 00:00.0 the bridge, 00:01.0-00:03.0 devices */
+#define VPCI_SLOTS        5         /* 00:00.0 the bridge, 00:01.0-00:04.0 devices */
 #define VPCI_BAR_SIZE     4096u
 
 /* BAR0's layout (the reference 4.x Launcher's): the capabilities point here. */

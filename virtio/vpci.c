@@ -50,7 +50,12 @@ static bool window(void *ctx, uint32_t slot, bool write, uint32_t off, uint32_t 
 
 static uint32_t class_of(uint8_t type)
 {
-    return type == VIRTIO_ID_CONSOLE ? 0x070000 : type == VIRTIO_ID_BLOCK ? 0x018000 : 0x020000;
+    switch (type) {
+    case VIRTIO_ID_CONSOLE: return 0x070000;    /* communication */
+    case VIRTIO_ID_BLOCK: return 0x018000;      /* other mass storage */
+    case VIRTIO_ID_NET: return 0x020000;        /* Ethernet */
+    default: return 0xFF0000;                   /* entropy: unassigned class, as QEMU's */
+    }
 }
 
 /* Device configuration as virtio 1.0 drivers read it: the lguest bus's
@@ -67,8 +72,9 @@ void vpci_attach(struct guest *g)
     struct vpci *p = &g->pci;
     memset(p, 0, sizeof(*p));
     vpci_cfg_init(&p->cfg, g->pfn_limit * 4096u, BAR_WINDOW_END, window, g);
-    /* the 4.x Launcher's order: the console is always 00:01.0 */
-    static const uint8_t order[] = { VIRTIO_ID_CONSOLE, VIRTIO_ID_BLOCK, VIRTIO_ID_NET };
+    /* the 4.x Launcher's order: the console is always 00:01.0; entropy
+     * (rng=on) last, as its --rng */
+    static const uint8_t order[] = { VIRTIO_ID_CONSOLE, VIRTIO_ID_BLOCK, VIRTIO_ID_NET, VIRTIO_ID_RNG };
     uint32_t slot = 1, bar = g->ram_size + VPCI_BAR_BASE_PAGES * 4096u;
     char list[160] = "";
     for (uint32_t o = 0; o < sizeof(order); o++)

@@ -1,7 +1,12 @@
 /* virtio net (lguest-abi.md 9.5) on the switch: queue 0 receives, queue 1
- * transmits; no offloads are offered, so every frame crosses whole with a
- * zero 10-byte header in front; a transmitted header that asks for work
- * (flags or gso_type set) is dropped and counted. Frames for a guest that has no receive
+ * transmits, every frame with the 10-byte header in front. Offloads
+ * (virtio/net_offload.h): a transmitted header is checked against the
+ * frame and the features the guest accepted, and a bad one drops that
+ * frame, counted by its reason; a partial checksum or a large TCP segment
+ * goes through the switch with its header, and each output does the work
+ * its port cannot (net_wire.c for the e1000; here, for a receiving guest
+ * without GUEST_CSUM, the checksum is completed, and every large segment
+ * is cut, GUEST_TSO4 being not offered). Frames for a guest that has no receive
  * buffer wait in a small backlog; the guest refills from its poll routine
  * and kicks, which drains it.
  *
@@ -15,6 +20,7 @@
 #include "virtio/device.h"
 #include "virtio/net.h"
 #include "virtio/netswitch.h"
+#include "virtio/net_offload.h"
 #include "drivers/e1000.h"
 #include "kernel/lguest/guest.h"
 #include "kernel/clock.h"
@@ -29,6 +35,7 @@
 struct backlog {
     uint32_t head, tail;
     uint16_t len[BACKLOG];
+    uint8_t hdr[BACKLOG][HDR];
     uint8_t frame[BACKLOG][ETH_MAX];
 };
 
@@ -43,7 +50,10 @@ static bool tx_watch[MAX_GUESTS];       /* EVENT_IDX TX: looked at after every e
 static bool rx_signal[MAX_GUESTS];      /* used RX entries not yet signalled */
 static uint32_t nheld;
 static struct vring_req req;
-static uint8_t frame_buf[ETH_MAX];
+static uint8_t frame_buf[VNET_GSO_MAX];      /* a frame being transmitted */
+static uint8_t seg_buf[ETH_MAX];             /* a segment or completed copy being received */
+
+_Static_assert(NET_BAD_REASONS == VNET_BAD_N, "one counter per reason");
 
 static uint32_t port_of(const struct guest *g)
 {
@@ -64,7 +74,7 @@ static struct backlog *backlog_of(const struct guest *g, bool make)
 }
 
 /* Into the next receive buffer; false when there is none. */
-static bool put(struct guest *g, struct vdevice *d, const uint8_t *frame, uint32_t len)
+static bool put(struct guest *g, struct vdevice *d, const uint8_t *hdr, const uint8_t *frame, uint32_t len)
 {
     if (vdev_pop(g, d, RXQ, &req) <= 0)
         return false;
@@ -72,14 +82,13 @@ static bool put(struct guest *g, struct vdevice *d, const uint8_t *frame, uint32
         vdev_broken(g, d, "queue 0: receive buffer the device cannot write");
         return false;
     }
-    static const uint8_t zero[HDR];
     rx_signal[port_of(g) - 1] = true;
     if (req.write_len < HDR + len) {        /* a buffer too small for it: the frame is lost */
         g->net_stats.rx_too_small++;
         vdev_push(g, d, RXQ, req.head, 0);
         return true;
     }
-    vring_copy_to(&g->mem, &req, 0, zero, HDR);
+    vring_copy_to(&g->mem, &req, 0, hdr, HDR);
     vring_copy_to(&g->mem, &req, HDR, frame, len);
     vdev_push(g, d, RXQ, req.head, HDR + len);
     g->net_stats.rx_packets++;
@@ -104,7 +113,7 @@ static void drain(struct guest *g, struct vdevice *d)
     struct backlog *b = backlog_of(g, false);
     while (b && b->head != b->tail) {
         uint32_t i = b->tail % BACKLOG;
-        if (!put(g, d, b->frame[i], b->len[i]))
+        if (!put(g, d, b->hdr[i], b->frame[i], b->len[i]))
             break;
         b->tail++;
     }
@@ -123,15 +132,11 @@ bool vnet_has_room(struct guest *g)
     return true;                /* a buffer, or the backlog (made on demand) */
 }
 
-void vnet_receive(struct guest *g, const uint8_t *frame, uint32_t len)
+static void receive_one(struct guest *g, struct vdevice *d, const uint8_t *hdr, const uint8_t *frame,
+                        uint32_t len)
 {
-    struct vdevice *d = guest_alive(g) ? vbus_active(g, VIRTIO_ID_NET) : 0;
-    if (!d) {
-        g->net_stats.rx_not_running++;
-        return;
-    }
     struct backlog *b = backlog_of(g, false);
-    if ((!b || b->head == b->tail) && put(g, d, frame, len))
+    if ((!b || b->head == b->tail) && put(g, d, hdr, frame, len))
         return;
     if (!b)
         b = backlog_of(g, true);
@@ -141,7 +146,46 @@ void vnet_receive(struct guest *g, const uint8_t *frame, uint32_t len)
     }
     uint32_t i = b->head++ % BACKLOG;
     memcpy(b->frame[i], frame, len);
+    memcpy(b->hdr[i], hdr, HDR);
     b->len[i] = (uint16_t)len;
+}
+
+/* What g's features let it take: a large segment is cut here (GUEST_TSO4
+ * is not offered); a partial checksum goes with its header to a guest
+ * that negotiated GUEST_CSUM, else completed here; a frame the e1000
+ * checked is marked DATA_VALID for such a guest. */
+void vnet_receive(struct guest *g, struct netsw_pkt *p)
+{
+    struct vdevice *d = guest_alive(g) ? vbus_active(g, VIRTIO_ID_NET) : 0;
+    if (!d) {
+        g->net_stats.rx_not_running++;
+        return;
+    }
+    uint8_t hdr[HDR] = { 0 };
+    bool guest_csum = d->features & 1u << VNET_F_GUEST_CSUM;
+    if (p->h.gso_type == VNET_GSO_TCPV4) {
+        for (uint32_t i = 0; i < p->gso.segs && guest_alive(g); i++)
+            receive_one(g, d, hdr, seg_buf, vnet_tso_segment(p->frame, &p->gso, i, seg_buf));
+        return;
+    }
+    if (p->h.flags & VNET_HDR_F_NEEDS_CSUM) {
+        if (guest_csum) {
+            struct vnet_hdr h = { VNET_HDR_F_NEEDS_CSUM, 0, 0, 0, p->h.csum_start, p->h.csum_offset };
+            vnet_hdr_write(&h, hdr);
+            g->net_stats.rx_csum_passed++;
+            receive_one(g, d, hdr, p->frame, p->len);
+            return;
+        }
+        memcpy(seg_buf, p->frame, p->len);
+        vnet_csum_complete(seg_buf, p->len, p->h.csum_start, p->h.csum_offset);
+        receive_one(g, d, hdr, seg_buf, p->len);
+        return;
+    }
+    if (p->csum_ok && guest_csum) {
+        hdr[0] = VNET_HDR_F_DATA_VALID;
+        g->net_stats.rx_data_valid++;
+    }
+    receive_one(g, d, hdr, p->frame, p->len);
 }
 
 static void transmit(struct guest *g, struct vdevice *d)
@@ -151,25 +195,28 @@ static void transmit(struct guest *g, struct vdevice *d)
     uint32_t me = port_of(g);
     while ((got = vdev_pop(g, d, TXQ, &req)) > 0) {
         uint32_t len = req.read_len - (req.read_len >= HDR ? HDR : req.read_len);
-        if (req.read_len < HDR + ETH_MIN || len > ETH_MAX) {
+        if (req.read_len < HDR + ETH_MIN || len > VNET_GSO_MAX) {
             g->net_stats.tx_bad++;          /* not a frame we can put on a wire */
             vdev_push(g, d, TXQ, req.head, 0);
             any = true;
             continue;
         }
         uint8_t hdr[HDR];
+        struct netsw_pkt p = { frame_buf, len, { 0 }, { 0 }, false };
         vring_copy_from(&g->mem, &req, 0, hdr, HDR);
-        if (hdr[0] || hdr[1]) {
-            /* flags (NEEDS_CSUM...) or gso_type: work no feature allows,
-             * so the frame cannot be put on a wire as it is */
+        vring_copy_from(&g->mem, &req, HDR, frame_buf, len);
+        vnet_hdr_parse(hdr, &p.h);
+        enum vnet_bad why = vnet_hdr_check(&p.h, frame_buf, len, d->features, &p.gso);
+        if (why != VNET_OK) {
+            /* only this frame: the guest's device and everyone else go on */
             g->net_stats.tx_bad_header++;
+            g->net_stats.tx_bad_why[why]++;
             vdev_push(g, d, TXQ, req.head, 0);
             any = true;
             continue;
         }
-        vring_copy_from(&g->mem, &req, HDR, frame_buf, len);
         uint32_t dest;
-        if (!forced[me - 1] && !netsw_room(me, frame_buf, &dest)) {
+        if (!forced[me - 1] && !netsw_room(me, &p, &dest)) {
             /* no room where it goes: give it back and wait for room there */
             vring_unpop(&g->mem, &d->vq[TXQ].ring);
             nheld++;
@@ -182,7 +229,7 @@ static void transmit(struct guest *g, struct vdevice *d)
         any = true;
         g->net_stats.tx_packets++;
         g->net_stats.tx_bytes += len;
-        netsw_input(me, frame_buf, len);
+        netsw_input(me, &p);
         if (!guest_alive(g))
             break;
     }

@@ -7,6 +7,7 @@
 #include "guest/bootopt.h"
 #include "guest/irq.h"
 #include "guest/mm.h"
+#include "guest/net.h"
 #include "guest/timer.h"
 #include "guest/virtio.h"
 #include "guest/vnet.h"
@@ -31,7 +32,15 @@ static struct vdev *dev;
 static struct vq *rxq, *txq;
 static u32 features;
 static u16 link_status = 1;
-static int plain;
+static int plain, no_offload;
+
+/* Large TX buffers for HOST_TSO4: each 17 pages, the header at the start
+ * of the first and the frame 16 bytes in, spread over the pages. Tokens
+ * after the slots' ones. */
+#define NLARGE      4
+#define LARGE_PAGES ((SLOT_FRAME + VNET_LARGE_MAX + PAGE_SIZE - 1) / PAGE_SIZE)
+static u8 *large[NLARGE][LARGE_PAGES];
+static u8 large_free[NLARGE];
 
 /* Free slots of each queue: a stack of slot numbers. */
 static u8 *rx_slot[NSLOTS], *tx_slot[NSLOTS];
@@ -110,14 +119,20 @@ static void tx_reclaim(void)
 {
     void *t;
     u32 len;
-    while ((t = vq_get_used(txq, &len)) != 0)
-        tx_free[tx_nfree++] = (u16)slot_of(t);
+    while ((t = vq_get_used(txq, &len)) != 0) {
+        unsigned n = slot_of(t);
+        if (n >= NSLOTS)
+            large_free[n - NSLOTS] = 1;
+        else
+            tx_free[tx_nfree++] = (u16)n;
+    }
 }
 
 int vnet_init(void)
 {
     char v[16];
     plain = boot_option("virtio", v, sizeof v) && strcmp(v, "plain") == 0;
+    no_offload = boot_option("offload", v, sizeof v) && strcmp(v, "off") == 0;
     if (!vbus_count)
         vbus_scan();            /* the shell has scanned already */
     dev = vbus_find(VIRTIO_ID_NET, 0);
@@ -129,7 +144,7 @@ int vnet_init(void)
         printf("vnet: device has %u queues, need 2\n", dev->num_vq);
         return -1;
     }
-    u32 want = 1u << VNET_F_MAC | 1u << VNET_F_STATUS;
+    u32 want = 1u << VNET_F_MAC | 1u << VNET_F_STATUS | (no_offload ? 0 : VNET_OFFLOADS);
     /* (vbus refuses INDIRECT and EVENT_IDX itself under virtio=plain) */
     features = vdev_negotiate(dev, want);
     if (vq_setup(dev, 0, rx_callback) || vq_setup(dev, 1, tx_callback)) {
@@ -159,6 +174,12 @@ int vnet_init(void)
         tx_free[i] = (u16)(NSLOTS - 1 - i);
     }
     rx_nfree = tx_nfree = NSLOTS;
+    if (features & 1u << VNET_F_HOST_TSO4)
+        for (unsigned b = 0; b < NLARGE; b++) {
+            for (unsigned p = 0; p < LARGE_PAGES; p++)
+                large[b][p] = __va(page_alloc());
+            large_free[b] = 1;
+        }
     rx_refill();
     vdev_driver_ok(dev);
     printf("vnet: mac %02x:%02x:%02x:%02x:%02x:%02x, features 0x%08x, link %s, %u rx buffers%s\n",
@@ -178,6 +199,33 @@ int vnet_link_up(void)
     return (link_status & 1) != 0;
 }
 int vnet_broken(void) { return dev && vdev_broken(dev); }
+int vnet_csum_offload(void) { return (features & 1u << VNET_F_CSUM) != 0; }
+int vnet_tso_offload(void) { return (features & 1u << VNET_F_HOST_TSO4) != 0; }
+
+static u16 le16(const u8 *p) { return (u16)(p[0] | p[1] << 8); }
+
+/* A received header: zero, DATA_VALID, or (GUEST_CSUM) NEEDS_CSUM, whose
+ * checksum we complete as the stack above expects full checksums. 0 when
+ * the frame may go up. */
+static int rx_header(const u8 *h, u8 *frame, unsigned len)
+{
+    u16 start = le16(h + 6), off = le16(h + 8);
+    if (h[1] || le16(h + 2) || le16(h + 4) || (h[0] & ~(VNET_HDR_NEEDS_CSUM | VNET_HDR_DATA_VALID)))
+        return -1;
+    if (h[0] & VNET_HDR_DATA_VALID)
+        vnet_stats.rx_valid++;
+    if (!(h[0] & VNET_HDR_NEEDS_CSUM))
+        return start || off ? -1 : 0;
+    if (!(features & 1u << VNET_F_GUEST_CSUM) || start < 14 || (u32)start + off + 2 > len)
+        return -1;
+    u16 c = csum_fold(csum_partial(0, frame + start, len - start));
+    if (!c)
+        c = 0xffff;                 /* the same in ones' complement; 0 is "none" for UDP */
+    frame[start + off] = (u8)(c >> 8);
+    frame[start + off + 1] = (u8)c;
+    vnet_stats.rx_partial++;
+    return 0;
+}
 int vnet_plain(void) { return plain; }
 int vnet_rx_pending(void) { return rx_work; }
 
@@ -200,12 +248,13 @@ unsigned vnet_poll(vnet_rx_fn rx, unsigned budget)
             } else if (len > VNET_HDR_LEN + VNET_FRAME_MAX) {
                 vnet_stats.rx_long++;
             } else {
-                static const u8 zero[VNET_HDR_LEN];
-                if (memcmp(s, zero, VNET_HDR_LEN) != 0)
+                if (rx_header(s, s + SLOT_FRAME, len - VNET_HDR_LEN) != 0) {
                     vnet_stats.rx_bad_hdr++;
-                vnet_stats.rx_frames++;
-                vnet_stats.rx_bytes += len - VNET_HDR_LEN;
-                rx(s + SLOT_FRAME, len - VNET_HDR_LEN);
+                } else {
+                    vnet_stats.rx_frames++;
+                    vnet_stats.rx_bytes += len - VNET_HDR_LEN;
+                    rx(s + SLOT_FRAME, len - VNET_HDR_LEN);
+                }
             }
             rx_free[rx_nfree++] = (u16)n;
         }
@@ -227,16 +276,40 @@ unsigned vnet_poll(vnet_rx_fn rx, unsigned budget)
     }
 }
 
-/* One frame into the ring, or -1 when there is no room. */
-static int xmit(const void *frame, unsigned len)
+/* A large frame into a free large buffer: 0, or -1 when none is free or
+ * the ring has no room. */
+static int xmit_large(const u8 *frame, unsigned len, const u8 *hdr)
 {
-    tx_reclaim();
+    unsigned b = 0;
+    while (b < NLARGE && !large_free[b])
+        b++;
+    if (b == NLARGE)
+        return -1;
+    struct vseg seg[1 + LARGE_PAGES];
+    unsigned nseg = 0, at = 0;
+    memcpy(large[b][0], hdr, VNET_HDR_LEN);
+    seg[nseg++] = (struct vseg){ __pa(large[b][0]), VNET_HDR_LEN, 0 };
+    for (unsigned p = 0; at < len; p++) {
+        unsigned off = p ? 0 : SLOT_FRAME, n = PAGE_SIZE - off < len - at ? PAGE_SIZE - off : len - at;
+        memcpy(large[b][p] + off, frame + at, n);
+        seg[nseg++] = (struct vseg){ __pa(large[b][p] + off), n, 0 };
+        at += n;
+    }
+    if (vq_add(txq, seg, nseg, 0, token_of(NSLOTS + b)) < 0)
+        return -1;
+    large_free[b] = 0;
+    vnet_stats.tx_large++;
+    return 0;
+}
+
+static int xmit_slot(const void *frame, unsigned len, const u8 *hdr)
+{
     if (!tx_nfree)
         return -1;
     unsigned n = tx_free[tx_nfree - 1];
     u8 *s = tx_slot[n];
-    if (vnet_tx_hdr_on)
-        memcpy(s, vnet_tx_hdr, VNET_HDR_LEN);
+    if (hdr)
+        memcpy(s, hdr, VNET_HDR_LEN);
     else
         memset(s, 0, VNET_HDR_LEN); /* no checksum or GSO offload */
     memcpy(s + SLOT_FRAME, frame, len);
@@ -247,6 +320,21 @@ static int xmit(const void *frame, unsigned len)
     if (vq_add(txq, seg, 2, 0, token_of(n)) < 0)
         return -1;
     tx_nfree--;
+    return 0;
+}
+
+/* One frame into the ring, or -1 when there is no room. */
+static int xmit(const void *frame, unsigned len, const u8 *hdr)
+{
+    tx_reclaim();
+    if (vnet_tx_hdr_on)
+        hdr = vnet_tx_hdr;
+    if (len > VNET_FRAME_MAX) {
+        if (xmit_large(frame, len, hdr) < 0)
+            return -1;
+    } else if (xmit_slot(frame, len, hdr) < 0) {
+        return -1;
+    }
     vq_kick(txq);
     vnet_stats.tx_frames++;
     vnet_stats.tx_bytes += len;
@@ -262,12 +350,17 @@ static int xmit(const void *frame, unsigned len)
 
 int vnet_send(const void *frame, unsigned len)
 {
-    if (!txq || len > VNET_FRAME_MAX)
+    return vnet_send_hdr(frame, len, 0);
+}
+
+int vnet_send_hdr(const void *frame, unsigned len, const u8 hdr[VNET_HDR_LEN])
+{
+    if (!txq || len > (hdr && hdr[1] == VNET_GSO_TCPV4 && vnet_tso_offload() ? VNET_LARGE_MAX : VNET_FRAME_MAX))
         return -1;
     u64 deadline = 0;
     for (;;) {
         irq_disable();
-        int r = xmit(frame, len);
+        int r = xmit(frame, len, hdr);
         if (r == 0) {
             irq_enable();
             return 0;

@@ -15,13 +15,23 @@
 
 #define VNET_HDR_LEN     10
 #define VNET_FRAME_MAX   1518       /* 14 + 4 (VLAN tag) + 1500 */
-#define VNET_F_MAC       5
-#define VNET_F_STATUS    16
+#define VNET_F_CSUM       0
+#define VNET_F_GUEST_CSUM 1
+#define VNET_F_MAC        5
+#define VNET_F_HOST_TSO4  11
+#define VNET_F_STATUS     16
+#define VNET_OFFLOADS     (1u << VNET_F_CSUM | 1u << VNET_F_GUEST_CSUM | 1u << VNET_F_HOST_TSO4)
+#define VNET_HDR_NEEDS_CSUM 1
+#define VNET_HDR_DATA_VALID 2
+#define VNET_GSO_TCPV4    1
+#define VNET_LARGE_MAX    (14 + 65535)      /* a large TCP segment (HOST_TSO4) */
 
 struct vnet_stats {
     u32 rx_frames, rx_bytes;
     u32 rx_short, rx_long;          /* dropped: used.len below 24 or above the buffer */
-    u32 rx_bad_hdr;                 /* header not all zero (no offloads were negotiated) */
+    u32 rx_bad_hdr;                 /* a header we did not allow (GSO, unknown flags, offsets outside) */
+    u32 rx_partial, rx_valid;       /* NEEDS_CSUM completed here; DATA_VALID seen */
+    u32 tx_large;                   /* large TCP segments sent (HOST_TSO4) */
     u32 rx_irqs, rx_polls, rx_refills;
     u32 tx_frames, tx_bytes;
     u32 tx_full;                    /* a transmit found no room and had to wait */
@@ -32,7 +42,8 @@ extern struct vnet_stats vnet_stats;
 extern u8 vnet_mac[6];
 
 /* Finds the first net device, negotiates MAC and STATUS (and INDIRECT /
- * EVENT_IDX unless the command line says virtio=plain), sets up both
+ * EVENT_IDX unless the command line says virtio=plain; CSUM, GUEST_CSUM
+ * and HOST_TSO4 unless it says offload=off), sets up both
  * queues, fills the receive ring, sets DRIVER_OK. 0, or -1 with a reason
  * printed. */
 int vnet_init(void);
@@ -53,6 +64,12 @@ int vnet_rx_pending(void);
  * waiting (halted, up to 2 s) while the queue is full. 0, or -1. Called
  * with interrupts enabled (it may halt); returns with them enabled. */
 int vnet_send(const void *frame, unsigned len);
+/* The same with a virtio-net header of our own (NEEDS_CSUM; GSO for a
+ * frame up to VNET_LARGE_MAX bytes, which goes in a large buffer). */
+int vnet_send_hdr(const void *frame, unsigned len, const u8 hdr[VNET_HDR_LEN]);
+/* Which offloads were accepted (VNET_F_* bits). */
+int vnet_csum_offload(void);        /* CSUM: partial checksums may be sent */
+int vnet_tso_offload(void);         /* HOST_TSO4: large TCP segments may be sent */
 /* Tests only: when vnet_tx_hdr_on, transmitted frames carry this header
  * instead of the zero one (a driver claiming offloads it did not get). */
 extern u8 vnet_tx_hdr[VNET_HDR_LEN];

@@ -79,7 +79,7 @@ int udp_send(u32 dst, u16 sport, u16 dport, const void *data, unsigned len)
     memcpy(u + UDP_HLEN, data, len);
     u8 mac[ETH_ALEN];
     int r;
-    if (vnet_csum_offload() && arp_lookup(dst, mac) == 0) {
+    if (vnet_csum_offload() && arp_lookup(dst, mac)) {
         static const u8 hdr[VNET_HDR_LEN] = { VNET_HDR_NEEDS_CSUM, 0, 0, 0, 0, 0,
                                               ETH_HLEN + IP_HLEN, 0, 6, 0 };
         put16(u + 6, (u16)~csum_fold(pseudo(net_ip, dst, ulen)));

@@ -164,6 +164,7 @@ void vnet_receive(struct guest *g, struct netsw_pkt *p)
     uint8_t hdr[HDR] = { 0 };
     bool guest_csum = d->features & 1u << VNET_F_GUEST_CSUM;
     if (p->h.gso_type == VNET_GSO_TCPV4) {
+        g->net_stats.rx_tso_cut++;
         for (uint32_t i = 0; i < p->gso.segs && guest_alive(g); i++)
             receive_one(g, d, hdr, seg_buf, vnet_tso_segment(p->frame, &p->gso, i, seg_buf));
         return;
@@ -178,6 +179,7 @@ void vnet_receive(struct guest *g, struct netsw_pkt *p)
         }
         memcpy(seg_buf, p->frame, p->len);
         vnet_csum_complete(seg_buf, p->len, p->h.csum_start, p->h.csum_offset);
+        g->net_stats.rx_csum_done++;
         receive_one(g, d, hdr, seg_buf, p->len);
         return;
     }

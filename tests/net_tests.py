@@ -427,17 +427,20 @@ def link_change_test(machine="pc"):
     return run
 
 
-def hostile_header_test(machine="pc"):
-    """Guest a sends frames whose virtio-net header asks for offloads that
-    were never negotiated (checksum, GSO of each type, unknown bits), each
-    followed by a good one: only the good ones reach the wire, each bad one
-    is counted as a bad header, the device stays up, and guest b on the
-    same switch is still answered by the wire afterwards."""
+def hostile_header_test(machine="pc", offload=True):
+    """Guest a (test=nethdr) sends frames whose virtio-net header is bad:
+    with offloads negotiated every malformed field (checksum offsets, GSO
+    size, segment count, header length, IP length, flags, types, ECN), with
+    offload=off also every offload not negotiated; each followed by a good
+    one: only the good ones reach the wire, each bad one is counted under
+    the reason the guest says it must get, the device stays up, and guest
+    b on the same switch is still answered by the wire afterwards."""
     def run():
         results = []
-        tag = f"net/{machine}/hostile-header"
+        tag = f"net/{machine}/hostile-header" + ("" if offload else "-off")
         send = [(STOPPED_PROMPT, b"net\r")]
-        r = Run([("a", MEM, f"test=nethdr ip={IP['a']} peer={PEER_IP}", f"mac={MAC['a']}"),
+        opt = "" if offload else " offload=off"
+        r = Run([("a", MEM, f"test=nethdr ip={IP['a']} peer={PEER_IP}{opt}", f"mac={MAC['a']}"),
                  ("b", MEM, f"test=net ip={IP['b']}", f"mac={MAC['b']}")], machine, timeout=180, send=send,
                 stop=r"net: end")
         try:
@@ -465,6 +468,19 @@ def hostile_header_test(machine="pc"):
         out = b.output if b else r.text
         c = re.search(r"guest a: rx .*?dropped \d+ bad, (\d+) bad header", out)
         check(results, f"{tag}/counted", c and int(c.group(1)) == n, f"net says {c and c.group(0)}, {n} sent")
+        want = {}
+        for line in guest_lines(out, "a"):
+            w = re.match(r"NETHDR CASE \d+ (.+?)\s*$", line)
+            if w:
+                want[w.group(1)] = want.get(w.group(1), 0) + 1
+        w = re.search(r"guest a offloads: .*bad header by reason: (.*)", out)
+        have = {k.strip(): int(v) for k, v in re.findall(r"([a-z0-9 ]+?) (\d+)(?:,|\s*$)", w.group(1).strip())} if w else {}
+        check(results, f"{tag}/reasons", have and len(want) >= 5 and all(have.get(k, -1) == want.get(k, 0)
+                                                                           for k in set(have) | set(want)),
+              f"net says {have}, the guest sent {want}")
+        tcp = [s for s in list(r.peer.tcp.queue) if s[2] == 7778]
+        check(results, f"{tag}/no-bad-tcp-arrived", not tcp, f"{len(tcp)} hostile TCP frames reached the peer")
+        check(results, f"{tag}/wire-clean", not r.peer.stats["bad"], f"{r.peer.bad_frames}")
         check(results, f"{tag}/no-broken-device", not BROKEN.findall(out), str(BROKEN.findall(out)[:2]))
         program_checks(results, f"{tag}/a", out, "a", ["nethdr/device", "nethdr/arp", "nethdr/device-alive",
                                                          "nethdr/sent"])
@@ -590,7 +606,7 @@ def offload_test(machine="pc", nic="e1000", offload=True, count=32, size=16000):
 
 
 # the NIC-model, link and no-uplink tests run in the first pass only (tests/run.py)
-ONCE = {"net/pc/no-uplink", "net/pc/link-change", "net/pc/hostile-header", "net/pc/two-nics", "net/q35/two-nics-uplink2"} | {
+ONCE = {"net/pc/no-uplink", "net/pc/link-change", "net/pc/hostile-header", "net/pc/hostile-header-off", "net/pc/two-nics", "net/q35/two-nics-uplink2"} | {
     f"net/{m}/{nic}" for nic in ("e1000-82545em", "e1000-82544gc", "e1000e") for m in ("pc", "q35")} | {
     "net/q35/e1000e-pic"}
 
@@ -600,6 +616,7 @@ def tests():
         ("net/pc/no-uplink", no_uplink_test("pc")),
         ("net/pc/link-change", link_change_test("pc")),
         ("net/pc/hostile-header", hostile_header_test("pc")),
+        ("net/pc/hostile-header-off", hostile_header_test("pc", offload=False)),
         ("net/pc/single", single_test("pc")),
         ("net/q35/single", single_test("q35")),
         ("net/pc/plain", single_test("pc", plain=True, count=3000)),

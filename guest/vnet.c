@@ -32,7 +32,12 @@ static struct vdev *dev;
 static struct vq *rxq, *txq;
 static u32 features;
 static u16 link_status = 1;
-static int plain, no_offload;
+static int plain, no_offload, no_mrg;
+static unsigned hlen = VNET_HDR_LEN;    /* 12 with MRG_RXBUF, both directions */
+static int mrg;
+#define MRG_HDR_LEN 12
+#define MRG_MAX     40                  /* buffers one frame may take: 64 KiB in 2 KiB */
+static u8 mrg_buf[VNET_LARGE_MAX];      /* a frame over several buffers, put together */
 
 /* Large TX buffers for HOST_TSO4: each 17 pages, the header at the start
  * of the first and the frame 16 bytes in, spread over the pages. Tokens
@@ -98,12 +103,16 @@ static void rx_refill(void)
         unsigned n = rx_free[rx_nfree - 1];
         u8 *s = rx_slot[n];
         /* Whatever the host writes must replace this (it writes zeros). */
-        memset(s, HDR_FILL, VNET_HDR_LEN);
+        memset(s, HDR_FILL, MRG_HDR_LEN);
         struct vseg seg[2] = {
             { __pa(s), VNET_HDR_LEN, 1 },
             { __pa(s + SLOT_FRAME), VNET_FRAME_MAX, 1 },
         };
-        if (vq_add(rxq, seg, 0, 2, token_of(n)) < 0)
+        if (mrg) {
+            /* mergeable: one segment, the header at its start */
+            seg[0] = (struct vseg){ __pa(s), SLOT_SIZE, 1 };
+        }
+        if (vq_add(rxq, seg, 0, mrg ? 1 : 2, token_of(n)) < 0)
             break;
         rx_nfree--;
         vnet_stats.rx_posted++;
@@ -132,7 +141,9 @@ int vnet_init(void)
 {
     char v[16];
     plain = boot_option("virtio", v, sizeof v) && strcmp(v, "plain") == 0;
-    no_offload = boot_option("offload", v, sizeof v) && strcmp(v, "off") == 0;
+    int have = boot_option("offload", v, sizeof v) != 0;
+    no_offload = have && strcmp(v, "off") == 0;
+    no_mrg = have && strcmp(v, "nomrg") == 0;
     if (!vbus_count)
         vbus_scan();            /* the shell has scanned already */
     dev = vbus_find(VIRTIO_ID_NET, 0);
@@ -145,8 +156,12 @@ int vnet_init(void)
         return -1;
     }
     u32 want = 1u << VNET_F_MAC | 1u << VNET_F_STATUS | (no_offload ? 0 : VNET_OFFLOADS);
+    if (no_mrg)
+        want &= ~(1u << VNET_F_MRG_RXBUF);
     /* (vbus refuses INDIRECT and EVENT_IDX itself under virtio=plain) */
     features = vdev_negotiate(dev, want);
+    mrg = (features & 1u << VNET_F_MRG_RXBUF) != 0;
+    hlen = mrg ? MRG_HDR_LEN : VNET_HDR_LEN;
     if (vq_setup(dev, 0, rx_callback) || vq_setup(dev, 1, tx_callback)) {
         printf("vnet: queue setup failed\n");
         vdev_set_status(dev, vdev_status(dev) | VIRTIO_S_FAILED, 1);
@@ -210,8 +225,17 @@ static u16 le16(const u8 *p) { return (u16)(p[0] | p[1] << 8); }
 static int rx_header(const u8 *h, u8 *frame, unsigned len)
 {
     u16 start = le16(h + 6), off = le16(h + 8);
-    if (h[1] || le16(h + 2) || le16(h + 4) || (h[0] & ~(VNET_HDR_NEEDS_CSUM | VNET_HDR_DATA_VALID)))
+    if (h[0] & ~(VNET_HDR_NEEDS_CSUM | VNET_HDR_DATA_VALID))
         return -1;
+    if (h[1]) {
+        /* a large segment: only TCPv4 as negotiated, its checksum to do */
+        if (h[1] != VNET_GSO_TCPV4 || !(features & 1u << VNET_F_GUEST_TSO4) || !le16(h + 4) || !le16(h + 2) ||
+            le16(h + 2) > len || !(h[0] & VNET_HDR_NEEDS_CSUM))
+            return -1;
+        vnet_stats.rx_gso++;
+    } else if (le16(h + 2) || le16(h + 4) || len > VNET_FRAME_MAX) {
+        return -1;
+    }
     if (h[0] & VNET_HDR_DATA_VALID)
         vnet_stats.rx_valid++;
     if (!(h[0] & VNET_HDR_NEEDS_CSUM))
@@ -227,6 +251,63 @@ static int rx_header(const u8 *h, u8 *frame, unsigned len)
     return 0;
 }
 int vnet_plain(void) { return plain; }
+
+static void rx_one(vnet_rx_fn rx, const u8 *h, u8 *frame, unsigned len)
+{
+    if (rx_header(h, frame, len) != 0) {
+        vnet_stats.rx_bad_hdr++;
+        return;
+    }
+    vnet_stats.rx_frames++;
+    vnet_stats.rx_bytes += len;
+    rx(frame, len);
+}
+
+/* MRG_RXBUF: the first buffer s (already back on the free list, it is
+ * refilled only after the poll) of a frame in num_buffers buffers; the
+ * others are the next used entries, which the host pushed together (it
+ * may still be pushing them from another CPU: wait a little). */
+static void rx_merged(vnet_rx_fn rx, u8 *s, u32 len)
+{
+    u8 h[MRG_HDR_LEN];
+    if (len < MRG_HDR_LEN + 14 || len > SLOT_SIZE) {
+        vnet_stats.rx_short++;
+        return;
+    }
+    memcpy(h, s, MRG_HDR_LEN);
+    unsigned nb = le16(h + 10), at = len - MRG_HDR_LEN;
+    if (nb == 1) {
+        rx_one(rx, h, s + MRG_HDR_LEN, at);
+        return;
+    }
+    int ok = nb && nb <= MRG_MAX;
+    if (ok)
+        memcpy(mrg_buf, s + MRG_HDR_LEN, at);
+    for (unsigned k = 1; ok && k < nb; k++) {
+        void *t = 0;
+        u32 l;
+        for (unsigned spin = 0; spin < 1000000 && !(t = vq_get_used(rxq, &l)); spin++)
+            __asm__ volatile("pause");
+        if (!t) {
+            ok = 0;
+            break;
+        }
+        unsigned m = slot_of(t);
+        vnet_stats.rx_posted--;
+        rx_free[rx_nfree++] = (u16)m;
+        if (l > SLOT_SIZE || at + l > sizeof mrg_buf)
+            ok = 0;
+        else
+            memcpy(mrg_buf + at, rx_slot[m], l);
+        at += l;
+    }
+    if (!ok) {
+        vnet_stats.rx_bad_hdr++;
+        return;
+    }
+    vnet_stats.rx_merged++;
+    rx_one(rx, h, mrg_buf, at);
+}
 int vnet_rx_pending(void) { return rx_work; }
 
 unsigned vnet_poll(vnet_rx_fn rx, unsigned budget)
@@ -243,18 +324,17 @@ unsigned vnet_poll(vnet_rx_fn rx, unsigned budget)
             u8 *s = rx_slot[n];
             vnet_stats.rx_posted--;
             done++;
+            if (mrg) {
+                rx_free[rx_nfree++] = (u16)n;
+                rx_merged(rx, s, len);
+                continue;
+            }
             if (len < VNET_HDR_LEN + 14) {
                 vnet_stats.rx_short++;
             } else if (len > VNET_HDR_LEN + VNET_FRAME_MAX) {
                 vnet_stats.rx_long++;
             } else {
-                if (rx_header(s, s + SLOT_FRAME, len - VNET_HDR_LEN) != 0) {
-                    vnet_stats.rx_bad_hdr++;
-                } else {
-                    vnet_stats.rx_frames++;
-                    vnet_stats.rx_bytes += len - VNET_HDR_LEN;
-                    rx(s + SLOT_FRAME, len - VNET_HDR_LEN);
-                }
+                rx_one(rx, s, s + SLOT_FRAME, len - VNET_HDR_LEN);
             }
             rx_free[rx_nfree++] = (u16)n;
         }
@@ -288,7 +368,8 @@ static int xmit_large(const u8 *frame, unsigned len, const u8 *hdr)
     struct vseg seg[1 + LARGE_PAGES];
     unsigned nseg = 0, at = 0;
     memcpy(large[b][0], hdr, VNET_HDR_LEN);
-    seg[nseg++] = (struct vseg){ __pa(large[b][0]), VNET_HDR_LEN, 0 };
+    memset(large[b][0] + VNET_HDR_LEN, 0, MRG_HDR_LEN - VNET_HDR_LEN);     /* num_buffers: 0 */
+    seg[nseg++] = (struct vseg){ __pa(large[b][0]), hlen, 0 };
     for (unsigned p = 0; at < len; p++) {
         unsigned off = p ? 0 : SLOT_FRAME, n = PAGE_SIZE - off < len - at ? PAGE_SIZE - off : len - at;
         memcpy(large[b][p] + off, frame + at, n);
@@ -308,13 +389,12 @@ static int xmit_slot(const void *frame, unsigned len, const u8 *hdr)
         return -1;
     unsigned n = tx_free[tx_nfree - 1];
     u8 *s = tx_slot[n];
+    memset(s, 0, MRG_HDR_LEN);      /* no checksum or GSO offload; num_buffers 0 */
     if (hdr)
         memcpy(s, hdr, VNET_HDR_LEN);
-    else
-        memset(s, 0, VNET_HDR_LEN); /* no checksum or GSO offload */
     memcpy(s + SLOT_FRAME, frame, len);
     struct vseg seg[2] = {
-        { __pa(s), VNET_HDR_LEN, 0 },
+        { __pa(s), hlen, 0 },
         { __pa(s + SLOT_FRAME), len, 0 },
     };
     if (vq_add(txq, seg, 2, 0, token_of(n)) < 0)

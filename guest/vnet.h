@@ -18,9 +18,12 @@
 #define VNET_F_CSUM       0
 #define VNET_F_GUEST_CSUM 1
 #define VNET_F_MAC        5
+#define VNET_F_GUEST_TSO4 7
 #define VNET_F_HOST_TSO4  11
+#define VNET_F_MRG_RXBUF  15
 #define VNET_F_STATUS     16
-#define VNET_OFFLOADS     (1u << VNET_F_CSUM | 1u << VNET_F_GUEST_CSUM | 1u << VNET_F_HOST_TSO4)
+#define VNET_OFFLOADS     (1u << VNET_F_CSUM | 1u << VNET_F_GUEST_CSUM | 1u << VNET_F_HOST_TSO4 | \
+                           1u << VNET_F_GUEST_TSO4 | 1u << VNET_F_MRG_RXBUF)
 #define VNET_HDR_NEEDS_CSUM 1
 #define VNET_HDR_DATA_VALID 2
 #define VNET_GSO_TCPV4    1
@@ -32,6 +35,7 @@ struct vnet_stats {
     u32 rx_bad_hdr;                 /* a header we did not allow (GSO, unknown flags, offsets outside) */
     u32 rx_partial, rx_valid;       /* NEEDS_CSUM completed here; DATA_VALID seen */
     u32 tx_large;                   /* large TCP segments sent (HOST_TSO4) */
+    u32 rx_gso, rx_merged;          /* large segments received (GUEST_TSO4); frames over several buffers */
     u32 rx_irqs, rx_polls, rx_refills;
     u32 tx_frames, tx_bytes;
     u32 tx_full;                    /* a transmit found no room and had to wait */
@@ -42,8 +46,10 @@ extern struct vnet_stats vnet_stats;
 extern u8 vnet_mac[6];
 
 /* Finds the first net device, negotiates MAC and STATUS (and INDIRECT /
- * EVENT_IDX unless the command line says virtio=plain; CSUM, GUEST_CSUM
- * and HOST_TSO4 unless it says offload=off), sets up both
+ * EVENT_IDX unless the command line says virtio=plain; CSUM, GUEST_CSUM,
+ * HOST_TSO4, GUEST_TSO4 and MRG_RXBUF unless it says offload=off;
+ * offload=nomrg: all but MRG_RXBUF, with small receive buffers all the
+ * same, which a large segment does not fit), sets up both
  * queues, fills the receive ring, sets DRIVER_OK. 0, or -1 with a reason
  * printed. */
 int vnet_init(void);

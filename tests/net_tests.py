@@ -22,8 +22,8 @@ from guest_tests import ALL_STOPPED, guest_lines, modules, program_checks
 from netpeer import PEER_IP, Peer, free_udp_port, mac_str
 from qemu import boot
 
-MAC = {"a": "02:00:00:00:00:0a", "b": "02:00:00:00:00:0b", "c": "02:00:00:00:00:0c"}
-IP = {"a": "10.0.0.2", "b": "10.0.0.3", "c": "10.0.0.4"}
+MAC = {"a": "02:00:00:00:00:0a", "b": "02:00:00:00:00:0b", "c": "02:00:00:00:00:0c", "d": "02:00:00:00:00:0d"}
+IP = {"a": "10.0.0.2", "b": "10.0.0.3", "c": "10.0.0.4", "d": "10.0.0.5"}
 NOBODY = "10.0.0.99"
 MEM = "32M"
 PING_SIZES = [56, 0, 1, 64, 100, 512, 1000, 1400, 1472]
@@ -518,8 +518,8 @@ def tcp_stream_checks(results, tag, segs, port, total):
 
 def offload_counters(out, name):
     m = re.search(rf"guest {name} offloads: tx csum (\d+) by e1000 (\d+) in software, tso (\d+) by e1000 (\d+) in "
-                  rf"software; rx csum passed (\d+), completed (\d+), data valid (\d+), tso cut (\d+)", out)
-    keys = ("csum_hw", "csum_sw", "tso_hw", "tso_sw", "passed", "completed", "valid", "cut")
+                  rf"software; rx csum passed (\d+), completed (\d+), data valid (\d+), tso cut (\d+), tso passed (\d+)", out)
+    keys = ("csum_hw", "csum_sw", "tso_hw", "tso_sw", "passed", "completed", "valid", "cut", "whole")
     return dict(zip(keys, map(int, m.groups()))) if m else None
 
 
@@ -527,8 +527,10 @@ def offload_test(machine="pc", nic="e1000", offload=True, count=32, size=16000):
     """Offloads end to end. Guest a (test=tso) sends 100 UDP datagrams
     (partial checksums when CSUM is negotiated) and count TCP segments of
     size bytes (large frames with HOST_TSO4) to the wire peer, then the same
-    to guest b (offloads negotiated: gets NEEDS_CSUM) and guest c
-    (offload=off: gets everything completed and cut by the hypervisor). The
+    to guest b (offloads negotiated: gets NEEDS_CSUM and, with GUEST_TSO4
+    and MRG_RXBUF, each segment whole over several buffers), guest c
+    (offload=off: gets everything completed and cut by the hypervisor) and
+    guest d (offload=nomrg: GUEST_TSO4 but small buffers, so cut). The
     peer checks every frame's IP/UDP/TCP checksum and that the stream
     reassembles byte for byte; b and c check theirs; the monitor's net says
     who did the work: the e1000 on models with the offload, else software."""
@@ -538,15 +540,16 @@ def offload_test(machine="pc", nic="e1000", offload=True, count=32, size=16000):
         total = count * size
         opt = "" if offload else " offload=off"
         send = [(STOPPED_PROMPT, b"net\r")]
-        r = Run([("a", MEM, f"test=tso ip={IP['a']} peer={PEER_IP} to={IP['b']}+{IP['c']} count={count} "
+        r = Run([("a", MEM, f"test=tso ip={IP['a']} peer={PEER_IP} to={IP['b']}+{IP['c']}+{IP['d']} count={count} "
                             f"size={size}{opt}", f"mac={MAC['a']}"),
                  ("b", MEM, f"test=tsorecv ip={IP['b']} expect={total}", f"mac={MAC['b']}"),
-                 ("c", MEM, f"test=tsorecv ip={IP['c']} expect={total} offload=off", f"mac={MAC['c']}")],
+                 ("c", MEM, f"test=tsorecv ip={IP['c']} expect={total} offload=off", f"mac={MAC['c']}"),
+                 ("d", MEM, f"test=tsorecv ip={IP['d']} expect={total} offload=nomrg", f"mac={MAC['d']}")],
                 machine, nics=(nic,), timeout=300, send=send, stop=r"net: end")
         try:
             # datagrams from the wire to b and c: with RXCSUM the e1000
             # checks them, and b (GUEST_CSUM) may be told DATA_VALID
-            for name in ("b", "c"):
+            for name in ("b", "c", "d"):
                 r.wait_for(rf"\[{name}\] NET READY tsorecv", 120)
                 mac = bytes.fromhex(MAC[name].replace(":", ""))
                 for i in range(10):
@@ -566,7 +569,7 @@ def offload_test(machine="pc", nic="e1000", offload=True, count=32, size=16000):
         udp = []
         while not r.peer.udp.empty():
             udp.append(r.peer.udp.get())
-        for name in ("b", "c"):
+        for name in ("b", "c", "d"):
             w = re.search(r"from the wire (\d+)", "\n".join(guest_lines(out, name)))
             check(results, f"{tag}/{name}/from-wire", w and int(w.group(1)) == 10, f"{w and w.group(0)} of 10")
         n = tcp_stream_checks(results, tag, segs, 5001, total)
@@ -577,15 +580,15 @@ def offload_test(machine="pc", nic="e1000", offload=True, count=32, size=16000):
         check(results, f"{tag}/wire-udp", got == 100, f"{got} of 100 datagrams with good checksums")
         stats = r.peer.stats
         check(results, f"{tag}/wire-clean", not stats["bad"], f"{stats}: {r.peer.bad_frames}")
-        for name in ("b", "c"):
+        for name in ("b", "c", "d"):
             program_checks(results, f"{tag}/{name}", out, name, ["tsorecv/device", "tsorecv/features",
                            "tsorecv/stream", "tsorecv/udp", "tsorecv/checksums", "tsorecv/device-ok"])
         program_checks(results, f"{tag}/a", out, "a", ["tso/device", "tso/features", "tso/device-ok"] +
-                       [f"tso/{k}-{ip}" for ip in (PEER_IP, IP["b"], IP["c"]) for k in ("arp", "sent")])
+                       [f"tso/{k}-{ip}" for ip in (PEER_IP, IP["b"], IP["c"], IP["d"]) for k in ("arp", "sent")])
         check(results, f"{tag}/no-broken-device", not BROKEN.findall(out), str(BROKEN.findall(out)[:2]))
-        ca, cb, cc = (offload_counters(out, x) for x in "abc")
-        check(results, f"{tag}/counters", ca and cb and cc, "no offload line in net")
-        if ca and cb and cc:
+        ca, cb, cc, cd = (offload_counters(out, x) for x in "abcd")
+        check(results, f"{tag}/counters", ca and cb and cc and cd, "no offload line in net")
+        if ca and cb and cc and cd:
             # to the wire: the NIC's checksum offload, its TSO where the
             # model's is used (drivers/e1000_models.c), else software
             tso = offload and nic != "e1000e"
@@ -593,14 +596,17 @@ def offload_test(machine="pc", nic="e1000", offload=True, count=32, size=16000):
                       "tso_sw": count if offload and not tso else 0}
             check(results, f"{tag}/a/counters", all(ca[k] == v for k, v in want_a.items()), f"{ca}, want {want_a}")
             # 100 datagrams and 3 "quit"s from a
-            want_b = {"passed": 103 if offload else 0, "cut": count if offload else 0, "completed": 0}
+            want_b = {"passed": 103 if offload else 0, "whole": count if offload else 0, "cut": 0, "completed": 0}
             check(results, f"{tag}/b/counters", all(cb[k] == v for k, v in want_b.items()), f"{cb}, want {want_b}")
-            want_c = {"passed": 0, "completed": 103 if offload else 0, "cut": count if offload else 0, "valid": 0}
+            want_c = {"passed": 0, "completed": 103 if offload else 0, "cut": count if offload else 0, "valid": 0,
+                      "whole": 0}
+            check(results, f"{tag}/c/counters", all(cc[k] == v for k, v in want_c.items()), f"{cc}, want {want_c}")
+            want_d = {"passed": 103 if offload else 0, "cut": count if offload else 0, "whole": 0}
+            check(results, f"{tag}/d/counters", all(cd[k] == v for k, v in want_d.items()), f"{cd}, want {want_d}")
             metric(f"{tag} b was given {cb['valid']} of 10 frames from the wire as DATA_VALID")
             if nic == "e1000e" and offload:
                 # QEMU's e1000e reports RX checksums (its e1000 does not)
                 check(results, f"{tag}/b/data-valid", cb["valid"] >= 10, f"{cb['valid']} of 10 marked DATA_VALID")
-            check(results, f"{tag}/c/counters", all(cc[k] == v for k, v in want_c.items()), f"{cc}, want {want_c}")
         return results
     return run
 

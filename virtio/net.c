@@ -28,7 +28,8 @@
 
 #define RXQ 0
 #define TXQ 1
-#define HDR 10
+#define HDR 10                  /* the header without num_buffers, as kept and passed here */
+#define HDR_MRG 12              /* with MRG_RXBUF, in both directions */
 #define BACKLOG 64
 #define HOLD_NS 50000000ull     /* a receiver that takes nothing this long loses frames instead */
 
@@ -73,27 +74,106 @@ static struct backlog *backlog_of(const struct guest *g, bool make)
     return *b;
 }
 
-/* Into the next receive buffer; false when there is none. */
-static bool put(struct guest *g, struct vdevice *d, const uint8_t *hdr, const uint8_t *frame, uint32_t len)
+static uint32_t hdr_size(const struct vdevice *d)
 {
-    if (vdev_pop(g, d, RXQ, &req) <= 0)
-        return false;
-    if (req.nread) {
-        vdev_broken(g, d, "queue 0: receive buffer the device cannot write");
-        return false;
+    return (d->features & 1u << VNET_F_MRG_RXBUF) ? HDR_MRG : HDR;
+}
+
+enum put { PUT_OK, PUT_NONE, PUT_SMALL };
+
+/* A frame over several buffers (MRG_RXBUF): first the buffers it needs are
+ * counted and given back, then taken again and filled, the first one's
+ * header saying how many (num_buffers). */
+static enum put put_merged(struct guest *g, struct vdevice *d, const uint8_t *hdr, const uint8_t *frame,
+                           uint32_t len)
+{
+    struct vring *rq = &d->vq[RXQ].ring;
+    uint32_t n = 0, room = 0;
+    while (room < HDR_MRG + len) {
+        int r = vdev_pop(g, d, RXQ, &req);
+        if (r < 0)
+            return PUT_NONE;                /* malformed: the device is stopped */
+        if (r == 0) {
+            for (; n; n--)
+                vring_unpop(&g->mem, rq);
+            return PUT_NONE;                /* not enough yet: it waits */
+        }
+        n++;
+        if (req.nread) {
+            vdev_broken(g, d, "queue 0: receive buffer the device cannot write");
+            return PUT_NONE;
+        }
+        if (n == 1 && req.write_len < HDR_MRG) {
+            vring_unpop(&g->mem, rq);
+            return PUT_SMALL;
+        }
+        room += req.write_len;
     }
-    rx_signal[port_of(g) - 1] = true;
-    if (req.write_len < HDR + len) {        /* a buffer too small for it: the frame is lost */
-        g->net_stats.rx_too_small++;
-        vdev_push(g, d, RXQ, req.head, 0);
-        return true;
+    for (uint32_t i = n; i; i--)
+        vring_unpop(&g->mem, rq);
+    uint8_t h[HDR_MRG];
+    memcpy(h, hdr, HDR);
+    h[10] = (uint8_t)n;
+    h[11] = (uint8_t)(n >> 8);
+    for (uint32_t i = 0, at = 0; i < n; i++) {
+        if (vdev_pop(g, d, RXQ, &req) <= 0)
+            return PUT_OK;                  /* cannot happen: they were there a moment ago */
+        uint32_t off = i ? 0 : HDR_MRG;
+        uint32_t w = req.write_len - off < len - at ? req.write_len - off : len - at;
+        if (!i)
+            vring_copy_to(&g->mem, &req, 0, h, HDR_MRG);
+        vring_copy_to(&g->mem, &req, off, frame + at, w);
+        vdev_push(g, d, RXQ, req.head, off + w);
+        at += w;
     }
-    vring_copy_to(&g->mem, &req, 0, hdr, HDR);
-    vring_copy_to(&g->mem, &req, HDR, frame, len);
-    vdev_push(g, d, RXQ, req.head, HDR + len);
-    g->net_stats.rx_packets++;
-    g->net_stats.rx_bytes += len;
-    return true;
+    return PUT_OK;
+}
+
+/* Into the next receive buffer(s). PUT_NONE: there is none (or too few
+ * with MRG_RXBUF); PUT_SMALL: a large segment does not fit the buffer (it
+ * is given back, to be cut instead). A frame of the MTU that does not fit
+ * is lost, counted. */
+static enum put put(struct guest *g, struct vdevice *d, const uint8_t *hdr, const uint8_t *frame, uint32_t len)
+{
+    enum put r;
+    if (hdr_size(d) == HDR_MRG) {
+        r = put_merged(g, d, hdr, frame, len);
+        if (r == PUT_NONE)
+            return r;
+        rx_signal[port_of(g) - 1] = true;
+        if (r == PUT_SMALL && len <= ETH_MAX) {
+            vdev_pop(g, d, RXQ, &req);      /* given back above: it goes, empty */
+            g->net_stats.rx_too_small++;
+            vdev_push(g, d, RXQ, req.head, 0);
+            return PUT_OK;
+        }
+    } else {
+        if (vdev_pop(g, d, RXQ, &req) <= 0)
+            return PUT_NONE;
+        if (req.nread) {
+            vdev_broken(g, d, "queue 0: receive buffer the device cannot write");
+            return PUT_NONE;
+        }
+        rx_signal[port_of(g) - 1] = true;
+        if (req.write_len < HDR + len) {
+            if (len > ETH_MAX) {
+                vring_unpop(&g->mem, &d->vq[RXQ].ring);
+                return PUT_SMALL;
+            }
+            g->net_stats.rx_too_small++;    /* a buffer too small for it: the frame is lost */
+            vdev_push(g, d, RXQ, req.head, 0);
+            return PUT_OK;
+        }
+        vring_copy_to(&g->mem, &req, 0, hdr, HDR);
+        vring_copy_to(&g->mem, &req, HDR, frame, len);
+        vdev_push(g, d, RXQ, req.head, HDR + len);
+        r = PUT_OK;
+    }
+    if (r == PUT_OK) {
+        g->net_stats.rx_packets++;
+        g->net_stats.rx_bytes += len;
+    }
+    return r;
 }
 
 void vnet_flush_rx(void)
@@ -113,7 +193,7 @@ static void drain(struct guest *g, struct vdevice *d)
     struct backlog *b = backlog_of(g, false);
     while (b && b->head != b->tail) {
         uint32_t i = b->tail % BACKLOG;
-        if (!put(g, d, b->hdr[i], b->frame[i], b->len[i]))
+        if (put(g, d, b->hdr[i], b->frame[i], b->len[i]) != PUT_OK)
             break;
         b->tail++;
     }
@@ -136,7 +216,7 @@ static void receive_one(struct guest *g, struct vdevice *d, const uint8_t *hdr, 
                         uint32_t len)
 {
     struct backlog *b = backlog_of(g, false);
-    if ((!b || b->head == b->tail) && put(g, d, hdr, frame, len))
+    if ((!b || b->head == b->tail) && put(g, d, hdr, frame, len) == PUT_OK)
         return;
     if (!b)
         b = backlog_of(g, true);
@@ -164,6 +244,18 @@ void vnet_receive(struct guest *g, struct netsw_pkt *p)
     uint8_t hdr[HDR] = { 0 };
     bool guest_csum = d->features & 1u << VNET_F_GUEST_CSUM;
     if (p->h.gso_type == VNET_GSO_TCPV4) {
+        struct backlog *b = backlog_of(g, false);
+        if ((d->features & 1u << VNET_F_GUEST_TSO4) && guest_csum && (!b || b->head == b->tail)) {
+            /* whole, as it came: the receiver's stack takes it as one */
+            struct vnet_hdr h = { VNET_HDR_F_NEEDS_CSUM, VNET_GSO_TCPV4, p->gso.hdrs, p->gso.mss,
+                                  p->h.csum_start, p->h.csum_offset };
+            vnet_hdr_write(&h, hdr);
+            if (put(g, d, hdr, p->frame, p->len) == PUT_OK) {
+                g->net_stats.rx_tso_passed++;
+                return;
+            }
+            memset(hdr, 0, HDR);            /* no room for it whole now: its segments wait */
+        }
         g->net_stats.rx_tso_cut++;
         for (uint32_t i = 0; i < p->gso.segs && guest_alive(g); i++)
             receive_one(g, d, hdr, seg_buf, vnet_tso_segment(p->frame, &p->gso, i, seg_buf));
@@ -196,8 +288,9 @@ static void transmit(struct guest *g, struct vdevice *d)
     bool any = false;
     uint32_t me = port_of(g);
     while ((got = vdev_pop(g, d, TXQ, &req)) > 0) {
-        uint32_t len = req.read_len - (req.read_len >= HDR ? HDR : req.read_len);
-        if (req.read_len < HDR + ETH_MIN || len > VNET_GSO_MAX) {
+        uint32_t hs = hdr_size(d);
+        uint32_t len = req.read_len - (req.read_len >= hs ? hs : req.read_len);
+        if (req.read_len < hs + ETH_MIN || len > VNET_GSO_MAX) {
             g->net_stats.tx_bad++;          /* not a frame we can put on a wire */
             vdev_push(g, d, TXQ, req.head, 0);
             any = true;
@@ -206,7 +299,7 @@ static void transmit(struct guest *g, struct vdevice *d)
         uint8_t hdr[HDR];
         struct netsw_pkt p = { frame_buf, len, { 0 }, { 0 }, false };
         vring_copy_from(&g->mem, &req, 0, hdr, HDR);
-        vring_copy_from(&g->mem, &req, HDR, frame_buf, len);
+        vring_copy_from(&g->mem, &req, hs, frame_buf, len);     /* num_buffers (MRG_RXBUF) unused on TX */
         vnet_hdr_parse(hdr, &p.h);
         enum vnet_bad why = vnet_hdr_check(&p.h, frame_buf, len, d->features, &p.gso);
         if (why != VNET_OK) {

@@ -16,11 +16,12 @@
 #define VNET_F_HOST_TSO4  11
 #define VNET_F_MRG_RXBUF  15
 
-/* What the device offers unless net_offload=off: checksums both ways and
- * TSO from the guest (done by the e1000 or in software, whichever is
- * below). GUEST_TSO4 and MRG_RXBUF are not offered: a large segment for a
- * guest is cut in software. */
-#define VNET_OFFERED_OFFLOADS (1u << VNET_F_CSUM | 1u << VNET_F_GUEST_CSUM | 1u << VNET_F_HOST_TSO4)
+/* What the device offers unless net_offload=off: checksums both ways, TSO
+ * from the guest (done by the e1000 or in software, whichever is below),
+ * and to the guest (a large segment passed whole into big or merged
+ * buffers, else cut in software). */
+#define VNET_OFFERED_OFFLOADS (1u << VNET_F_CSUM | 1u << VNET_F_GUEST_CSUM | 1u << VNET_F_HOST_TSO4 | \
+                               1u << VNET_F_GUEST_TSO4 | 1u << VNET_F_MRG_RXBUF)
 
 #define VNET_HDR_F_NEEDS_CSUM 1
 #define VNET_HDR_F_DATA_VALID 2

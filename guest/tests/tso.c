@@ -11,9 +11,11 @@
  * here, for the throughput with and without TSO. Then "quit" to each
  * guest's port 9. Prints "TSO TO <ip> ..." per destination, "TSO DONE".
  *
- * test=tsorecv ip=B expect=N*S: counts the datagrams on 7777 and takes the
- * stream on 5001 (checksums are checked by the stack; each segment must
- * continue the stream where the last ended and carry the pattern) until
+ * test=tsorecv ip=B expect=N*S [offload=off|nomrg]: counts the datagrams
+ * on 7777 and takes the stream on 5001 (checksums are checked by the
+ * stack; each segment must continue the stream where the last ended and
+ * carry the pattern; one larger than the MSS only with GUEST_TSO4 and
+ * MRG_RXBUF, where the host passes them whole) until
  * "quit" (datagrams saying "wire N" are counted apart); prints "TSORECV
  * tcp <bytes> bytes <segs> segments, <bad> bad; udp <n>, from the wire
  * <w>; ..." and checks it. */
@@ -167,7 +169,8 @@ void test_tso(void)
 }
 
 static struct {
-    u32 next, bytes, segs, bad, udp, wire;
+    u32 next, bytes, segs, bad, udp, wire, large;
+    int whole;                  /* GUEST_TSO4 with MRG_RXBUF: segments may come whole */
     int quit;
 } r;
 
@@ -178,7 +181,9 @@ static void tcp_rx(u32 src, const u8 *seg, unsigned len)
         return;
     u32 off = get32(seg + 4) - ISN;
     unsigned n = len - doff;
-    int ok = off == r.next && n <= MSS;
+    int ok = off == r.next && (n <= MSS || r.whole);
+    if (n > MSS)
+        r.large++;
     for (unsigned i = 0; ok && i < n; i++)
         ok = seg[doff + i] == stream_byte(off + i);
     if (!ok) {
@@ -211,9 +216,13 @@ void test_tsorecv(void)
     char v[16];
     if (!check(net_init() == 0 && net_ip, "tsorecv/device", "no usable virtio-net device or no ip="))
         return;
-    int off = boot_option("offload", v, sizeof v) && strcmp(v, "off") == 0;
-    check((vnet_features() & VNET_OFFLOADS) == (off ? 0 : VNET_OFFLOADS), "tsorecv/features", "accepted 0x%08x",
-          (unsigned)vnet_features());
+    int have = boot_option("offload", v, sizeof v) != 0;
+    u32 want = have && !strcmp(v, "off") ? 0 : have && !strcmp(v, "nomrg") ? VNET_OFFLOADS & ~(1u << VNET_F_MRG_RXBUF)
+                                                                         : VNET_OFFLOADS;
+    check((vnet_features() & VNET_OFFLOADS) == want, "tsorecv/features", "accepted 0x%08x, want 0x%08x",
+          (unsigned)vnet_features(), (unsigned)want);
+    r.whole = (vnet_features() & (1u << VNET_F_GUEST_TSO4 | 1u << VNET_F_MRG_RXBUF)) ==
+              (1u << VNET_F_GUEST_TSO4 | 1u << VNET_F_MRG_RXBUF);
     u32 expect = boot_option_u32("expect", 0);
     tcp_on_input = tcp_rx;
     udp_bind(7777, udp_rx);
@@ -221,9 +230,9 @@ void test_tsorecv(void)
     printf("NET READY tsorecv\n");
     while (!r.quit)
         net_wait_until(net_deadline_us(1000000));
-    printf("TSORECV tcp %u bytes %u segments, %u bad; udp %u, from the wire %u; partial %u valid %u; "
+    printf("TSORECV tcp %u bytes %u segments (%u large), %u bad; udp %u, from the wire %u; partial %u valid %u; "
            "tcp bad checksum %u, udp bad %u\n",
-           (unsigned)r.bytes, (unsigned)r.segs, (unsigned)r.bad, (unsigned)r.udp, (unsigned)r.wire,
+           (unsigned)r.bytes, (unsigned)r.segs, (unsigned)r.large, (unsigned)r.bad, (unsigned)r.udp, (unsigned)r.wire,
            (unsigned)vnet_stats.rx_partial,
            (unsigned)vnet_stats.rx_valid, (unsigned)net_stats.tcp_bad, (unsigned)net_stats.udp_bad);
     check(r.bytes == expect && !r.bad, "tsorecv/stream", "%u of %u bytes in order, %u bad segments",

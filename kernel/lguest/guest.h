@@ -56,7 +56,8 @@ struct net_stats {
     uint64_t rx_csum_passed;    /* frames given with NEEDS_CSUM (it negotiated GUEST_CSUM) */
     uint64_t rx_data_valid;     /* frames given with DATA_VALID (the e1000 checked them) */
     uint64_t rx_csum_done;      /* partial checksums completed for it (no GUEST_CSUM) */
-    uint64_t rx_tso_cut;        /* large segments cut for it (GUEST_TSO4 is not offered) */
+    uint64_t rx_tso_cut;        /* large segments cut for it (no GUEST_TSO4, or no room for it whole) */
+    uint64_t rx_tso_passed;     /* large segments given whole (GUEST_TSO4) */
     uint64_t tx_no_uplink;      /* for the wire, but there is no uplink or its link is down */
     uint64_t tx_wire_full;      /* flooded while the e1000's transmit ring was full */
     uint64_t tx_held;           /* times its transmit queue was held for room (not a drop) */

@@ -5,8 +5,9 @@
  * frame, counted by its reason; a partial checksum or a large TCP segment
  * goes through the switch with its header, and each output does the work
  * its port cannot (net_wire.c for the e1000; here, for a receiving guest
- * without GUEST_CSUM, the checksum is completed, and every large segment
- * is cut, GUEST_TSO4 being not offered). Frames for a guest that has no receive
+ * without GUEST_CSUM the checksum is completed, and a large segment is cut
+ * unless it took GUEST_TSO4 and has the buffers for it; with MRG_RXBUF
+ * the header is 12 bytes and a frame spans buffers). Frames for a guest that has no receive
  * buffer wait in a small backlog; the guest refills from its poll routine
  * and kicks, which drains it.
  *

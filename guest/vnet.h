@@ -1,6 +1,8 @@
 /* The virtio-net driver (lguest-abi.md 9.5), shaped like Linux 3.10's
  * virtio_net with small receive buffers: queue 0 receives, queue 1
- * transmits, every frame has the 10-byte header in front of it.
+ * transmits, every frame has the 10-byte header in front of it (12 bytes
+ * with MRG_RXBUF, whose receive buffers are single 2 KiB segments that a
+ * large frame spans).
  *
  * Receive: the ring is kept full of [header 10][frame 1518] buffers; the
  * RX interrupt only turns itself off and flags work, and the poll path

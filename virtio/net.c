@@ -119,8 +119,10 @@ static enum put put_merged(struct guest *g, struct vdevice *d, const uint8_t *hd
     for (uint32_t i = 0, at = 0; i < n; i++) {
         if (vdev_pop(g, d, RXQ, &req) <= 0)
             return PUT_OK;                  /* cannot happen: they were there a moment ago */
-        uint32_t off = i ? 0 : HDR_MRG;
-        uint32_t w = req.write_len - off < len - at ? req.write_len - off : len - at;
+        /* the guest may have changed the buffers meanwhile (another CPU):
+         * only the sizes seen now count */
+        uint32_t off = i ? 0 : HDR_MRG, here = req.write_len > off ? req.write_len - off : 0;
+        uint32_t w = here < len - at ? here : len - at;
         if (!i)
             vring_copy_to(&g->mem, &req, 0, h, HDR_MRG);
         vring_copy_to(&g->mem, &req, off, frame + at, w);

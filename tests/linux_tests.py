@@ -905,7 +905,7 @@ def test_generations():
         name, ip = f"g{key}", f"10.0.0.{20 + i}"
         ips[name] = ip
         guests.append(Guest(name, f"{CONSOLE} root=/dev/vda rw lgip={ip}", kernel=kernels[key],
-                            disk=disk_copy(f"gen-{key}"), opts=f"mac=02:00:00:00:01:{20 + i:02x}"))
+                            disk=disk_copy(f"gen-{key}"), opts=f"mac=02:00:00:00:01:{20 + i:02x} rng=on"))
     q, peer = wire_run("generations", guests)
     try:
         for (key, gen, rel), g in zip(have, guests):
@@ -920,6 +920,17 @@ def test_generations():
                         want=r"^([0-9a-f]{32}) ")
             want = hashlib.md5("".join(f"{i}\n" for i in range(1, 20001)).encode()).hexdigest()
             check(f"{tag}/{gen}/disk-content", got and got.group(1) == want, f"{got and got.group(1)} vs {want}")
+            # virtio-rng (rng=on): /dev/hwrng reads, if the kernel has the driver
+            rc, out, _ = sh.run("cat /sys/class/misc/hw_random/rng_current 2>/dev/null || echo none")
+            if out and "virtio" in out[-1]:
+                reads = [sh.ok(f"{tag}/{gen}/hwrng-{n}", "dd if=/dev/hwrng bs=32 count=1 2>/dev/null | md5sum",
+                               want=r"^([0-9a-f]{32}) ") for n in (1, 2)]
+                empty = hashlib.md5(b"").hexdigest()
+                check(f"{tag}/{gen}/hwrng-random", all(reads) and reads[0].group(1) != reads[1].group(1) and
+                      empty not in (reads[0].group(1), reads[1].group(1)), "two reads of /dev/hwrng: "
+                      f"{[r and r.group(1) for r in reads]}")
+            else:
+                info(f"{tag}/{gen}/hwrng", f"no virtio hw_random in this kernel ({out[-1:] if out else out})")
         for (_k, gen, _r), g in zip(have, guests):
             for other in guests:
                 if other is not g:

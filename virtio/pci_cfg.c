@@ -73,8 +73,12 @@ void vpci_cfg_add(struct vpci_cfg *c, uint32_t slot, uint32_t virtio_type, uint3
     f->cfg[0x3D] = 1;                               /* INTA# */
     cap(f, VPCI_CAP_COMMON, 16, VPCI_CAP_NOTIFY, 1, VPCI_COMMON_OFF, VPCI_COMMON_LEN);
     cap(f, VPCI_CAP_NOTIFY, 20, VPCI_CAP_ISR, 2, VPCI_NOTIFY_OFF, 2);    /* multiplier 0 at +16 */
-    cap(f, VPCI_CAP_ISR, 16, VPCI_CAP_DEVICE, 3, VPCI_ISR_OFF, 1);
-    cap(f, VPCI_CAP_DEVICE, 16, VPCI_CAP_PCICFG, 4, VPCI_DEVCFG_OFF, devcfg_len);
+    /* A device without configuration (entropy) has no device-cfg
+     * capability at all: Linux 4.4 refuses the function if it finds one of
+     * length 0 ("bad capability len 0"). */
+    cap(f, VPCI_CAP_ISR, 16, devcfg_len ? VPCI_CAP_DEVICE : VPCI_CAP_PCICFG, 3, VPCI_ISR_OFF, 1);
+    if (devcfg_len)
+        cap(f, VPCI_CAP_DEVICE, 16, VPCI_CAP_PCICFG, 4, VPCI_DEVCFG_OFF, devcfg_len);
     cap(f, VPCI_CAP_PCICFG, 20, 0, 5, 0, 0);
     f->bar0 = bar0;
     put(f->wmask, PCI_COMMAND, CMD_WRITABLE, 2);

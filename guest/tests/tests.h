@@ -23,6 +23,7 @@ void test_restart(void) __attribute__((noreturn));
 void test_panic(void) __attribute__((noreturn));
 void test_checksum(void);
 void test_bench(void);
+void bench_kmap(unsigned rounds);       /* part of test=bench */
 void test_kill(const char *name) __attribute__((noreturn));
 void test_fuzz(void);
 void test_hostile(void);

@@ -86,6 +86,8 @@ TESTS = [
          "paging/kernel-accessed-dirty", "paging/invalidate-page", "paging/kernel-mapping-shared",
          "paging/kernel-set-pte-everywhere", "paging/kernel-pgd-added", "paging/neighbour-unused",
          "paging/neighbour-clean", "paging/neighbour-changed", "paging/guest-demand-fault",
+         "paging/flush-kmap-rounds", "paging/flush-accessed-dirty", "paging/flush-read-only",
+         "paging/flush-set-pte", "paging/flush-set-pgd", "paging/flush-pde-silent", "paging/flush-user-only",
          "paging/no-leak",
      ]},
     {"test": "fpu", "mem": "16M", "args": "test=fpu loops=10", "timeout": 300,

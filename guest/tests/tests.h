@@ -17,6 +17,7 @@ void test_timer(void);
 void test_irqs(void);
 void test_segments(void);
 void test_paging(void);
+void paging_flush(void);                /* part of test=paging */
 void test_fpu(void);
 void test_poweroff(void) __attribute__((noreturn));
 void test_restart(void) __attribute__((noreturn));

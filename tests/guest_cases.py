@@ -143,6 +143,9 @@ KILLS = [
     {"case": "pde-beyond", "args": "test=kill:pde-beyond", "reason": "bad page directory entry"},
     {"case": "pte-beyond", "args": "test=kill:pte-beyond", "reason": "bad page table entry"},
     {"case": "pte-pat", "args": "test=kill:pte-pat", "reason": "bad page table entry"},
+    {"case": "flush-pte-pat", "args": "test=kill:flush-pte-pat", "reason": "bad page table entry"},
+    {"case": "flush-pte-beyond", "args": "test=kill:flush-pte-beyond", "reason": "bad page table entry"},
+    {"case": "flush-pde-pse", "args": "test=kill:flush-pde-pse", "reason": "bad page directory entry"},
     {"case": "notify-beyond", "args": "test=kill:notify-beyond", "reason": "bad notify address"},
     {"case": "pf-no-gate", "args": "test=kill:pf-no-gate", "reason": "unhandled trap 14"},
 ]

@@ -17,7 +17,9 @@ vmlinux): the hypervisor must refuse them with a message that says so.
 
 Checks: boot to a shell with the whole boot log tagged (and the time to the
 first userspace line); the disk: a file survives `reboot -f`, `poweroff -f`
-stops only that guest; the network: virtio-net, ARP, pings both ways and a
+stops only that guest; root on an AHCI partition (disk=sata0:root, QEMU's
+ahci with a GPT image made from DISK): files survive a restart of QEMU,
+e2fsck -n is clean, the neighbour partition is untouched; the network: virtio-net, ARP, pings both ways and a
 TFTP (UDP) transfer each way against tests/netpeer.py on `-netdev dgram`,
 TCP through QEMU's user network (hostfwd on 127.0.0.1); time: `time sleep
 5` and /proc/uptime against the host clock, QEMU's CPU use with two idle
@@ -100,10 +102,10 @@ class Qemu:
     so that string offsets are byte offsets) with the host time each byte
     arrived, and typing into the serial port."""
 
-    def __init__(self, tag, guests, mem="256M", netdev=None, append="console=com1"):
+    def __init__(self, tag, guests, mem="256M", netdev=None, append="console=com1", extra=()):
         self.tag, self.guests = tag, guests
         mods = ",".join(m for g in guests for m in g.modules())
-        extra = ["-device", "e1000,netdev=n0", "-netdev", netdev] if netdev else []
+        extra = (["-device", "e1000,netdev=n0", "-netdev", netdev] if netdev else []) + list(extra)
         cmd = qemu_command(kernel=ELF, append=append, initrd=mods, mem=mem, e1000=not netdev, extra=extra)
         self.data = bytearray()
         self.offsets, self.stamps = [], []
@@ -413,6 +415,99 @@ def test_block():
               "the monitor did not answer 'uptime'")
     finally:
         q.close()
+
+
+def sata_image(name, root_sectors):
+    """A GPT disk for QEMU's AHCI: partition 1 "scratch" (1 MiB of a known
+    pattern, a neighbour the guest must not touch), partition 2 "root" with
+    the DISK image's ext2 file system in it. Returns (path, root's first
+    sector, the neighbour's md5)."""
+    import mkgpt
+    path = os.path.join(LOGDIR, f"{name}.img")
+    scratch_first, scratch_n = 2048, 2048
+    root_first = scratch_first + scratch_n
+    fill = lambda s: bytes([(s * 7 + i) & 0xFF for i in range(8)]) * 64
+    mkgpt.write_image(path, root_first + root_sectors + 2048,
+                      [("scratch", scratch_first, scratch_n, fill), ("root", root_first, root_sectors, None)])
+    with open(IMAGES["disk"], "rb") as src, open(path, "r+b") as dst:
+        dst.seek(root_first * 512)
+        shutil.copyfileobj(src, dst)
+    return path, root_first, partition_md5(path, scratch_first, scratch_n)
+
+
+def partition_md5(path, first, sectors):
+    with open(path, "rb") as f:
+        f.seek(first * 512)
+        return hashlib.md5(f.read(sectors * 512)).hexdigest()
+
+
+def partition_fsck(path, first, sectors):
+    """e2fsck -n of the partition (copied out: e2fsck wants a whole device)."""
+    part = path + ".root"
+    with open(path, "rb") as src, open(part, "wb") as dst:
+        src.seek(first * 512)
+        dst.write(src.read(sectors * 512))
+    r = subprocess.run(["e2fsck", "-n", "-f", part], capture_output=True, text=True)
+    os.unlink(part)
+    return r.returncode, (r.stdout + r.stderr).strip().splitlines()
+
+
+def test_sata_root():
+    """Root on a GPT partition of an AHCI disk (disk=sata0:root): files
+    written survive a full power cycle of the machine (QEMU restarted), the
+    file system is clean by e2fsck -n afterwards, the neighbour partition is
+    untouched."""
+    tag = "linux/sata-root"
+    if not IMAGES["disk"]:
+        print(f"SKIP {tag}: no DISK given")
+        return
+    if not shutil.which("e2fsck"):
+        print(f"SKIP {tag}: no e2fsck (apt-get install e2fsprogs)")
+        return
+    import sata_tests
+    sectors = (os.path.getsize(IMAGES["disk"]) + 511) // 512
+    img, first, neighbour = sata_image("sata-root", sectors)
+    guests = [Guest("lx", f"{CONSOLE} root=/dev/vda rw", opts="disk=sata0:root")]
+    stamp = f"{random.getrandbits(64):016x}"
+    q = Qemu("sata-root-1", guests, extra=sata_tests.drive_args("pc", img))
+    sh = Shell(q, "lx")
+    try:
+        if not check(f"{tag}/shell", sh.ready(240), "no shell: " + q.text[-1500:]):
+            return
+        check(f"{tag}/on-sata", q.wait(r"guest lx: disk sata0p2 'root'", 1), "no boot-log line naming the partition")
+        sh.ok(f"{tag}/root-rw", "grep ' / ' /proc/mounts", want=r"^/dev/(root|vda) / ext2 rw")
+        rc, out, took = sh.run(f"echo {stamp} > /root/stamp && seq 1 100000 > /root/known && "
+                               "dd if=/dev/urandom of=/root/rand bs=4k count=256 2>/dev/null && sync", 300)
+        check(f"{tag}/write", rc == 0, f"status {rc}: {out[-3:]}")
+        known = hashlib.md5("".join(f"{i}\n" for i in range(1, 100001)).encode()).hexdigest()
+        rnd = sh.ok(f"{tag}/md5-before", "md5sum /root/rand", want=r"^([0-9a-f]{32}) ")
+        pos = len(q.data)
+        q.send(b"poweroff -f\r")
+        check(f"{tag}/poweroff", q.wait(r"guest lx: power off", 60, pos), "no power-off line")
+    finally:
+        q.close()
+    # the machine again, from cold: a new QEMU process on the same disk image
+    q = Qemu("sata-root-2", guests, extra=sata_tests.drive_args("pc", img))
+    sh = Shell(q, "lx")
+    try:
+        if not check(f"{tag}/shell-after-power-cycle", sh.ready(240), "no shell: " + q.text[-1500:]):
+            return
+        sh.ok(f"{tag}/stamp-persisted", "cat /root/stamp", want=rf"^{stamp}$")
+        got = sh.ok(f"{tag}/known-persisted", "md5sum /root/known", want=r"^([0-9a-f]{32}) ")
+        check(f"{tag}/known-content", got and got.group(1) == known, f"{got and got.group(1)} vs {known}")
+        if rnd:
+            again = sh.ok(f"{tag}/random-persisted", "md5sum /root/rand", want=r"^([0-9a-f]{32}) ")
+            check(f"{tag}/random-content", again and again.group(1) == rnd.group(1),
+                  f"{again and again.group(1)} vs {rnd.group(1)}")
+        pos = len(q.data)
+        q.send(b"sync; poweroff -f\r")
+        check(f"{tag}/poweroff-2", q.wait(r"guest lx: power off", 60, pos), "no power-off line")
+    finally:
+        q.close()
+    rc, out = partition_fsck(img, first, sectors)
+    check(f"{tag}/e2fsck-clean", rc == 0, f"e2fsck -n exit {rc}: {out[-5:]}")
+    check(f"{tag}/neighbour-untouched", partition_md5(img, 2048, 2048) == neighbour,
+          "the scratch partition changed")
 
 
 # ---------------------------------------------------------------------------
@@ -920,7 +1015,7 @@ def test_not_lguest():
             q.close()
 
 
-TESTS = [("boot", test_boot), ("block", test_block), ("net", test_net_wire), ("tcp", test_net_tcp),
+TESTS = [("boot", test_boot), ("block", test_block), ("sata-root", test_sata_root), ("net", test_net_wire), ("tcp", test_net_tcp),
          ("time", test_time), ("multi", test_multi), ("abuse", test_abuse), ("not-lguest", test_not_lguest)]
 
 

@@ -227,16 +227,17 @@ HOT uint32_t shadow_entry(struct guest *g, uint32_t va)
     return pt ? pt[PTE_INDEX(va)] : 0;
 }
 
-/* A parked table of root r (the current one) at directory index i is made
- * live again, keeping only the entries that are still exactly what a fill
- * would make now: the guest PTE present, accessed (every shadow entry was
- * made from an accessed one, so a guest that cleared A loses it), acceptable,
- * under the guest PDE as it is now (its frame and permissions), with the
- * same frame and flags. Everything else is cleared and faults in as usual;
- * so a full flush costs one fault and one pass over a table per table the
- * guest uses afterwards, and what it changed is never served stale. A guest
- * PDE that is gone or unacceptable drops the whole table: the fault that
- * follows reflects or stops the guest as it would without a shadow. */
+/* The table of root r at directory index i (parked, or live at a full
+ * flush) is checked against r's guest directory and made live, keeping
+ * only the entries that are still exactly what a fill would make now: the
+ * guest PTE present, accessed (every shadow entry was made from an
+ * accessed one, so a guest that cleared A loses it), acceptable, under the
+ * guest PDE as it is now (its frame and permissions), with the same frame
+ * and flags. Everything else is cleared and faults in as usual, so what the
+ * guest changed is never served stale. A guest PDE that is gone or
+ * unacceptable drops the whole table: the fault that follows reflects or
+ * stops the guest as it would without a shadow. The live PDE is made with
+ * A clear, so the next flush can tell whether the CPU used it. */
 HOT static void unpark(struct guest *g, struct shadow_root *r, uint32_t i)
 {
     uint32_t *spt = SPDE_TABLE(r->pd[i]);
@@ -498,8 +499,11 @@ HOT void shadow_flush(struct guest *g, bool all)
 {
     if (all && !g->shadow.linear) {
         /* Anything may have changed (a Linux highmem guest says so after
-         * every kmap_atomic): every table is parked, not dropped, and
-         * checked against the guest's tables at its next use. */
+         * every kmap_atomic), but dropping every table made such a guest
+         * refill its working set at each kmap. Tables are kept: those the
+         * CPU used since they were made live (A set in the shadow PDE),
+         * up to EAGER_TABLES, are checked now, which costs no exit; the
+         * rest are parked and checked if the guest uses them again. */
         uint32_t eager = 0;
         for (uint32_t i = 0; i < SHADOW_ROOTS; i++) {
             uint32_t *pd = g->shadow.roots[i].pd;

@@ -178,7 +178,8 @@ test: deps all $(BUILD)/lgvisor.iso $(DEMO_DISK)
 # (DISK's default above is the demo disk, which is not a Linux root: it is not passed on.)
 test-linux: $(if $(LINUX),deps all)
 	@python3 tests/linux_tests.py --linux "$(LINUX)" --initrd "$(INITRD)" \
-	    --disk "$(filter-out $(DEMO_DISK),$(DISK))" --plain $(PLAIN) $(if $(ONLY),-- $(ONLY))
+	    --disk "$(filter-out $(DEMO_DISK),$(DISK))" --linux26 "$(LINUX26)" --linux4 "$(LINUX4)" \
+	    --plain $(PLAIN) $(if $(ONLY),-- $(ONLY))
 
 bench: deps all
 	@python3 tests/bench.py
@@ -187,6 +188,8 @@ bench: deps all
 # QEMU (tests/linux_bench.py; NATIVE= a bzImage when LINUX is a vmlinux):
 #   make bench-linux LINUX=bzImage INITRD=initramfs.cpio.gz [NATIVE=bzImage]
 LINUX  ?=
+LINUX26 ?=
+LINUX4 ?=
 NATIVE ?=
 .PHONY: bench-linux
 bench-linux: deps all

@@ -885,6 +885,56 @@ def test_multi():
         peer.close()
 
 
+GENERATIONS = (("26", "2.6", r"2\.6\.3\d"), ("310", "3.10", r"3\.\d+"), ("4", "4", r"4\.\d+"))
+
+
+def test_generations():
+    """Every lguest generation at once: a 2.6.32-era kernel (LINUX26=), the
+    3.10 kernel (LINUX=) and a 4.x one (LINUX4=), whichever are given (two
+    at least), each with its root on a disk (DISK=) and on the switch: each
+    boots to a shell, reports its own release, reads and writes its disk,
+    pings every other and the wire, and the boot log names its generation."""
+    tag = "linux/generations"
+    kernels = {"26": IMAGES.get("linux26"), "310": IMAGES["linux"], "4": IMAGES.get("linux4")}
+    have = [g for g in GENERATIONS if kernels[g[0]]]
+    if len(have) < 2 or not IMAGES["disk"]:
+        print(f"SKIP {tag}: needs DISK and two of LINUX26=, LINUX=, LINUX4=")
+        return
+    guests, shells, ips = [], {}, {}
+    for i, (key, _gen, _rel) in enumerate(have):
+        name, ip = f"g{key}", f"10.0.0.{20 + i}"
+        ips[name] = ip
+        guests.append(Guest(name, f"{CONSOLE} root=/dev/vda rw lgip={ip}", kernel=kernels[key],
+                            disk=disk_copy(f"gen-{key}"), opts=f"mac=02:00:00:00:01:{20 + i:02x}"))
+    q, peer = wire_run("generations", guests)
+    try:
+        for (key, gen, rel), g in zip(have, guests):
+            sh = shells[g.name] = Shell(q, g.name)
+            if not check(f"{tag}/{gen}/shell", sh.ready(300), f"no shell on {g.name}: " + q.text[-1500:]):
+                return
+            check(f"{tag}/{gen}/generation-logged",
+                  q.wait(rf"guest {g.name}: lguest generation {re.escape(gen)} ", 1), "no generation line")
+            sh.ok(f"{tag}/{gen}/release", "uname -r", want=rf"^{rel}")
+            sh.run(f"ifconfig eth0 {ips[g.name]} netmask 255.255.255.0 up")
+            got = sh.ok(f"{tag}/{gen}/disk", f"seq 1 20000 > /root/gen && sync && md5sum /root/gen",
+                        want=r"^([0-9a-f]{32}) ")
+            want = hashlib.md5("".join(f"{i}\n" for i in range(1, 20001)).encode()).hexdigest()
+            check(f"{tag}/{gen}/disk-content", got and got.group(1) == want, f"{got and got.group(1)} vs {want}")
+        for (_k, gen, _r), g in zip(have, guests):
+            for other in guests:
+                if other is not g:
+                    ping_check(f"{tag}/{gen}/ping-{other.name}", shells[g.name], ips[other.name], 5)
+            ip = ips[g.name]
+            if check(f"{tag}/{gen}/wire-arp", peer.arp(ip, timeout=1.0, tries=3)[0], "no ARP reply"):
+                r = peer.ping(ip, 10, sizes=[56, 1472])
+                check(f"{tag}/{gen}/wire-ping", r["received"] == 10 and not r["bad"],
+                      f"{r['received']}/{r['sent']} intact")
+        common_end(tag, q, [g.name for g in guests])
+    finally:
+        q.close()
+        peer.close()
+
+
 def program_checks_print(tag, text, name, expect):
     res = []
     program_checks(res, tag, text.replace("\r\n", "\n"), name, expect)
@@ -1016,7 +1066,7 @@ def test_not_lguest():
 
 
 TESTS = [("boot", test_boot), ("block", test_block), ("sata-root", test_sata_root), ("net", test_net_wire), ("tcp", test_net_tcp),
-         ("time", test_time), ("multi", test_multi), ("abuse", test_abuse), ("not-lguest", test_not_lguest)]
+         ("time", test_time), ("multi", test_multi), ("generations", test_generations), ("abuse", test_abuse), ("not-lguest", test_not_lguest)]
 
 
 def main():
@@ -1025,6 +1075,8 @@ def main():
     ap.add_argument("--initrd", default=os.environ.get("INITRD", ""))
     ap.add_argument("--disk", default=os.environ.get("DISK", ""))
     ap.add_argument("--plain", nargs="*", default=os.environ.get("PLAIN", "").split())
+    ap.add_argument("--linux26", default=os.environ.get("LINUX26", ""), help="a 2.6.32-era lguest kernel")
+    ap.add_argument("--linux4", default=os.environ.get("LINUX4", ""), help="a 4.x lguest kernel")
     ap.add_argument("only", nargs="*", help="run only the tests whose names contain one of these")
     a = ap.parse_args()
     if not a.linux:
@@ -1032,7 +1084,7 @@ def main():
               "  make test-linux LINUX=/path/vmlinux INITRD=/path/initramfs.cpio.gz "
               "[DISK=/path/root.ext2] [PLAIN=/path/non-lguest-vmlinux]")
         return 2
-    for what in ("linux", "initrd", "disk") + tuple(f"plain{i}" for i in range(len(a.plain))):
+    for what in ("linux", "initrd", "disk", "linux26", "linux4") + tuple(f"plain{i}" for i in range(len(a.plain))):
         path = getattr(a, what, None) if not what.startswith("plain") else a.plain[int(what[5:])]
         if path and not os.path.isfile(path):
             print(f"{what}: no such file: {path}")
@@ -1046,7 +1098,8 @@ def main():
             return 2
     IMAGES.update(linux=os.path.abspath(a.linux), initrd=os.path.abspath(a.initrd),
                   disk=os.path.abspath(a.disk) if a.disk else "",
-                  plain=[os.path.abspath(p) for p in a.plain])
+                  plain=[os.path.abspath(p) for p in a.plain],
+                  linux26=a.linux26 and os.path.abspath(a.linux26), linux4=a.linux4 and os.path.abspath(a.linux4))
     os.makedirs(LOGDIR, exist_ok=True)
     start = time.monotonic()
     for name, fn in TESTS:

@@ -100,12 +100,36 @@ $(GUEST_OUT)/lgtest-2632.elf: $(GUEST_KOBJS_2632) $(GUEST_UIMAGE) guest/guest.ld
 	    -Wl,-z,noexecstack -Wl,-z,max-page-size=4096 -o $@ $(GUEST_KOBJS_2632) $(GUEST_UIMAGE) \
 	    -Wl,--start-group $(NEWLIB)/i686-elf/lib/libc.a $(GUEST_LIBGCC) -Wl,--end-group
 
+# The same guest as a 4.x lguest kernel (-DLG_GEN4: the 4.x lguest_data
+# with noirq_iret, no NOTIFY and no device page; its devices are virtio
+# 1.0 virtio-pci functions found through 0xCF8/0xCFC and driven by MMIO in
+# BAR0, its early console is emerg_wr through the PCI-config window).
+GUEST_OBJDIR_4 := $(GUEST_OUT)/obj-4
+GUEST_KOBJS_4  := $(patsubst guest/%,$(GUEST_OBJDIR_4)/%.o,$(GUEST_KSRCS))
+GUEST_ELFS     += $(GUEST_OUT)/lgtest-4.elf
+
+$(GUEST_OBJDIR_4)/%.c.o: guest/%.c | $(NEWLIB_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (4.x)"
+	@$(CC) $(GUEST_CFLAGS) -DLG_GEN4 -c $< -o $@
+
+$(GUEST_OBJDIR_4)/%.S.o: guest/%.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $< (4.x)"
+	@$(CC) $(GUEST_ASFLAGS) -DLG_GEN4 -c $< -o $@
+
+$(GUEST_OUT)/lgtest-4.elf: $(GUEST_KOBJS_4) $(GUEST_UIMAGE) guest/guest.ld $(NEWLIB_STAMP)
+	@echo "  LD      $@"
+	@$(CC) -m32 -nostdlib -static -no-pie -Wl,-T,guest/guest.ld -Wl,--build-id=none \
+	    -Wl,-z,noexecstack -Wl,-z,max-page-size=4096 -o $@ $(GUEST_KOBJS_4) $(GUEST_UIMAGE) \
+	    -Wl,--start-group $(NEWLIB)/i686-elf/lib/libc.a $(GUEST_LIBGCC) -Wl,--end-group
+
 .PHONY: guest guest-clean
 guest: $(GUEST_ELFS)
 guest-clean:
 	rm -rf $(GUEST_OUT)
 clean: guest-clean
 
--include $(GUEST_KOBJS:.o=.d) $(GUEST_KOBJS_2632:.o=.d) $(GUEST_UOBJS:.o=.d)
+-include $(GUEST_KOBJS:.o=.d) $(GUEST_KOBJS_2632:.o=.d) $(GUEST_KOBJS_4:.o=.d) $(GUEST_UOBJS:.o=.d)
 
 .DEFAULT_GOAL := $(GUEST_SAVED_GOAL)

@@ -23,11 +23,21 @@
 #else
 #define LGD_TAIL            0x560
 #endif
+/* LG_GEN4 builds the 4.x guest (lgtest-4.elf): one noirq_iret (the
+ * address of the iret itself) instead of the noirq range, so
+ * kernel_address and syscall_vec sit 4 bytes lower (ABI appendix F). */
+#ifdef LG_GEN4
+#define LGD_NOIRQ_IRET      (LGD_TAIL + 0x0)
+#define LGD_KERNEL_ADDRESS  (LGD_TAIL + 0x4)
+#define LGD_SYSCALL_VEC     (LGD_TAIL + 0x8)
+#define LGD_SIZE            (LGD_TAIL + 0xC)
+#else
 #define LGD_NOIRQ_START     (LGD_TAIL + 0x0)
 #define LGD_NOIRQ_END       (LGD_TAIL + 0x4)
 #define LGD_KERNEL_ADDRESS  (LGD_TAIL + 0x8)
 #define LGD_SYSCALL_VEC     (LGD_TAIL + 0xC)
 #define LGD_SIZE            (LGD_TAIL + 0x10)
+#endif
 
 #define LHCALL_RING_SIZE    64
 #define HCALL_STATUS_FREE   0xFF
@@ -58,8 +68,12 @@ struct lguest_data {
 #ifdef LG_GEN2632
     volatile u32 pgdir;     /* the host's first page tables; then what we load */
 #endif
+#ifdef LG_GEN4
+    u32 noirq_iret;
+#else
     u32 noirq_start;
     u32 noirq_end;
+#endif
     u32 kernel_address;
     u32 syscall_vec;
 };
@@ -75,11 +89,15 @@ _Static_assert(offsetof(struct lguest_data, hcalls) == LGD_HCALLS, "hcalls");
 _Static_assert(sizeof(struct hcall_args) == 20, "hcall slot");
 _Static_assert(offsetof(struct lguest_data, reserve_mem) == LGD_RESERVE_MEM, "reserve_mem");
 _Static_assert(offsetof(struct lguest_data, tsc_khz) == LGD_TSC_KHZ, "tsc_khz");
+#ifdef LG_GEN4
+_Static_assert(offsetof(struct lguest_data, noirq_iret) == LGD_NOIRQ_IRET, "noirq_iret");
+#else
 _Static_assert(offsetof(struct lguest_data, noirq_start) == LGD_NOIRQ_START, "noirq_start");
 _Static_assert(offsetof(struct lguest_data, noirq_end) == LGD_NOIRQ_END, "noirq_end");
+#endif
 _Static_assert(offsetof(struct lguest_data, kernel_address) == LGD_KERNEL_ADDRESS, "kernel_address");
 _Static_assert(offsetof(struct lguest_data, syscall_vec) == LGD_SYSCALL_VEC, "syscall_vec");
-_Static_assert(sizeof(struct lguest_data) == LGD_SIZE, "1392 bytes (2.6.32: 1396)");
+_Static_assert(sizeof(struct lguest_data) == LGD_SIZE, "1392 bytes (2.6.32: 1396, 4.x: 1388)");
 
 extern struct lguest_data lguest_data;
 #endif

@@ -64,6 +64,7 @@ static const struct test_entry {
     { "spam", test_spam },
     { "ticker", test_ticker },
     { "rng", test_rng },
+    { "pci_hostile", test_pci_hostile },
 };
 
 void kernel_main(void)
@@ -86,6 +87,9 @@ void kernel_main(void)
     cmdline_parse(boot_cmdline, &opts);
     printf("lgtest: booted, mem %u MiB, tsc %u kHz, cmdline '%s'\n", (unsigned)(ram_bytes >> 20),
            (unsigned)lguest_data.tsc_khz, boot_cmdline);
+#ifdef LG_GEN4
+    printf("lgtest: 4.x ABI: noirq_iret at 0x%x, devices on virtio-pci\n", (unsigned)lguest_data.noirq_iret);
+#endif
 #ifdef LG_GEN2632
     extern u32 host_boot_pgdir;
     printf("lgtest: 2.6.32 ABI: hypercalls by vmcall, the host's first tables at 0x%x\n",

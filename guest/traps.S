@@ -66,6 +66,8 @@ trap_return:
 lg_noirq_start:
     movl %eax, %ss:lguest_data + LGD_IRQ_ENABLED
     popl %eax
+    .globl lg_noirq_iret            /* 4.x's noirq_iret: just the iret */
+lg_noirq_iret:
     iret
     .globl lg_noirq_end
 lg_noirq_end:

@@ -36,6 +36,10 @@ const char *vdev_type_name(u8 type)
     return other;
 }
 
+/* The 4.x build has no lguest bus: guest/vpci.c provides the same calls
+ * over virtio-pci. */
+#ifndef LG_GEN4
+
 /* Offsets inside a descriptor (the table in lguest-abi.md 8.2). */
 static unsigned host_features_off(struct vdev *d) { return DESC_HDR + VQ_RECORD * d->num_vq; }
 static unsigned guest_features_off(struct vdev *d) { return host_features_off(d) + d->feature_len; }
@@ -178,3 +182,5 @@ void vdev_config_write(struct vdev *d, unsigned off, const void *buf, unsigned l
     for (unsigned i = 0; i < len; i++)
         d->desc[config_off(d) + off + i] = ((const u8 *)buf)[i];
 }
+
+#endif /* !LG_GEN4 */

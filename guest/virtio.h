@@ -18,6 +18,13 @@
 #define VIRTIO_S_DRIVER_OK 4
 #define VIRTIO_S_BROKEN    0x40     /* lgvisor: the host stopped the device (bad vring) */
 #define VIRTIO_S_FAILED    0x80
+#define VIRTIO_S_FEATURES_OK 0x08   /* virtio 1.0 only */
+/* A driven device's status: virtio 1.0 keeps FEATURES_OK set. */
+#ifdef LG_GEN4
+#define VIRTIO_S_LIVE (VIRTIO_S_ACK | VIRTIO_S_DRIVER | VIRTIO_S_FEATURES_OK | VIRTIO_S_DRIVER_OK)
+#else
+#define VIRTIO_S_LIVE (VIRTIO_S_ACK | VIRTIO_S_DRIVER | VIRTIO_S_DRIVER_OK)
+#endif
 
 #define VIRTIO_F_INDIRECT  28
 #define VIRTIO_F_EVENT_IDX 29
@@ -84,13 +91,18 @@ struct vq {
     volatile u16 *used_event, *avail_event;
 };
 
-/* One device descriptor on the bus. */
+/* One device descriptor on the bus; in the 4.x build one virtio-pci
+ * function (desc_gpa is then its BAR0, desc unused). */
 struct vdev {
     u8 type, num_vq, feature_len, config_len;
     u32 desc_gpa;                   /* NOTIFY value for status changes */
     volatile u8 *desc;              /* the descriptor in the mapped device page */
     u32 features;                   /* accepted (first 32 bits) */
     struct vq vqs[VQ_MAX];
+    /* virtio-pci (LG_GEN4): where the capabilities put the registers */
+    u8 slot, irq;
+    volatile u8 *common, *notify, *isr, *devcfg;
+    u32 notify_mult;
 };
 
 /* A segment of a buffer: guest-physical address, length, and whether the
@@ -114,6 +126,8 @@ u32 vdev_offered(struct vdev *d);               /* host feature bits 0..31 */
 #define NOTIFY_FEATURES 2
 #ifdef LG_GEN2632
 #define LG_GEN 2632
+#elif defined(LG_GEN4)
+#define LG_GEN 4
 #else
 #define LG_GEN 310
 #endif
@@ -163,8 +177,19 @@ int vdev_vq_info(struct vdev *d, unsigned i, unsigned *num, unsigned *irq, u32 *
 /* Writes config bytes (3.10 allows it; the host is not told). */
 void vdev_config_write(struct vdev *d, unsigned off, const void *buf, unsigned len);
 
-/* The IRQ line's queue callback (from trap_dispatch, interrupts off). */
+/* The IRQ line's queue callbacks (from trap_dispatch, interrupts off).
+ * On the lguest bus a line belongs to one queue; a virtio-pci function's
+ * queues share its line, and the ISR read acknowledges it. */
 void vq_interrupt(unsigned line);
+
+/* The virtio-pci transport's part of a queue (vpci.c, LG_GEN4): its size
+ * (0: none), and telling the device where the driver put the rings (0, or
+ * -1 when the device refused them). */
+unsigned vpci_queue_size(struct vdev *d, unsigned i);
+int vpci_queue_enable(struct vdev *d, unsigned i, unsigned num, u32 desc, u32 avail, u32 used);
+void vpci_kick(struct vq *q);
+/* Reads (and so clears) the ISR of the device on line: its bits. */
+unsigned vpci_isr(unsigned line);
 /* Used entries not yet taken. */
 int vq_more_used(struct vq *q);
 /* The IRQ line stops reaching the queue (blocked, callback forgotten). */

@@ -200,7 +200,11 @@ unsigned vnet_poll(vnet_rx_fn rx, unsigned budget)
             } else if (len > VNET_HDR_LEN + VNET_FRAME_MAX) {
                 vnet_stats.rx_long++;
             } else {
+#ifdef LG_GEN4
+                static const u8 zero[VNET_HDR_LEN] = { [10] = 1 };  /* num_buffers */
+#else
                 static const u8 zero[VNET_HDR_LEN];
+#endif
                 if (memcmp(s, zero, VNET_HDR_LEN) != 0)
                     vnet_stats.rx_bad_hdr++;
                 vnet_stats.rx_frames++;

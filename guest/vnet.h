@@ -13,7 +13,13 @@
 #define GUEST_VNET_H
 #include "guest/layout.h"
 
+/* virtio 1.0 (the 4.x build's virtio-pci, VERSION_1) adds num_buffers to
+ * the header even without MRG_RXBUF; the device sets it to 1. */
+#ifdef LG_GEN4
+#define VNET_HDR_LEN     12
+#else
 #define VNET_HDR_LEN     10
+#endif
 #define VNET_FRAME_MAX   1518       /* 14 + 4 (VLAN tag) + 1500 */
 #define VNET_F_MAC       5
 #define VNET_F_STATUS    16
@@ -21,7 +27,7 @@
 struct vnet_stats {
     u32 rx_frames, rx_bytes;
     u32 rx_short, rx_long;          /* dropped: used.len below 24 or above the buffer */
-    u32 rx_bad_hdr;                 /* header not all zero (no offloads were negotiated) */
+    u32 rx_bad_hdr;                 /* header not all zero, num_buffers 1 with VERSION_1 (no offloads) */
     u32 rx_irqs, rx_polls, rx_refills;
     u32 tx_frames, tx_bytes;
     u32 tx_full;                    /* a transmit found no room and had to wait */

@@ -14,7 +14,9 @@
 #include "guest/virtio.h"
 
 volatile u32 virtio_irqs;
-static struct vq *irq_owner[NR_IRQS];
+/* The queues each line serves: one on the lguest bus, all of a function's
+ * on virtio-pci. Indexed by queue number. */
+static struct vq *irq_owner[NR_IRQS][VQ_MAX];
 
 #define wmb() barrier()                 /* x86: stores are not reordered with stores */
 #define rmb() barrier()
@@ -32,9 +34,27 @@ int vq_setup(struct vdev *d, unsigned i, vq_callback cb)
     struct vq *q = &d->vqs[i];
     if (q->ring_gpa)
         vq_release(q);
+#ifdef LG_GEN4
+    /* virtio 1.0: the driver puts the ring in its own memory (pages kept
+     * for the queue's next setup) and tells the device where. */
+    static u32 ring_pages[VDEV_MAX][VQ_MAX], ring_num[VDEV_MAX][VQ_MAX];
+    unsigned dn = (unsigned)(d - vbus_devs), npages = (vring_bytes(num) + PAGE_SIZE - 1) / PAGE_SIZE;
+    if (dn >= VDEV_MAX)
+        return -1;
+    if (ring_num[dn][i] != num) {
+        if (ring_pages[dn][i])
+            pages_free(ring_pages[dn][i], (vring_bytes(ring_num[dn][i]) + PAGE_SIZE - 1) / PAGE_SIZE);
+        ring_pages[dn][i] = pages_alloc(npages);
+        ring_num[dn][i] = num;
+    }
+    pfn = ring_pages[dn][i] >> PAGE_SHIFT;
+    u8 *base = (u8 *)__va(ring_pages[dn][i]);
+    memset(base, 0, npages * PAGE_SIZE);
+#else
     u8 *base = dev_map(pfn << PAGE_SHIFT, vring_bytes(num));
     if (!base)
         return -1;
+#endif
 
     u32 flags = irq_save();
     q->dev = d;
@@ -65,17 +85,28 @@ int vq_setup(struct vdev *d, unsigned i, vq_callback cb)
     /* No callback: tell the host not to bother (3.10 does the same). */
     if (!cb)
         q->avail->flags |= VRING_AVAIL_F_NO_INTERRUPT;
-    irq_owner[irq] = q;
+    irq_owner[irq][i] = q;
     irq_restore(flags);
+#ifdef LG_GEN4
+    u32 ring = pfn << PAGE_SHIFT;
+    if (vpci_queue_enable(d, i, num, ring, ring + 16 * num, ring + vring_used_offset(num)) != 0) {
+        vq_release(q);
+        return -1;
+    }
+#endif
     irq_unblock(irq);
     return 0;
 }
 
 void vq_release(struct vq *q)
 {
-    if (q->irq && q->irq < NR_IRQS && irq_owner[q->irq] == q) {
-        irq_block(q->irq);
-        irq_owner[q->irq] = 0;
+    if (q->irq && q->irq < NR_IRQS && q->index < VQ_MAX && irq_owner[q->irq][q->index] == q) {
+        irq_owner[q->irq][q->index] = 0;
+        int others = 0;
+        for (unsigned k = 0; k < VQ_MAX; k++)
+            others |= irq_owner[q->irq][k] != 0;
+        if (!others)
+            irq_block(q->irq);
     }
     q->callback = 0;
     q->ring_gpa = 0;
@@ -159,8 +190,13 @@ void vq_kick(struct vq *q)
     int kick = q->event_idx ? need_event(*q->avail_event, new_idx, old)
                             : !(q->used->flags & VRING_USED_F_NO_NOTIFY);
     irq_restore(flags);
+#ifdef LG_GEN4
+    if (kick)
+        vpci_kick(q);
+#else
     if (kick)
         hcall(LHCALL_NOTIFY, q->ring_gpa, 0, 0);
+#endif
 }
 
 int vq_more_used(struct vq *q) { return q->ring_gpa && q->last_used != q->used->idx; }
@@ -219,8 +255,17 @@ int vq_enable_cb(struct vq *q)
 void vq_interrupt(unsigned line)
 {
     virtio_irqs++;
-    struct vq *q = line < NR_IRQS ? irq_owner[line] : 0;
+    if (line >= NR_IRQS)
+        return;
+#ifdef LG_GEN4
+    /* 4.x's vp_interrupt: the ISR read acknowledges; bit 0 is the queues */
+    if (!(vpci_isr(line) & 1))
+        return;
+#endif
     /* 3.10's vring_interrupt: nothing new, nothing to do. */
-    if (q && q->callback && vq_more_used(q))
-        q->callback(q);
+    for (unsigned k = 0; k < VQ_MAX; k++) {
+        struct vq *q = irq_owner[line][k];
+        if (q && q->callback && vq_more_used(q))
+            q->callback(q);
+    }
 }

@@ -183,6 +183,8 @@ static void cmd_guests(void)
                (unsigned long)(up / 1000000u % 1000), (unsigned long)(g->cpu_ns / 1000000000u),
                (unsigned long)(g->cpu_ns / 1000000u % 1000), (unsigned long)g->cfg->weight, cap,
                (unsigned long)g->restarts);
+        if (g->ld)
+            printf("         lguest generation %s\n", guest_gen_name(g->gen));
         if (g->gen == GEN_2632)
             printf("         lguest ABI of 2.6.32: %lu vmcall site(s) patched, %lu vmcall(s) emulated\n",
                    (unsigned long)s->vmcalls_patched, (unsigned long)s->vmcalls_emulated);

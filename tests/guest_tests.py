@@ -14,9 +14,10 @@ MACHINES = ("pc", "q35")
 
 
 def modules(guests):
-    """guests: [(name, mem, args[, module options])] -> QEMU -initrd."""
-    return ",".join(f"{cases.GUEST_ELF} kernel name={g[0]} mem={g[1]} {g[3] if len(g) > 3 else ''}"
-                    f" -- {g[2]}" for g in guests)
+    """guests: [(name, mem, args[, module options[, kernel image]])] -> QEMU
+    -initrd (the image defaults to cases.GUEST_ELF)."""
+    return ",".join(f"{g[4] if len(g) > 4 else cases.GUEST_ELF} kernel name={g[0]} mem={g[1]} "
+                    f"{g[3] if len(g) > 3 else ''} -- {g[2]}" for g in guests)
 
 
 def run_guests(guests, until=ALL_STOPPED, timeout=180, machine="pc", send=None, append=""):

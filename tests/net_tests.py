@@ -22,8 +22,10 @@ from guest_tests import ALL_STOPPED, guest_lines, modules, program_checks
 from netpeer import PEER_IP, Peer, free_udp_port, mac_str
 from qemu import boot
 
-MAC = {"a": "02:00:00:00:00:0a", "b": "02:00:00:00:00:0b"}
-IP = {"a": "10.0.0.2", "b": "10.0.0.3"}
+# c, old/mid/new: guests of tests/generation_tests.py
+MAC = {"a": "02:00:00:00:00:0a", "b": "02:00:00:00:00:0b", "c": "02:00:00:00:00:0c",
+       "old": "02:00:00:00:00:26", "mid": "02:00:00:00:00:31", "new": "02:00:00:00:00:04"}
+IP = {"a": "10.0.0.2", "b": "10.0.0.3", "c": "10.0.0.7", "old": "10.0.0.4", "mid": "10.0.0.5", "new": "10.0.0.6"}
 NOBODY = "10.0.0.99"
 MEM = "32M"
 PING_SIZES = [56, 0, 1, 64, 100, 512, 1000, 1400, 1472]

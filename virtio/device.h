@@ -21,6 +21,7 @@
 
 #define VDEV_QUEUES_MAX 2
 #define VDEV_CONFIG_MAX 16
+#define VIRTIO_F_VERSION_1 32      /* bit 0 of the high feature word */
 #define VQ_NUM 256              /* entries per ring, as the reference Launcher */
 
 struct guest;
@@ -39,6 +40,27 @@ struct vqueue {
     uint32_t irq;
 };
 
+/* Virtio 1.0 over PCI (4.x guests, virtio/vpci.c): what the common
+ * configuration holds for a queue and for the device. */
+struct vqueue_modern {
+    uint16_t size;              /* the driver may shrink it; a power of two */
+    bool enabled;
+    uint32_t desc[2], avail[2], used[2];    /* low and high halves as written */
+};
+
+struct vdev_modern {
+    bool on;                    /* served through virtio-pci: status and config live here */
+    uint8_t status, isr, config_gen;
+    uint8_t slot, irq;
+    uint32_t dfselect, gfselect;
+    uint16_t qselect;
+    uint32_t offered_hi;        /* device feature bits 32..63 (VERSION_1) */
+    uint32_t driver[2];         /* accepted feature bits, low and high */
+    struct vqueue_modern q[VDEV_QUEUES_MAX];
+    uint8_t config[VDEV_CONFIG_MAX];
+    uint8_t config_len;
+};
+
 struct vdevice {
     uint8_t type, nvq, config_len;
     uint32_t desc_off;          /* offset of the descriptor in the device page */
@@ -47,6 +69,7 @@ struct vdevice {
     bool started, broken;
     struct vqueue vq[VDEV_QUEUES_MAX];
     const struct vdev_ops *ops;
+    struct vdev_modern modern;
 };
 
 struct vbus {
@@ -67,6 +90,9 @@ bool vbus_notify(struct guest *g, uint32_t gpa);
  * changed, e.g. the network link). The lguest bus has no config-change
  * interrupt: a driver sees it when it next reads the field. */
 void vbus_config_changed(struct guest *g, uint8_t type);
+/* The device-specific configuration bytes of d (MAC and link, capacity
+ * and seg_max; the console has none on the lguest bus), into buf[len]. */
+void vdev_config_bytes(struct guest *g, const struct vdevice *d, uint8_t *buf, uint32_t len);
 /* The device of a type, started and not broken, or NULL. */
 struct vdevice *vbus_active(struct guest *g, uint8_t type);
 /* The guest broke the device: log why, set the BROKEN status bit, ignore

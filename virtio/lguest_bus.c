@@ -57,10 +57,9 @@ static void put_le(uint8_t *p, uint32_t v, uint32_t n)
 
 /* Device-specific config space: written at build and again on reset,
  * since the guest may write it. */
-static void write_config(struct guest *g, struct vdevice *d)
+void vdev_config_bytes(struct guest *g, const struct vdevice *d, uint8_t *c, uint32_t len)
 {
-    uint8_t *c = config(g, d);
-    memset(c, 0, d->config_len);
+    memset(c, 0, len);
     if (d->type == VIRTIO_ID_NET) {
         memcpy(c, g->mac, 6);
         put_le(c + 6, vnet_link_up() ? 1 : 0, 2);   /* VIRTIO_NET_S_LINK_UP: the uplink's */
@@ -70,6 +69,11 @@ static void write_config(struct guest *g, struct vdevice *d)
         put_le(c + 4, (uint32_t)(sectors >> 32), 4);
         put_le(c + 12, VQ_NUM - 2, 4);              /* seg_max: header and status need two */
     }
+}
+
+static void write_config(struct guest *g, struct vdevice *d)
+{
+    vdev_config_bytes(g, d, config(g, d), d->config_len);
 }
 
 uint32_t vbus_build(struct guest *g)
@@ -170,7 +174,13 @@ void vdev_broken(struct guest *g, struct vdevice *d, const char *why)
         return;
     log_err("guest %s: virtio %s: %s; device stopped until reset", g->name, d->ops->name, why);
     d->broken = true;
-    *status_byte(g, d) |= VIRTIO_S_BROKEN;
+    if (d->modern.on) {             /* virtio 1.0 DEVICE_NEEDS_RESET, with a config interrupt */
+        d->modern.status |= VIRTIO_S_BROKEN;
+        d->modern.isr |= 2;
+        guest_raise_irq(g, d->modern.irq);
+    } else {
+        *status_byte(g, d) |= VIRTIO_S_BROKEN;
+    }
 }
 
 static void start(struct guest *g, struct vdevice *d)
@@ -267,8 +277,10 @@ void vdev_push(struct guest *g, struct vdevice *d, uint32_t queue, uint16_t head
 
 void vdev_signal(struct guest *g, struct vdevice *d, uint32_t queue)
 {
-    if (vring_should_interrupt(&g->mem, &d->vq[queue].ring))
+    if (vring_should_interrupt(&g->mem, &d->vq[queue].ring)) {
+        d->modern.isr |= 1;         /* virtio-pci's ISR: read by the driver, cleared by the read */
         guest_raise_irq(g, d->vq[queue].irq);
+    }
 }
 
 bool vdev_has_avail(struct guest *g, struct vdevice *d, uint32_t queue)

@@ -1,6 +1,7 @@
 /* virtio net (lguest-abi.md 9.5) on the switch: queue 0 receives, queue 1
  * transmits; no offloads are offered, so every frame crosses whole with a
- * zero 10-byte header in front; a transmitted header that asks for work
+ * zero header in front (10 bytes on the lguest bus; 12 over virtio-pci,
+ * where VERSION_1 adds num_buffers, set to 1); a transmitted header that asks for work
  * (flags or gso_type set) is dropped and counted. Frames for a guest that has no receive
  * buffer wait in a small backlog; the guest refills from its poll routine
  * and kicks, which drains it.
@@ -22,7 +23,8 @@
 
 #define RXQ 0
 #define TXQ 1
-#define HDR 10
+#define HDR_LEGACY 10
+#define HDR_MAX 12
 #define BACKLOG 64
 #define HOLD_NS 50000000ull     /* a receiver that takes nothing this long loses frames instead */
 
@@ -63,6 +65,14 @@ static struct backlog *backlog_of(const struct guest *g, bool make)
     return *b;
 }
 
+/* The virtio-net header's size: virtio 1.0 (a 4.x guest's virtio-pci,
+ * VERSION_1 always negotiated there) has num_buffers even without
+ * MRG_RXBUF. */
+static uint32_t hdr_len(const struct vdevice *d)
+{
+    return d->modern.on ? HDR_MAX : HDR_LEGACY;
+}
+
 /* Into the next receive buffer; false when there is none. */
 static bool put(struct guest *g, struct vdevice *d, const uint8_t *frame, uint32_t len)
 {
@@ -72,16 +82,18 @@ static bool put(struct guest *g, struct vdevice *d, const uint8_t *frame, uint32
         vdev_broken(g, d, "queue 0: receive buffer the device cannot write");
         return false;
     }
-    static const uint8_t zero[HDR];
+    /* flags and gso_type 0; with VERSION_1, num_buffers 1 (bytes 10-11) */
+    static const uint8_t hdr[HDR_MAX] = { [10] = 1 };
+    uint32_t hlen = hdr_len(d);
     rx_signal[port_of(g) - 1] = true;
-    if (req.write_len < HDR + len) {        /* a buffer too small for it: the frame is lost */
+    if (req.write_len < hlen + len) {        /* a buffer too small for it: the frame is lost */
         g->net_stats.rx_too_small++;
         vdev_push(g, d, RXQ, req.head, 0);
         return true;
     }
-    vring_copy_to(&g->mem, &req, 0, zero, HDR);
-    vring_copy_to(&g->mem, &req, HDR, frame, len);
-    vdev_push(g, d, RXQ, req.head, HDR + len);
+    vring_copy_to(&g->mem, &req, 0, hdr, hlen);
+    vring_copy_to(&g->mem, &req, hlen, frame, len);
+    vdev_push(g, d, RXQ, req.head, hlen + len);
     g->net_stats.rx_packets++;
     g->net_stats.rx_bytes += len;
     return true;
@@ -148,17 +160,17 @@ static void transmit(struct guest *g, struct vdevice *d)
 {
     int got;
     bool any = false;
-    uint32_t me = port_of(g);
+    uint32_t me = port_of(g), hlen = hdr_len(d);
     while ((got = vdev_pop(g, d, TXQ, &req)) > 0) {
-        uint32_t len = req.read_len - (req.read_len >= HDR ? HDR : req.read_len);
-        if (req.read_len < HDR + ETH_MIN || len > ETH_MAX) {
+        uint32_t len = req.read_len - (req.read_len >= hlen ? hlen : req.read_len);
+        if (req.read_len < hlen + ETH_MIN || len > ETH_MAX) {
             g->net_stats.tx_bad++;          /* not a frame we can put on a wire */
             vdev_push(g, d, TXQ, req.head, 0);
             any = true;
             continue;
         }
-        uint8_t hdr[HDR];
-        vring_copy_from(&g->mem, &req, 0, hdr, HDR);
+        uint8_t hdr[HDR_MAX];
+        vring_copy_from(&g->mem, &req, 0, hdr, hlen);
         if (hdr[0] || hdr[1]) {
             /* flags (NEEDS_CSUM...) or gso_type: work no feature allows,
              * so the frame cannot be put on a wire as it is */
@@ -167,7 +179,7 @@ static void transmit(struct guest *g, struct vdevice *d)
             any = true;
             continue;
         }
-        vring_copy_from(&g->mem, &req, HDR, frame_buf, len);
+        vring_copy_from(&g->mem, &req, hlen, frame_buf, len);
         uint32_t dest;
         if (!forced[me - 1] && !netsw_room(me, frame_buf, &dest)) {
             /* no room where it goes: give it back and wait for room there */

@@ -31,17 +31,11 @@ void vring_init(struct vring *vr, uint32_t gpa, uint32_t num, bool indirect, boo
     *vr = (struct vring){ .gpa = gpa, .num = num, .indirect = indirect, .event_idx = event_idx };
 }
 
-/* The ring's memory (r, from ring()) lies where the host put it, inside
- * guest memory; only the values read through these pointers are the
- * guest's. */
-static volatile uint16_t *avail_u16(uint8_t *r, const struct vring *vr, uint32_t i)
+void vring_init_split(struct vring *vr, uint32_t desc, uint32_t avail, uint32_t used, uint32_t num,
+                      bool indirect, bool event_idx)
 {
-    return (volatile uint16_t *)(r + 16 * vr->num + 2 * i);
-}
-
-static volatile uint16_t *used_u16(uint8_t *r, const struct vring *vr, uint32_t i)
-{
-    return (volatile uint16_t *)(r + used_off(vr->num) + 2 * i);
+    *vr = (struct vring){ .num = num, .split = true, .desc = desc, .avail = avail, .used = used,
+                          .indirect = indirect, .event_idx = event_idx };
 }
 
 #define AVAIL_FLAGS 0
@@ -52,16 +46,40 @@ static volatile uint16_t *used_u16(uint8_t *r, const struct vring *vr, uint32_t 
 #define USED_IDX 1
 #define AVAIL_EVENT(num) (2 + 4 * (num))
 
-/* The whole ring, or NULL when it is not set up or does not fit. */
-static uint8_t *ring(const struct gmem *m, const struct vring *vr)
+/* Where the three parts are in host memory: the ring lies where the host
+ * (legacy) or the driver (split) put it, inside guest memory; only the
+ * values read through these pointers are the guest's. */
+struct ring {
+    const uint8_t *desc;
+    volatile uint16_t *avail;
+    volatile uint16_t *used;
+};
+
+/* The whole ring, or false when it is not set up or does not fit. The
+ * legacy layout is one range, so one check, as before split rings. */
+static bool ring(const struct gmem *m, const struct vring *vr, struct ring *r)
 {
-    return vr->gpa ? gmem_ptr(m, vr->gpa, vring_size(vr->num)) : 0;
+    if (__builtin_expect(!vr->split, 1)) {
+        uint8_t *base = vr->gpa ? gmem_ptr(m, vr->gpa, vring_size(vr->num)) : 0;
+        if (!base)
+            return false;
+        r->desc = base;
+        r->avail = (volatile uint16_t *)(base + 16 * vr->num);
+        r->used = (volatile uint16_t *)(base + used_off(vr->num));
+        return true;
+    }
+    if (!vr->num)
+        return false;
+    r->desc = gmem_ptr(m, vr->desc, vring_desc_bytes(vr->num));
+    r->avail = gmem_ptr(m, vr->avail, vring_avail_bytes(vr->num));
+    r->used = gmem_ptr(m, vr->used, vring_used_bytes(vr->num));
+    return r->desc && r->avail && r->used;
 }
 
 bool vring_has_avail(const struct gmem *m, const struct vring *vr)
 {
-    uint8_t *r = ring(m, vr);
-    return r && *avail_u16(r, vr, AVAIL_IDX) != vr->last_avail;
+    struct ring r;
+    return ring(m, vr, &r) && r.avail[AVAIL_IDX] != vr->last_avail;
 }
 
 static bool add_seg(struct vring_req *r, const struct vring_desc *d, char *err)
@@ -141,12 +159,12 @@ static bool walk_indirect(const struct gmem *m, const struct vring_desc *top, st
 
 int vring_pop(const struct gmem *m, struct vring *vr, struct vring_req *r, char err[VRING_ERR_MAX])
 {
-    uint8_t *ring_mem = ring(m, vr);
-    if (!ring_mem) {
+    struct ring rg;
+    if (!ring(m, vr, &rg)) {
         snprintf(err, VRING_ERR_MAX, "queue used before it was set up");
         return -1;
     }
-    uint16_t avail = *avail_u16(ring_mem, vr, AVAIL_IDX);
+    uint16_t avail = rg.avail[AVAIL_IDX];
     uint16_t waiting = (uint16_t)(avail - vr->last_avail);
     if (waiting > vr->num) {
         snprintf(err, VRING_ERR_MAX, "avail index moved from %u to %u in a ring of %lu", vr->last_avail,
@@ -157,11 +175,11 @@ int vring_pop(const struct gmem *m, struct vring *vr, struct vring_req *r, char 
         /* kick us for the next one, or (a device that also looks at the
          * ring by itself) only once event_ahead more are waiting */
         if (vr->event_idx)
-            *used_u16(ring_mem, vr, AVAIL_EVENT(vr->num)) = (uint16_t)(vr->last_avail + vr->event_ahead);
+            rg.used[AVAIL_EVENT(vr->num)] = (uint16_t)(vr->last_avail + vr->event_ahead);
         return 0;
     }
     barrier();                  /* entries after the index that published them */
-    uint16_t head = *avail_u16(ring_mem, vr, AVAIL_RING(vr->last_avail & (vr->num - 1)));
+    uint16_t head = rg.avail[AVAIL_RING(vr->last_avail & (vr->num - 1))];
     r->head = head;
     r->nseg = r->nread = r->read_len = r->write_len = 0;
     if (head >= vr->num) {
@@ -169,7 +187,7 @@ int vring_pop(const struct gmem *m, struct vring *vr, struct vring_req *r, char 
                  (unsigned long)vr->num);
         return -1;
     }
-    const struct vring_desc *table = (const struct vring_desc *)ring_mem;
+    const struct vring_desc *table = (const struct vring_desc *)rg.desc;
     uint32_t i = head;
     for (uint32_t steps = 0;; steps++) {
         struct vring_desc d;
@@ -204,34 +222,34 @@ int vring_pop(const struct gmem *m, struct vring *vr, struct vring_req *r, char 
     }
     vr->last_avail++;
     if (vr->event_idx)
-        *used_u16(ring_mem, vr, AVAIL_EVENT(vr->num)) = vr->last_avail;
+        rg.used[AVAIL_EVENT(vr->num)] = vr->last_avail;
     return 1;
 }
 
 void vring_unpop(const struct gmem *m, struct vring *vr)
 {
-    uint8_t *ring_mem = ring(m, vr);
+    struct ring rg;
     vr->last_avail--;
-    if (ring_mem && vr->event_idx)
-        *used_u16(ring_mem, vr, AVAIL_EVENT(vr->num)) = vr->last_avail;
+    if (ring(m, vr, &rg) && vr->event_idx)
+        rg.used[AVAIL_EVENT(vr->num)] = vr->last_avail;
 }
 
 void vring_push(const struct gmem *m, struct vring *vr, uint16_t head, uint32_t len)
 {
-    uint8_t *ring_mem = ring(m, vr);
-    if (!ring_mem)
+    struct ring rg;
+    if (!ring(m, vr, &rg))
         return;
-    volatile uint32_t *used = (volatile uint32_t *)(used_u16(ring_mem, vr, 2) + 4 * (vr->used_idx & (vr->num - 1)));
+    volatile uint32_t *used = (volatile uint32_t *)(rg.used + 2 + 4 * (vr->used_idx & (vr->num - 1)));
     used[0] = head;
     used[1] = len;
     barrier();                  /* entry before index (x86 keeps stores in order) */
-    *used_u16(ring_mem, vr, USED_IDX) = ++vr->used_idx;
+    rg.used[USED_IDX] = ++vr->used_idx;
 }
 
 bool vring_should_interrupt(const struct gmem *m, struct vring *vr)
 {
-    uint8_t *ring_mem = ring(m, vr);
-    if (!ring_mem)
+    struct ring rg;
+    if (!ring(m, vr, &rg))
         return false;
     uint16_t old = vr->signalled_used, now = vr->used_idx;
     if (old == now)
@@ -239,10 +257,10 @@ bool vring_should_interrupt(const struct gmem *m, struct vring *vr)
     mb();                       /* our index out before we read their wishes */
     vr->signalled_used = now;
     if (vr->event_idx) {
-        uint16_t event = *avail_u16(ring_mem, vr, USED_EVENT(vr->num));
+        uint16_t event = rg.avail[USED_EVENT(vr->num)];
         return (uint16_t)(now - event - 1) < (uint16_t)(now - old);
     }
-    return !(*avail_u16(ring_mem, vr, AVAIL_FLAGS) & VRING_AVAIL_F_NO_INTERRUPT);
+    return !(rg.avail[AVAIL_FLAGS] & VRING_AVAIL_F_NO_INTERRUPT);
 }
 
 static uint32_t copy(const struct gmem *m, const struct vring_req *r, bool write, uint32_t off,

@@ -21,8 +21,10 @@
 #define VRING_ERR_MAX 112
 
 struct vring {
-    uint32_t gpa;               /* 0 = not set up */
+    uint32_t gpa;               /* legacy layout: the whole ring; 0 = not set up */
     uint32_t num;               /* a power of two */
+    bool split;                 /* virtio 1.0: three parts at their own addresses */
+    uint32_t desc, avail, used; /* GPAs of the parts when split */
     uint16_t last_avail;        /* next avail entry we take */
     uint16_t used_idx;          /* next used entry we fill */
     uint16_t signalled_used;    /* used_idx at the last interrupt decision */
@@ -48,6 +50,15 @@ struct vring_req {
 uint32_t vring_size(uint32_t num);
 /* Points vr at zeroed ring memory of num entries at gpa. */
 void vring_init(struct vring *vr, uint32_t gpa, uint32_t num, bool indirect, bool event_idx);
+/* Virtio 1.0: the descriptor table, avail and used rings where the driver
+ * put them (num any power of two up to 32768; the parts are checked
+ * against guest memory at every use, like the legacy ring). */
+void vring_init_split(struct vring *vr, uint32_t desc, uint32_t avail, uint32_t used, uint32_t num,
+                      bool indirect, bool event_idx);
+/* Bytes of each part of a ring of num entries, event index words included. */
+static inline uint32_t vring_desc_bytes(uint32_t num) { return 16 * num; }
+static inline uint32_t vring_avail_bytes(uint32_t num) { return 6 + 2 * num; }
+static inline uint32_t vring_used_bytes(uint32_t num) { return 6 + 8 * num; }
 
 /* Takes the next available request into r: 1 when one was taken, 0 when
  * the ring is empty, -1 when the ring is malformed (err says how). */

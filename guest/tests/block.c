@@ -281,7 +281,7 @@ void test_block(void)
     vbus_scan();
     int r = vblk_attach();
     struct vdev *d = vblk_device();
-    check(r == 0 && vdev_status(d) == (VIRTIO_S_ACK | VIRTIO_S_DRIVER | VIRTIO_S_DRIVER_OK), "block/attach",
+    check(r == 0 && vdev_status(d) == VIRTIO_S_LIVE, "block/attach",
           "attach %d, status 0x%x", r, d ? vdev_status(d) : 0);
     if (r != 0)
         return;

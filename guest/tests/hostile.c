@@ -811,8 +811,15 @@ static void emulated(void)
     __asm__ __volatile__("cli");
     __asm__ __volatile__("inb $0x21, %%al" : "+a"(b));
     __asm__ __volatile__("inw %%dx, %%ax" : "+a"(w) : "d"(0x64));
-    __asm__ __volatile__("inl %%dx, %%eax" : "+a"(l) : "d"(0xCF8));
-    __asm__ __volatile__("outb %%al, $0x80\n\toutl %%eax, %%dx" :: "a"(0x80000000), "d"(0xCF8));
+    /* 0xCF8 is a real register to a 4.x guest (its PCI configuration):
+     * there, a port nobody serves */
+#ifdef LG_GEN4
+    const u16 port_l = 0xCF0;
+#else
+    const u16 port_l = 0xCF8;
+#endif
+    __asm__ __volatile__("inl %%dx, %%eax" : "+a"(l) : "d"(port_l));
+    __asm__ __volatile__("outb %%al, $0x80\n\toutl %%eax, %%dx" :: "a"(0x80000000), "d"(port_l));
     check(trap_counts[13] == gp && lguest_data.irq_enabled == irq && b == 0x5A5A5AFF && w == 0x5A5AFFFF &&
           l == 0xFFFFFFFF, "hostile/emulated-cli-in-out",
           "%u #GP reached us; irq_enabled 0x%x -> 0x%x; inb 0x%x, inw 0x%x, inl 0x%x",

@@ -23,11 +23,15 @@ static void init_effects(void)
           (unsigned)lguest_data.time_sec, (unsigned)lguest_data.time_nsec);
     /* Reading what the host wrote is one thing; the fields the host only
      * reads must still be what we put there. */
+#ifdef LG_GEN4
+    u32 noirq_lo = lguest_data.noirq_iret, noirq_hi = noirq_lo + 1;
+#else
+    u32 noirq_lo = lguest_data.noirq_start, noirq_hi = lguest_data.noirq_end;
+#endif
     check(lguest_data.kernel_address == KERNEL_BASE && lguest_data.syscall_vec == VEC_SYSCALL &&
-          lguest_data.noirq_start < lguest_data.noirq_end, "hypercalls/init-guest-fields",
+          noirq_lo && noirq_lo < noirq_hi, "hypercalls/init-guest-fields",
           "kernel_address 0x%x syscall_vec 0x%x noirq 0x%x-0x%x", (unsigned)lguest_data.kernel_address,
-          (unsigned)lguest_data.syscall_vec, (unsigned)lguest_data.noirq_start,
-          (unsigned)lguest_data.noirq_end);
+          (unsigned)lguest_data.syscall_vec, (unsigned)noirq_lo, (unsigned)noirq_hi);
 }
 
 static void regs_preserved(void)
@@ -35,7 +39,9 @@ static void regs_preserved(void)
     static const struct { u32 nr, a1, a2, a3; const char *what; } calls[] = {
         { LHCALL_FLUSH_ASYNC, 0x11111111, 0x22222222, 0x33333333, "FLUSH_ASYNC" },
         { LHCALL_SEND_INTERRUPTS, 0x44444444, 0x55555555, 0x66666666, "SEND_INTERRUPTS" },
+#ifndef LG_GEN4     /* 4.x has no NOTIFY: the host stops a guest that makes it */
         { LHCALL_NOTIFY, 0, 0x77777777, 0x88888888, "NOTIFY(0)" },
+#endif
         { LHCALL_FLUSH_TLB, 0, 0x99999999, 0xAAAAAAAA, "FLUSH_TLB(0)" },
     };
     unsigned bad = 0;
@@ -202,9 +208,13 @@ static void segments(void)
 static void notify_and_interrupts(void)
 {
     static const char msg[] = "lgtest: a line sent with NOTIFY directly\n";
+#ifdef LG_GEN4
+    (void)msg;          /* no NOTIFY in 4.x (kill:notify-4x checks the host refuses it) */
+#else
     hcall(LHCALL_NOTIFY, __pa(msg), 0, 0);
     hcall(LHCALL_NOTIFY, 0, 0, 0);
     pass("hypercalls/notify");
+#endif
 
     /* Nothing pending: a no-op. Then with an interrupt held back. */
     hcall(LHCALL_SEND_INTERRUPTS, 0, 0, 0);

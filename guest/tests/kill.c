@@ -13,6 +13,7 @@
 
 /* Far beyond any guest's memory (at most 768 MiB + device pages). */
 #define BEYOND_MEMORY 0xF0000000u
+#define HP_KMAP_KILL  7             /* a KMAP slot of our own */
 
 static void touch(u32 va) { (void)*(volatile u32 *)va; }
 
@@ -115,6 +116,46 @@ static void shutdown_unreadable(void)
     hcall(LHCALL_SHUTDOWN, 0x40000000, LGUEST_SHUTDOWN_RESTART, 0);
 }
 
+#ifdef LG_GEN4
+#include "guest/virtio.h"
+/* 4.x: no NOTIFY; and the virtio-pci BARs, where only a plain mov is
+ * emulated and only the BARs are device memory. */
+static void notify_4x(void) { hcall(LHCALL_NOTIFY, 0, 0, 0); }
+
+static struct vdev *console_dev(void)
+{
+    vbus_scan();
+    struct vdev *d = vbus_find(VIRTIO_ID_CONSOLE, 0);
+    if (!d)
+        panic("no virtio-pci console");
+    return d;
+}
+
+static void mmio_insn(void)
+{
+    volatile u8 *status = console_dev()->common + 0x14;
+    __asm__ __volatile__("addb $1, %0" : "+m"(*status) : : "memory");     /* 80 /0: not a mov */
+}
+
+static void mmio_movzx(void)
+{
+    volatile u16 *numq = (volatile u16 *)(console_dev()->common + 0x12);
+    u32 v;
+    __asm__ __volatile__("movzwl %1, %0" : "=r"(v) : "m"(*numq) : "memory");    /* 0F B7 */
+}
+
+static void mmio_outside_bar(void)
+{
+    u32 bar = console_dev()->desc_gpa;
+    touch(kmap(HP_KMAP_KILL, bar + 64 * PAGE_SIZE, PTE_W));   /* in the BAR window, no BAR there */
+}
+
+static void mmio_below_bars(void)
+{
+    touch(kmap(HP_KMAP_KILL, ram_bytes + 128 * PAGE_SIZE, PTE_W));  /* past the device pages, before the BARs */
+}
+#endif
+
 static const struct kill_case {
     const char *name;
     void (*run)(void);
@@ -146,6 +187,13 @@ static const struct kill_case {
     { "notify-beyond", notify_beyond },
     { "pf-no-gate", pf_no_gate },
     { "shutdown-unreadable", shutdown_unreadable },
+#ifdef LG_GEN4
+    { "notify-4x", notify_4x },
+    { "mmio-insn", mmio_insn },
+    { "mmio-movzx", mmio_movzx },
+    { "mmio-outside-bar", mmio_outside_bar },
+    { "mmio-below-bars", mmio_below_bars },
+#endif
 };
 
 void test_kill(const char *name)

@@ -2,8 +2,9 @@
  * a peer on the hypervisor's switch (tests/netpeer.py on the wire, or
  * another guest).
  *
- * test=net ip=A [ping=B]: configure A, answer ARP and ping, echo UDP on
- * port 7, print "NET READY ...", optionally ping B (the wire peer), then
+ * test=net ip=A [ping=B] [ping2=C] [ping3=D]: configure A, answer ARP and
+ * ping, echo UDP on port 7, print "NET READY ...", optionally ping B (the
+ * wire peer) and C, D (other guests), then
  * serve until a datagram to port 9 says "quit"; counters, checks, DONE.
  *
  * test=netpeer ip=A peer=B [count=N]: resolve B, ping it, exchange N UDP
@@ -142,9 +143,16 @@ void test_net(void)
 {
     if (net_up("net") < 0)
         return;
-    u32 wire = option_ip("ping");
+    u32 wire = option_ip("ping"), more[2] = { option_ip("ping2"), option_ip("ping3") };
     if (wire)
         ping_check("net/ping-out", wire, 5, 56);
+    /* ping2=, ping3=: more peers (other guests) to ping, as net/ping-out-2, -3 */
+    for (unsigned i = 0; i < 2; i++) {
+        char name[24];
+        snprintf(name, sizeof name, "net/ping-out-%u", i + 2);
+        if (more[i])
+            ping_check(name, more[i], 5, 56);
+    }
     serve("net");
 }
 

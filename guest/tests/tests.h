@@ -42,6 +42,7 @@ void test_nethdr(void);
 void test_spam(void);
 void test_ticker(void);
 void test_rng(void);
+void test_pci_hostile(void);     /* 4.x build: virtio-pci misuse the host refuses */
 
 /* Entry points in the user image (guest/user/), user virtual addresses. */
 #define USER_ENTRY(name) extern char name[]

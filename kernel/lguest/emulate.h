@@ -3,6 +3,7 @@
  * all ones; out is dropped; debug registers read as after reset. Pure logic. */
 #ifndef KERNEL_LGUEST_EMULATE_H
 #define KERNEL_LGUEST_EMULATE_H
+#include <stdbool.h>
 #include <stdint.h>
 
 /* insn[0, avail) are the bytes at the faulting EIP (avail may be 0..3).
@@ -12,6 +13,19 @@
  * in byte forms (E4, EC): AL = 0xFF; 66 E5/ED: AX = 0xFFFF; E5/ED:
  * EAX = 0xFFFFFFFF. A 66 prefix before FA is not emulated. */
 uint32_t emulate_io(const uint8_t *insn, uint32_t avail, uint32_t *eax);
+
+/* The same forms decoded for a host that serves some ports itself (4.x
+ * guests' PCI configuration): length (0: not one of them), cli, in or out,
+ * size 1/2/4, the port from the instruction or (dx) from DX. */
+struct io_insn {
+    uint32_t len;
+    bool cli, in, dx;
+    uint32_t size;
+    uint16_t port;
+};
+uint32_t emulate_io_decode(const uint8_t *insn, uint32_t avail, struct io_insn *io);
+/* An in of size bytes puts value into the low part of EAX. */
+void emulate_io_merge(uint32_t *eax, uint32_t size, uint32_t value);
 
 /* mov %drN, %reg (0F 21 /r, register form): a 3.10 guest reads the debug
  * registers natively while printing every oops, and would fault again

@@ -15,15 +15,11 @@
 #include "kernel/lguest/shadow.h"
 #include "kernel/timer.h"
 #include "virtio/device.h"
+#include "virtio/vpci.h"
 
 #define NO_MOVE 0xFFFFFFFFu
 
-/* The lguest generation a guest kernel speaks (lguest ABI appendix F),
- * learnt from its LGUEST_INIT: made with vmcall, it is a 2.6.32-era guest. */
-enum guest_gen {
-    GEN_310,            /* 2.6.33 to 3.x: int $0x1f, guest-built page tables */
-    GEN_2632,           /* vmcall, host-built page tables, lguest_data.pgdir */
-};
+#include "kernel/lguest/guest_gen.h"
 
 enum guest_state {
     GUEST_EMPTY,        /* slot unused */
@@ -146,6 +142,7 @@ struct guest {
 
     /* devices */
     struct vbus bus;
+    struct vpci pci;            /* 4.x guests: the same devices on virtio-pci */
     struct ramdisk *disk;       /* kept across restarts */
     struct sata_part *part;     /* or a SATA partition (disk=), kept too */
     struct vblk_sata *sata;     /* its request slots (virtio/block_sata.c) */

@@ -23,6 +23,7 @@ struct parsed {
     int restart_delay;          /* ms; -1 unset */
     int gdb;                    /* gdb=on */
     int rng;                    /* rng=on */
+    int abi;                    /* enum guest_abi */
     int has_mac;
     uint8_t mac[6];
     char sata[GUEST_SATA_MAX];
@@ -229,6 +230,17 @@ static int parse_line(uint32_t idx, const char *s, struct parsed *p, struct diag
             } else {
                 memcpy(p->sata, t.value, strlen(t.value) + 1);    /* valid_sata checked the length */
             }
+        } else if (strcmp(t.key, "abi") == 0 && t.has_value && p->role == ROLE_KERNEL) {
+            if (strcmp(t.value, "2.6") == 0)
+                p->abi = GUEST_ABI_2632;
+            else if (strcmp(t.value, "3.10") == 0)
+                p->abi = GUEST_ABI_310;
+            else if (strcmp(t.value, "4") == 0)
+                p->abi = GUEST_ABI_4;
+            else {
+                diag_add(d, "module %lu: abi=%s is not 2.6, 3.10 or 4", (unsigned long)idx, t.value);
+                bad = 1;
+            }
         } else if (strcmp(t.key, "mac") == 0 && t.has_value && p->role == ROLE_KERNEL) {
             if (parse_mac(t.value, p->mac)) {
                 diag_add(d, "module %lu: mac=%s is not a unicast address like 02:4c:47:00:00:01",
@@ -302,6 +314,7 @@ uint32_t guest_configs_parse(const struct boot_module *mods, uint32_t nmods,
         g->restart_delay = p.restart_delay >= 0 ? (uint32_t)p.restart_delay : GUEST_RESTART_DELAY_DEFAULT;
         g->gdb = p.gdb;
         g->rng = p.rng;
+        g->abi = (enum guest_abi)p.abi;
         g->has_mac = p.has_mac;
         memcpy(g->mac, p.mac, sizeof(g->mac));
         memcpy(g->sata, p.sata, sizeof(g->sata));

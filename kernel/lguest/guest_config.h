@@ -29,12 +29,16 @@
 /* One guest as its GRUB modules describe it:
  *   module2 /boot/vmlinux  kernel name=web mem=64M [on_kill=restart] [net=off] [mac=02:..] [cpu=N]
  *                          [weight=N] [cap=PERCENT] [restart_limit=N] [restart_delay=MS] [gdb=on] [rng=on]
- *                          [disk=sataN:NAME | disk=sataN:NUMBER]
+ *                          [disk=sataN:NAME | disk=sataN:NUMBER] [abi=2.6|3.10|4]
  *                          -- console=hvc0 root=/dev/vda
  *   module2 /boot/initrd   initrd name=web
  *   module2 /boot/root.img disk   name=web
  * Everything after "--" is the guest kernel's own command line (GRUB drops
  * quotes from module lines, so no quoting is needed or used). */
+/* abi=: the lguest generation a guest must speak, or learnt at its
+ * LGUEST_INIT (lguest ABI appendix F). */
+enum guest_abi { GUEST_ABI_AUTO, GUEST_ABI_2632, GUEST_ABI_310, GUEST_ABI_4 };
+
 struct guest_config {
     char name[GUEST_NAME_MAX];
     int kernel;                 /* module indexes; -1 when absent */
@@ -51,6 +55,7 @@ struct guest_config {
     uint32_t cap;               /* at most this percent of one CPU; 0: no cap */
     int gdb;                    /* gdb=on: the gdb stub holds it before its first instruction */
     int rng;                    /* rng=on: a virtio entropy device (off by default, as in the Launcher) */
+    enum guest_abi abi;         /* abi=2.6|3.10|4; GUEST_ABI_AUTO: learnt */
     int has_mac;                /* mac=..., else one derived from the name */
     uint8_t mac[6];
     char args[GUEST_ARGS_MAX];

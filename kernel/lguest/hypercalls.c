@@ -9,6 +9,7 @@
 #include "kernel/clock.h"
 #include "kernel/lguest/gate.h"
 #include "kernel/lguest/gen2632.h"
+#include "kernel/lguest/generation.h"
 #include "kernel/log.h"
 
 typedef void (*hcall_fn)(struct guest *g, uint32_t a1, uint32_t a2, uint32_t a3, uint32_t a4);
@@ -24,17 +25,48 @@ static void h_init_again(struct guest *g, uint32_t a1, uint32_t a2, uint32_t a3,
     guest_kill(g, "already have lguest_data");
 }
 
+/* The word at off of the guest's lguest_data, 0 when that is past its memory
+ * (a 4.x lguest_data is 4 bytes shorter than a 3.10 one). */
+static uint32_t ld_word(struct guest *g, uint32_t gpa, uint32_t off)
+{
+    uint32_t v = 0;
+    return gmem_read(&g->mem, gpa + off, &v, 4) ? v : 0;
+}
+
 static void lguest_init(struct guest *g, uint32_t gpa)
 {
-    bool old = g->gen == GEN_2632;
-    uint32_t tail_off = old ? LGUEST_DATA_TAIL_2632 : LGUEST_DATA_TAIL_310;
-    volatile struct lguest_data *ld = gmem_ptr(&g->mem, gpa, tail_off + sizeof(struct lguest_data_tail));
+    volatile struct lguest_data *ld = gmem_ptr(&g->mem, gpa, LGUEST_DATA_SIZE_4);
     if (!ld || (gpa & 3)) {
         guest_kill(g, "bad lguest_data address 0x%08lx", (unsigned long)gpa);
         return;
     }
-    volatile struct lguest_data_tail *tail = (volatile void *)((volatile uint8_t *)ld + tail_off);
-    uint32_t vec = tail->syscall_vec, kaddr = tail->kernel_address;
+    bool old = g->gen == GEN_2632;
+    char why[200];
+    enum guest_gen gen;
+    if (!gen_decide(old, ld_word(g, gpa, 0x568), ld_word(g, gpa, 0x56C),
+                    g->cfg ? g->cfg->abi : GUEST_ABI_AUTO, &gen, why, sizeof(why))) {
+        guest_kill(g, "%s", why);
+        return;
+    }
+    uint32_t vec, kaddr, noirq_start, noirq_end;
+    if (gen == GEN_4) {
+        volatile struct lguest_data_tail4 *t = (volatile void *)((volatile uint8_t *)ld + LGUEST_DATA_TAIL_4);
+        vec = t->syscall_vec;
+        kaddr = t->kernel_address;
+        noirq_start = t->noirq_iret;        /* held off exactly at that iret */
+        noirq_end = noirq_start + 1;
+    } else {
+        uint32_t tail_off = old ? LGUEST_DATA_TAIL_2632 : LGUEST_DATA_TAIL_310;
+        if (!gmem_ok(&g->mem, gpa, tail_off + sizeof(struct lguest_data_tail))) {
+            guest_kill(g, "bad lguest_data address 0x%08lx", (unsigned long)gpa);
+            return;
+        }
+        volatile struct lguest_data_tail *tail = (volatile void *)((volatile uint8_t *)ld + tail_off);
+        vec = tail->syscall_vec;
+        kaddr = tail->kernel_address;
+        noirq_start = tail->noirq_start;
+        noirq_end = tail->noirq_end;
+    }
     if (vec != LG_SYSCALL_VECTOR) {
         guest_kill(g, "bad syscall vector %lu", (unsigned long)vec);
         return;
@@ -46,14 +78,14 @@ static void lguest_init(struct guest *g, uint32_t gpa)
     uint32_t pgdir = 0;
     if (old && !gen2632_boot_tables(g, kaddr, &pgdir))
         return;
-    const char *gen = old ? "2.6" : "3.10";
-    log_info("guest %s: lguest generation %s (%s)", g->name, gen,
-             old ? "its LGUEST_INIT was a vmcall" : "LGUEST_INIT by int $0x1f with the 3.10 lguest_data");
-    if (g->expected_gen && strcmp(g->expected_gen, gen) != 0)
+    g->gen = gen;
+    log_info("guest %s: lguest generation %s (%s)", g->name, guest_gen_name(gen), why);
+    const char *short_gen = gen == GEN_2632 ? "2.6" : gen == GEN_4 ? "4" : "3.10";   /* kernel_generation()'s */
+    if (g->expected_gen && strcmp(g->expected_gen, short_gen) != 0)
         log_warn("guest %s: its image is Linux %s, of lguest generation %s, but it runs as %s", g->name,
-                 g->release, g->expected_gen, gen);
-    g->noirq_start = tail->noirq_start;
-    g->noirq_end = tail->noirq_end;
+                 g->release, g->expected_gen, guest_gen_name(gen));
+    g->noirq_start = noirq_start;
+    g->noirq_end = noirq_end;
     g->kernel_address = kaddr;
     ld->reserve_mem = SWITCHER_RESERVE;
     ld->tsc_khz = clock_tsc_khz();
@@ -66,6 +98,8 @@ static void lguest_init(struct guest *g, uint32_t gpa)
         shadow_new_pgtable(g, pgdir);
         g->boot_pgdir = pgdir;
     }
+    if (gen == GEN_4)
+        vpci_attach(g);     /* no device page: its devices are virtio-pci functions */
 }
 
 static void h_shutdown(struct guest *g, uint32_t msg_gpa, uint32_t reason, uint32_t a3, uint32_t a4)
@@ -189,6 +223,10 @@ HOT static void h_load_tls(struct guest *g, uint32_t gpa, uint32_t cpu, uint32_t
 
 HOT static void h_notify(struct guest *g, uint32_t gpa, uint32_t a2, uint32_t a3, uint32_t a4)
 {
+    if (__builtin_expect(g->gen == GEN_4, 0)) {
+        guest_kill(g, "bad hypercall 17 (NOTIFY is not part of the 4.x lguest ABI: its devices are virtio-pci)");
+        return;
+    }
     guest_notify(g, gpa);
 }
 

@@ -70,4 +70,17 @@ struct lguest_data_tail {
 #define LGUEST_DATA_PGDIR_2632 0x560
 #define LGUEST_DATA_TAIL_2632  0x564
 
+/* 4.x (4.0 to 4.13): noirq_start/noirq_end became one noirq_iret, the
+ * address of the guest's iret (interrupts are held off only with EIP
+ * there), so kernel_address is at 0x564, syscall_vec at 0x568 and the
+ * struct is 0x56C bytes. A 3.10 guest has syscall_vec 0x80 at 0x56C. */
+struct lguest_data_tail4 {
+    uint32_t noirq_iret;
+    uint32_t kernel_address;
+    uint32_t syscall_vec;
+};
+#define LGUEST_DATA_TAIL_4     0x560
+#define LGUEST_DATA_SIZE_4     0x56C
+#define LGUEST_DATA_SIZE_310   0x570
+
 #endif

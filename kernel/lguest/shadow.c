@@ -186,6 +186,13 @@ HOT static enum shadow_result walk(struct guest *g, uint32_t va, struct walk *w)
     }
     if (!(pte & PTE_P))
         return SHADOW_GUEST_FAULT;
+    if (__builtin_expect(g->gen == GEN_4, 0) && pte >> 12 >= g->pfn_limit && vpci_is_mmio(g, pte & ~0xFFFu)) {
+        w->gpte = pte & ~((~pde) & (PTE_W | PTE_U));
+        w->pde = pde;
+        w->gpte_gpa = gpa;
+        w->present = true;
+        return SHADOW_MMIO;
+    }
     why = guest_pte_check(pte, g->pfn_limit);
     if (why) {
         guest_kill(g, "bad page table entry 0x%08lx for 0x%08lx: %s", (unsigned long)pte,
@@ -327,6 +334,8 @@ HOT enum shadow_result shadow_fault(struct guest *g, uint32_t va, uint32_t *err)
     enum shadow_result r = walk(g, va, &w);
     if (r == SHADOW_KILLED)
         return r;
+    if (__builtin_expect(r == SHADOW_MMIO, 0))
+        return (write && !(w.gpte & PTE_W)) || (user && !(w.gpte & PTE_U)) ? SHADOW_GUEST_FAULT : r;
     if (r == SHADOW_GUEST_FAULT || (write && !(w.gpte & PTE_W)) || (user && !(w.gpte & PTE_U))) {
         /* what the guest's own tables say: present or not; the switcher
          * pages are really mapped, so there the CPU's code is the truth */
@@ -347,6 +356,8 @@ HOT enum shadow_result shadow_translate(struct guest *g, uint32_t va, bool write
 {
     struct walk w;
     enum shadow_result r = walk(g, va, &w);
+    if (r == SHADOW_MMIO)
+        *gpa = (w.gpte & ~0xFFFu) | (va & 0xFFF);
     if (r != SHADOW_FIXED)
         return r;
     if (write && !(w.gpte & PTE_W))

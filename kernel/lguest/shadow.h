@@ -33,6 +33,9 @@ enum shadow_result {
     SHADOW_FIXED,                   /* the shadow now maps the page: resume */
     SHADOW_GUEST_FAULT,             /* the guest's own tables say fault: reflect */
     SHADOW_KILLED,                  /* the guest was stopped (bad entry) */
+    SHADOW_MMIO,                    /* a 4.x guest's mapping of a virtio-pci BAR: never
+                                     * mapped, every access emulated (shadow_translate
+                                     * gives its GPA) */
 };
 
 void shadow_init(struct guest *g);          /* linear mode, nothing cached */

@@ -9,6 +9,7 @@
 #include "kernel/gdbstub.h"
 #include "kernel/lguest/emulate.h"
 #include "kernel/lguest/gen2632.h"
+#include "kernel/lguest/mmio.h"
 
 /* The exceptions lguest pushes an error code for (ABI 4.1). */
 static bool guest_error_code(uint32_t v)
@@ -28,6 +29,9 @@ HOT static void page_fault(struct guest *g)
         g->stats.pf_kernel += g->ld && cr2 >= g->kernel_address;
         return;
     case SHADOW_KILLED:
+        return;
+    case SHADOW_MMIO:
+        guest_mmio(g, cr2);
         return;
     case SHADOW_GUEST_FAULT:
         if (!g->ld) {
@@ -52,6 +56,13 @@ static bool emulate_gp(struct guest *g)
     uint32_t avail = shadow_fetch(g, f->eip, insn, 0, sizeof(insn));
     if (!guest_alive(g))
         return true;
+    struct io_insn io;
+    if (g->gen == GEN_4 && emulate_io_decode(insn, avail, &io) && !io.cli &&
+        vpci_port_io(g, io.in, io.dx ? (uint16_t)f->edx : io.port, io.size, &f->eax)) {
+        f->eip += io.len;
+        g->stats.gp_emulated++;
+        return true;
+    }
     uint32_t len = emulate_io(insn, avail, &f->eax);
     uint32_t reg, value;
     if (!len && (len = emulate_dr_read(insn, avail, &reg, &value))) {

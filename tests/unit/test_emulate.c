@@ -204,6 +204,28 @@ static void every_byte_after_prefix(void)
     }
 }
 
+static void decoded(void)
+{
+    struct io_insn io;
+    CHECK_EQ(emulate_io_decode((const uint8_t[]){ 0xED }, 1, &io), 1);     /* in (%dx), %eax */
+    CHECK(io.in && io.dx && io.size == 4 && !io.cli);
+    CHECK_EQ(emulate_io_decode((const uint8_t[]){ 0x66, 0xEF }, 2, &io), 2);   /* out %ax, (%dx) */
+    CHECK(!io.in && io.dx && io.size == 2);
+    CHECK_EQ(emulate_io_decode((const uint8_t[]){ 0xE6, 0x70 }, 2, &io), 2);   /* out %al, $0x70 */
+    CHECK(!io.in && !io.dx && io.size == 1 && io.port == 0x70);
+    CHECK_EQ(emulate_io_decode((const uint8_t[]){ 0xE5, 0xCF }, 1, &io), 0);   /* cut short */
+    CHECK_EQ(io.len, 0);
+    CHECK_EQ(emulate_io_decode((const uint8_t[]){ 0xFA }, 1, &io), 1);
+    CHECK(io.cli);
+    uint32_t eax = 0x12345678;
+    emulate_io_merge(&eax, 1, 0xAB);
+    CHECK_EQ(eax, 0x123456AB);
+    emulate_io_merge(&eax, 2, 0xFFFFCDEF);
+    CHECK_EQ(eax, 0x1234CDEF);
+    emulate_io_merge(&eax, 4, 7);
+    CHECK_EQ(eax, 7);
+}
+
 int main(void)
 {
     RUN(cli);
@@ -215,6 +237,7 @@ int main(void)
     RUN(not_emulated);
     RUN(every_first_byte);
     RUN(every_byte_after_prefix);
+    RUN(decoded);
     RUN(dr_reads);
     RUN(dr_refused);
     return CHECK_EXIT_STATUS();

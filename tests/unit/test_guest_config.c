@@ -160,6 +160,22 @@ static void gdb_choices(void)
     CHECK_CONTAINS(d.msg[1], "module 4: unknown option 'gdb'");
 }
 
+static void abi_choices(void)
+{
+    const char *l[] = { "kernel name=a abi=2.6", "kernel name=b abi=3.10", "kernel name=c abi=4",
+                        "kernel name=d", "kernel name=e abi=4.4", "initrd name=d abi=4", NULL };
+    /* e loses to its bad value, d to its initrd's misplaced option */
+    CHECK_EQ(parse(l), 3);
+    CHECK_EQ(g[0].abi, GUEST_ABI_2632);
+    CHECK_EQ(g[1].abi, GUEST_ABI_310);
+    CHECK_EQ(g[2].abi, GUEST_ABI_4);
+    CHECK_CONTAINS(d.msg[0], "module 4: abi=4.4 is not 2.6, 3.10 or 4");
+    CHECK_CONTAINS(d.msg[1], "module 5: unknown option 'abi'");
+    const char *m[] = { "kernel name=x", NULL };
+    CHECK_EQ(parse(m), 1);
+    CHECK_EQ(g[0].abi, GUEST_ABI_AUTO);
+}
+
 static void on_kill_restart_kept(void)
 {
     const char *l[] = { "kernel name=a on_kill=restart -- x", NULL };
@@ -324,6 +340,7 @@ int main(void)
     RUN(weight_and_cap);
     RUN(limits);
     RUN(gdb_choices);
+    RUN(abi_choices);
     RUN(bad_names);
     RUN(duplicate_names);
     RUN(orphan_and_ambiguous_attachments);

@@ -1134,6 +1134,42 @@ static void copy_indirect(void)
     done(&g);
 }
 
+/* Virtio 1.0: the three parts where the driver put them, in any order
+ * and alignment; each part is checked against memory on its own. */
+static void split_ring(void)
+{
+    struct guest g;
+    setup(&g, 64, false, true);
+    uint32_t d = 0x20000, a = 0x30002, u = 0x18004;      /* used before desc, avail 2-aligned */
+    vring_init_split(&g.vr, d, a, u, 64, false, true);
+    tdesc(&g, d, 5, BUF, 300, VRING_DESC_F_WRITE, 0);
+    w16(&g, a + 4, 5);                                  /* avail.ring[0] */
+    w16(&g, a + 2, 1);                                  /* avail.idx */
+    w16(&g, a + 4 + 2 * 64, 0);                         /* used_event */
+    CHECK(vring_has_avail(&g.m, &g.vr));
+    CHECK_EQ(pop(&g), 1);
+    CHECK_EQ(req.head, 5);
+    CHECK_EQ(req.write_len, 300);
+    CHECK_EQ(r16(&g, u + 4 + 8 * 64), 1);               /* avail_event after the used ring */
+    vring_push(&g.m, &g.vr, 5, 42);
+    CHECK_EQ(r16(&g, u + 2), 1);
+    CHECK_EQ(r32(&g, u + 4), 5);
+    CHECK_EQ(r32(&g, u + 8), 42);
+    CHECK(vring_should_interrupt(&g.m, &g.vr));
+    CHECK_EQ(pop(&g), 0);
+    /* any part past the end of memory: the ring is not usable */
+    vring_init_split(&g.vr, d, a, MEM - vring_used_bytes(64) + 1, 64, false, false);
+    CHECK_EQ(pop(&g), -1);
+    CHECK_CONTAINS(err, "set up");
+    vring_init_split(&g.vr, MEM - 16, a, u, 64, false, false);
+    CHECK(!vring_has_avail(&g.m, &g.vr));
+    vring_push(&g.m, &g.vr, 0, 1);
+    CHECK_EQ(g.vr.used_idx, 0);
+    vring_init_split(&g.vr, d, a, u, 0, false, false);  /* never enabled */
+    CHECK_EQ(pop(&g), -1);
+    done(&g);
+}
+
 int main(void)
 {
     RUN(layout_matches_table);
@@ -1181,5 +1217,6 @@ int main(void)
     RUN(copy_to_segments);
     RUN(copy_one_sided);
     RUN(copy_indirect);
+    RUN(split_ring);
     return CHECK_EXIT_STATUS();
 }

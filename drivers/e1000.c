@@ -51,6 +51,10 @@ static volatile uint32_t icr_seen;  /* causes noted by the handler since the las
 static bool no_irq;                 /* no usable interrupt: always pending */
 static struct pci_irq irq;
 static struct e1000_stats stats;
+static uint32_t tx_len[TX_N];       /* the frame's length on its last descriptor, else 0 */
+static struct e1000_ctx_desc tx_ctx;    /* the context the NIC holds now */
+static bool tx_ctx_valid;
+static bool rx_csum;                /* the last frame polled: its TCP/UDP checksum checked good */
 
 static uint32_t rd(uint32_t reg) { return *(volatile uint32_t *)(regs + reg); }
 static void wr(uint32_t reg, uint32_t v) { *(volatile uint32_t *)(regs + reg) = v; }
@@ -162,6 +166,8 @@ static void rings_init(uint32_t mem)
     wr(E1000_RDTR, 0);                      /* no per-frame delay: ITR below does the moderation */
     /* at most net_itr interrupts per second: a burst is taken in one poll */
     wr(E1000_ITR, opt.net_itr ? 1000000000u / 256u / opt.net_itr : 0);
+    if (!(model->flags & E1000_M_NO_CSUM))
+        wr(E1000_RXCSUM, RXCSUM_IPOFL | RXCSUM_TUOFL);
     wr(E1000_RCTL, RCTL_EN | RCTL_UPE | RCTL_MPE | RCTL_BAM | RCTL_SECRC);
     rx_next = 0;
 
@@ -173,6 +179,7 @@ static void rings_init(uint32_t mem)
     wr(E1000_TIPG, TIPG_COPPER);
     wr(E1000_TCTL, TCTL_EN | TCTL_PSP | TCTL_CT(0x0F) | TCTL_COLD(0x40));
     tx_tail = tx_clean = tx_told = 0;
+    tx_ctx_valid = false;
 }
 
 /* Reading ICR acknowledges the NIC and drops its (level) interrupt line;
@@ -286,8 +293,10 @@ static void counters(void)
 static void tx_reclaim(void)
 {
     while (tx_clean != tx_tail && (tx[tx_clean].status & TXD_DD)) {
-        stats.tx_packets++;
-        stats.tx_bytes += tx[tx_clean].length;
+        if (tx_len[tx_clean]) {
+            stats.tx_packets++;
+            stats.tx_bytes += tx_len[tx_clean];
+        }
         tx_clean = (tx_clean + 1) % TX_N;
     }
 }
@@ -299,6 +308,29 @@ void e1000_tx_flush(void)
         tx_told = tx_tail;
         wr(E1000_TDT, tx_tail);
     }
+}
+
+static uint32_t tx_free(void)
+{
+    uint32_t used = (tx_tail - tx_clean + TX_N) % TX_N;
+    return TX_N - 1 - used;
+}
+
+bool e1000_tx_has_room(uint32_t need)
+{
+    if (!ready)
+        return false;
+    if (tx_free() < need) {
+        e1000_tx_flush();
+        tx_reclaim();
+    }
+    if (tx_free() >= need)
+        return true;
+    if (!tx_waiting) {
+        tx_waiting = true;
+        wr(E1000_IMS, INT_TXDW);
+    }
+    return false;
 }
 
 uint32_t e1000_tx_room(void)
@@ -331,7 +363,10 @@ static int tx_queue(const void *frame, uint32_t len)
     }
     volatile struct e1000_tx_desc *d = &tx[tx_tail];
     memcpy(tx_buf + tx_tail * BUF_SIZE, frame, len);
+    d->addr = (uint32_t)(tx_buf + tx_tail * BUF_SIZE);     /* a context descriptor may have had the slot */
     d->length = (uint16_t)len;
+    d->special = 0;
+    tx_len[tx_tail] = len;
     d->cmd = TXD_EOP | TXD_IFCS | TXD_RS;
     d->status = 0;
     tx_tail = next;
@@ -348,6 +383,80 @@ int e1000_send(const void *frame, uint32_t len)
     }
     return 0;
 }
+
+uint32_t e1000_offloads(void)
+{
+    if (!ready || (model->flags & E1000_M_NO_CSUM))
+        return 0;
+    return E1000_TX_CSUM | ((model->flags & E1000_M_NO_TSO) ? 0 : E1000_TX_TSO);
+}
+
+uint32_t e1000_tx_need(uint32_t len)
+{
+    return 1 + (len + BUF_SIZE - 1) / BUF_SIZE;     /* a context descriptor, then the data */
+}
+
+/* A context descriptor when the offload differs from the one the NIC
+ * holds (the NIC keeps it for the data descriptors that follow), then the
+ * frame in BUF_SIZE pieces, one data descriptor each. */
+int e1000_send_offload(const void *frame, uint32_t len, const struct e1000_tx_offload *o)
+{
+    if (!ready)
+        return -1;
+    uint32_t max = o->tso ? 65536u + o->hdrlen : ETH_MAX;
+    if (len < ETH_MIN || len > max || !e1000_tx_has_room(e1000_tx_need(len))) {
+        stats.tx_dropped++;
+        return -1;
+    }
+    struct e1000_ctx_desc c = {
+        .tucss = o->css, .tucso = o->cso, .tucse = 0,  /* 0: to the end of the frame */
+        .cmd_len = TXX_DEXT | TXX_RS,
+    };
+    if (o->tso) {
+        c.ipcss = ETH_MIN;
+        c.ipcso = ETH_MIN + 10;
+        c.ipcse = (uint16_t)(o->css - 1);
+        c.cmd_len |= TXX_TSE | TXX_IP | TXX_TCP | (len - o->hdrlen);
+        c.hdrlen = o->hdrlen;
+        c.mss = o->mss;
+    }
+    if (!tx_ctx_valid || memcmp(&c, &tx_ctx, sizeof c) != 0) {
+        volatile struct e1000_ctx_desc *cd = (volatile struct e1000_ctx_desc *)&tx[tx_tail];
+        cd->ipcss = c.ipcss;
+        cd->ipcso = c.ipcso;
+        cd->ipcse = c.ipcse;
+        cd->tucss = c.tucss;
+        cd->tucso = c.tucso;
+        cd->tucse = c.tucse;
+        cd->cmd_len = c.cmd_len;
+        cd->status = 0;
+        cd->hdrlen = c.hdrlen;
+        cd->mss = c.mss;
+        tx_len[tx_tail] = 0;
+        tx_tail = (tx_tail + 1) % TX_N;
+        tx_ctx = c;
+        tx_ctx_valid = true;
+    }
+    const uint8_t *p = frame;
+    uint8_t popts = POPTS_TXSM | (o->tso ? POPTS_IXSM : 0);
+    for (uint32_t at = 0; at < len; ) {
+        uint32_t n = len - at < BUF_SIZE ? len - at : BUF_SIZE;
+        bool last = at + n == len;
+        volatile struct e1000_data_desc *d = (volatile struct e1000_data_desc *)&tx[tx_tail];
+        memcpy(tx_buf + tx_tail * BUF_SIZE, p + at, n);
+        d->addr = (uint32_t)(tx_buf + tx_tail * BUF_SIZE);
+        d->cmd_len = TXX_DEXT | TXX_DTYP_D | TXX_IFCS | TXX_RS | (o->tso ? TXX_TSE : 0) | (last ? TXX_EOP : 0) | n;
+        d->status = 0;
+        d->popts = popts;
+        d->special = 0;
+        tx_len[tx_tail] = last ? len : 0;
+        tx_tail = (tx_tail + 1) % TX_N;
+        at += n;
+    }
+    return 0;
+}
+
+bool e1000_rx_csum_ok(void) { return rx_csum; }
 
 uint32_t e1000_poll(bool (*fn)(const uint8_t *frame, uint32_t len, void *ctx), void *ctx,
                     uint32_t budget)
@@ -378,7 +487,9 @@ uint32_t e1000_poll(bool (*fn)(const uint8_t *frame, uint32_t len, void *ctx), v
         volatile struct e1000_rx_desc *d = &rx[rx_next];
         uint32_t len = d->length;   /* valid once DD is seen (x86 keeps load order) */
         /* a frame spanning buffers (no EOP) cannot happen without RCTL.LPE */
-        if ((d->status & RXD_EOP) && !d->errors && len >= ETH_MIN) {
+        /* a wrong checksum is the guest's to see, not a reason to drop */
+        if ((d->status & RXD_EOP) && !(d->errors & ~(RXE_TCPE | RXE_IPE)) && len >= ETH_MIN) {
+            rx_csum = (d->status & (RXD_TCPCS | RXD_IXSM)) == RXD_TCPCS && !(d->errors & (RXE_TCPE | RXE_IPE));
             if (!fn(rx_buf + rx_next * BUF_SIZE, len, ctx))
                 break;          /* no room behind us: it stays, the NIC waits */
             stats.rx_packets++;

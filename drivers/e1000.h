@@ -10,6 +10,8 @@ struct pci_dev;
 /* A model of the family (drivers/e1000_models.c). */
 #define E1000_M_EERD_SHORT 1u       /* EERD done/address bits as on the 82574 */
 #define E1000_M_PCIE       2u       /* 82574: PCIe init bits (GCR, CTRL_EXT) */
+#define E1000_M_NO_CSUM    4u       /* no TCP/UDP checksum offload (82542) */
+#define E1000_M_NO_TSO     8u       /* no segmentation offload (82542, 82543, 82547: Linux's e1000 too) */
 struct e1000_model {
     uint16_t id;
     const char *name;
@@ -55,11 +57,39 @@ bool e1000_link_changed(void);
  * descriptors itself. The NIC is told (one tail write) by e1000_tx_flush,
  * or when the ring fills. */
 int e1000_send(const void *frame, uint32_t len);
+/* The offloads of the NIC in use (0 without one): E1000_TX_CSUM, the
+ * TCP/UDP checksum of a frame; E1000_TX_TSO, cutting a TCP/IPv4 segment. */
+#define E1000_TX_CSUM 1u
+#define E1000_TX_TSO  2u
+uint32_t e1000_offloads(void);
+/* A frame with work for the NIC: css, cso: the ones'-complement sum from
+ * byte css to the end goes into the 16 bits at cso (which hold the
+ * pseudo-header sum), both below 256; with tso, the frame (up to 64 KiB +
+ * headers) is cut into segments of mss payload bytes behind hdrlen bytes
+ * of Ethernet, IPv4 (at byte 14) and TCP (at css) headers, each with its IP
+ * length, id, checksum and TCP sequence made by the NIC (the TCP checksum
+ * field must then hold the pseudo-header sum without the length). */
+struct e1000_tx_offload {
+    uint8_t css, cso;
+    bool tso;
+    uint8_t hdrlen;
+    uint16_t mss;
+};
+/* As e1000_send; -1 when the ring has not e1000_tx_need(len) free. */
+int e1000_send_offload(const void *frame, uint32_t len, const struct e1000_tx_offload *o);
+/* TX descriptors a frame of len bytes takes with an offload. */
+uint32_t e1000_tx_need(uint32_t len);
+/* Checksums the NIC checked on a received frame (RXCSUM), for the last
+ * frame e1000_poll handed over: true when its TCP or UDP checksum was
+ * computed and right. */
+bool e1000_rx_csum_ok(void);
 void e1000_tx_flush(void);
 /* Free TX descriptors (after reclaiming finished ones). When 0, the NIC's
  * TX-done interrupt is enabled, so that e1000_pending comes back when
  * there is room again. */
 uint32_t e1000_tx_room(void);
+/* Whether need descriptors are free; if not, TXDW is on as above. */
+bool e1000_tx_has_room(uint32_t need);
 /* Hands up to budget received frames to fn (frame pointer valid only during
  * the call), returns the RX descriptors to the NIC (one tail write);
  * returns the number delivered. fn returning false leaves that frame in

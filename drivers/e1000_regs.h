@@ -103,6 +103,48 @@ struct e1000_tx_desc {
     uint16_t special;
 } __attribute__((packed));
 
+/* The TCP/IP context descriptor (manual 3.3.6): where the checksums go and
+ * how to segment, for the data descriptors after it. */
+struct e1000_ctx_desc {
+    uint8_t ipcss, ipcso;
+    uint16_t ipcse;
+    uint8_t tucss, tucso;
+    uint16_t tucse;
+    uint32_t cmd_len;           /* PAYLEN (20 bits), DTYP 0, TUCMD */
+    uint8_t status, hdrlen;
+    uint16_t mss;
+} __attribute__((packed));
+
+/* The TCP/IP data descriptor (manual 3.3.7). */
+struct e1000_data_desc {
+    uint64_t addr;
+    uint32_t cmd_len;           /* length (20 bits), DTYP 1, DCMD */
+    uint8_t status, popts;
+    uint16_t special;
+} __attribute__((packed));
+
+/* cmd_len bits of the extended descriptors */
+#define TXX_EOP      (1u << 24)
+#define TXX_IFCS     (1u << 25)
+#define TXX_TCP      (1u << 24)     /* context: TCP, not UDP (for TSO) */
+#define TXX_IP       (1u << 25)     /* context: IPv4 (for TSO) */
+#define TXX_TSE      (1u << 26)     /* segmentation */
+#define TXX_RS       (1u << 27)
+#define TXX_DEXT     (1u << 29)
+#define TXX_DTYP_D   (1u << 20)
+#define POPTS_IXSM   (1u << 0)      /* insert the IP checksum */
+#define POPTS_TXSM   (1u << 1)      /* insert the TCP/UDP checksum */
+
+/* Receive checksum offload: RXCSUM, and what it sets in a descriptor. */
+#define E1000_RXCSUM 0x5000
+#define RXCSUM_IPOFL (1u << 8)
+#define RXCSUM_TUOFL (1u << 9)
+#define RXD_IXSM     (1u << 2)      /* status: ignore the checksum indications */
+#define RXD_TCPCS    (1u << 5)      /* status: TCP/UDP checksum computed */
+#define RXD_IPCS     (1u << 6)
+#define RXE_TCPE     (1u << 5)      /* errors: TCP/UDP checksum wrong */
+#define RXE_IPE      (1u << 6)
+
 #define RXD_DD       (1u << 0)
 #define RXD_EOP      (1u << 1)
 #define TXD_EOP      (1u << 0)

@@ -10,12 +10,16 @@
 icmp_reply_fn icmp_on_reply;
 static u16 ip_id;
 
-int ipv4_output(u32 dst, u8 proto, u8 *frame, unsigned payload_len)
+tcp_input_fn tcp_on_input;
+
+/* The IP header in front of the payload; its total length, or 0 when it
+ * cannot be sent. */
+static unsigned header(u32 dst, u8 proto, u8 *frame, unsigned payload_len, unsigned mtu)
 {
     u8 *ip = frame + ETH_HLEN;
     unsigned total = IP_HLEN + payload_len;
-    if (total > ETH_MTU || !net_ip)
-        return -1;
+    if (total > mtu || !net_ip)
+        return 0;
     ip[0] = 0x45;
     ip[1] = 0;
     put16(ip + 2, (u16)total);
@@ -27,7 +31,34 @@ int ipv4_output(u32 dst, u8 proto, u8 *frame, unsigned payload_len)
     put32(ip + 12, net_ip);
     put32(ip + 16, dst);
     put16(ip + 10, csum_fold(csum_partial(0, ip, IP_HLEN)));
-    return arp_output(dst, frame, ETH_HLEN + total);
+    return total;
+}
+
+int ipv4_output(u32 dst, u8 proto, u8 *frame, unsigned payload_len)
+{
+    unsigned total = header(dst, proto, frame, payload_len, ETH_MTU);
+    return total ? arp_output(dst, frame, ETH_HLEN + total) : -1;
+}
+
+int ipv4_output_to(u32 dst, const u8 *mac, u8 proto, u8 *frame, unsigned payload_len, const u8 *vhdr)
+{
+    unsigned total = header(dst, proto, frame, payload_len, vhdr && vhdr[1] ? 65535 : ETH_MTU);
+    return total ? eth_output_hdr(mac, ETH_P_IP, frame, ETH_HLEN + total, vhdr) : -1;
+}
+
+/* TCP (RFC 793) is not a protocol of ours: segments are checked (length,
+ * checksum) and handed to a test's hook. */
+static void tcp_input(u32 src, u32 dst, const u8 *seg, unsigned len)
+{
+    net_stats.tcp_in++;
+    u32 ps = (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) + 6 + len;
+    if (len < 20 || (seg[12] >> 4) * 4u < 20 || (seg[12] >> 4) * 4u > len ||
+        csum_fold(csum_partial(ps, seg, len)) != 0) {
+        net_stats.tcp_bad++;
+        return;
+    }
+    if (tcp_on_input)
+        tcp_on_input(src, seg, len);
 }
 
 static void icmp_input(u32 src, const u8 *m, unsigned len)
@@ -102,6 +133,9 @@ void ipv4_input(const u8 *frame, unsigned len)
         break;
     case IP_PROTO_UDP:
         udp_input(src, dst, ip + hlen, total - hlen);
+        break;
+    case IP_PROTO_TCP:
+        tcp_input(src, dst, ip + hlen, total - hlen);
         break;
     default:
         net_stats.ip_bad_proto++;

@@ -61,6 +61,8 @@ static const struct test_entry {
     { "satabench", test_satabench },
     { "netbench", test_netbench },
     { "nethdr", test_nethdr },
+    { "tso", test_tso },
+    { "tsorecv", test_tsorecv },
     { "spam", test_spam },
     { "ticker", test_ticker },
     { "rng", test_rng },

@@ -74,10 +74,15 @@ u16 csum_fold(u32 sum)
 
 int eth_output(const u8 *dst, u16 type, u8 *frame, unsigned len)
 {
+    return eth_output_hdr(dst, type, frame, len, 0);
+}
+
+int eth_output_hdr(const u8 *dst, u16 type, u8 *frame, unsigned len, const u8 *vhdr)
+{
     memcpy(frame, dst, ETH_ALEN);
     memcpy(frame + ETH_ALEN, net_mac, ETH_ALEN);
     put16(frame + 12, type);
-    if (vnet_send(frame, len) < 0) {
+    if (vnet_send_hdr(frame, len, vhdr) < 0) {
         net_stats.tx_errors++;
         return -1;
     }

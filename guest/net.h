@@ -23,6 +23,7 @@
 #define IP_HLEN         20
 #define IP_PROTO_ICMP   1
 #define IP_PROTO_UDP    17
+#define IP_PROTO_TCP    6
 #define UDP_HLEN        8
 #define UDP_MAX_PAYLOAD (ETH_MTU - IP_HLEN - UDP_HLEN)     /* 1472 */
 #define ICMP_HLEN       8
@@ -33,6 +34,7 @@ struct net_stats {
     u32 ip_in, ip_bad, ip_not_ours, ip_frag, ip_bad_proto;
     u32 icmp_echo_in, icmp_echo_out, icmp_replies_in, icmp_bad;
     u32 udp_in, udp_bad, udp_no_port, udp_out;
+    u32 tcp_in, tcp_bad;
     u32 tx_frames, tx_errors;
 };
 extern struct net_stats net_stats;
@@ -63,12 +65,20 @@ u64 net_deadline_us(u64 us);
 u32 csum_partial(u32 sum, const void *data, unsigned len);
 u16 csum_fold(u32 sum);
 int eth_output(const u8 *dst, u16 type, u8 *frame, unsigned len);  /* fills the header */
+/* The same with a virtio-net header (offloads; vnet.h), or 0 for none. */
+int eth_output_hdr(const u8 *dst, u16 type, u8 *frame, unsigned len, const u8 *vhdr);
 void arp_input(const u8 *frame, unsigned len);
 void ipv4_input(const u8 *frame, unsigned len);
 void udp_input(u32 src, u32 dst, const u8 *seg, unsigned len);
 /* Fills the IP header in front of the payload (at frame + ETH_HLEN +
  * IP_HLEN) and sends it, resolving or parking on ARP. */
 int ipv4_output(u32 dst, u8 proto, u8 *frame, unsigned payload_len);
+/* The same to a known MAC, with a virtio-net header (a GSO one allows a
+ * packet of up to 64 KiB). */
+int ipv4_output_to(u32 dst, const u8 *mac, u8 proto, u8 *frame, unsigned payload_len, const u8 *vhdr);
+/* TCP segments with a good checksum go to this hook (tests only). */
+typedef void (*tcp_input_fn)(u32 src, const u8 *seg, unsigned len);
+extern tcp_input_fn tcp_on_input;
 /* Sends frame (IP packet after an empty Ethernet header) to ip's MAC, or
  * parks it and asks. */
 int arp_output(u32 ip, u8 *frame, unsigned len);

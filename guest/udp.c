@@ -1,7 +1,11 @@
 /* UDP (RFC 768): a handler per bound local port. Checksums are always
- * sent and, when present, always checked (with the pseudo-header). */
+ * sent and, when present, always checked (with the pseudo-header). With
+ * VIRTIO_NET_F_CSUM a datagram to a resolved address leaves with only the
+ * pseudo-header sum in its checksum and NEEDS_CSUM in its virtio-net
+ * header (as Linux sends them); the host completes it. */
 #include <string.h>
 #include "guest/net.h"
+#include "guest/vnet.h"
 
 #define UDP_PORTS 8
 
@@ -73,9 +77,18 @@ int udp_send(u32 dst, u16 sport, u16 dport, const void *data, unsigned len)
     put16(u + 4, (u16)ulen);
     put16(u + 6, 0);
     memcpy(u + UDP_HLEN, data, len);
-    u16 sum = csum_fold(csum_partial(pseudo(net_ip, dst, ulen), u, ulen));
-    put16(u + 6, sum ? sum : 0xffff);   /* 0 would mean "no checksum" */
-    int r = ipv4_output(dst, IP_PROTO_UDP, f, ulen);
+    u8 mac[ETH_ALEN];
+    int r;
+    if (vnet_csum_offload() && arp_lookup(dst, mac)) {
+        static const u8 hdr[VNET_HDR_LEN] = { VNET_HDR_NEEDS_CSUM, 0, 0, 0, 0, 0,
+                                              ETH_HLEN + IP_HLEN, 0, 6, 0 };
+        put16(u + 6, (u16)~csum_fold(pseudo(net_ip, dst, ulen)));
+        r = ipv4_output_to(dst, mac, IP_PROTO_UDP, f, ulen, hdr);
+    } else {
+        u16 sum = csum_fold(csum_partial(pseudo(net_ip, dst, ulen), u, ulen));
+        put16(u + 6, sum ? sum : 0xffff);   /* 0 would mean "no checksum" */
+        r = ipv4_output(dst, IP_PROTO_UDP, f, ulen);
+    }
     if (r == 0)
         net_stats.udp_out++;
     return r;

@@ -7,6 +7,7 @@
 #include "guest/bootopt.h"
 #include "guest/irq.h"
 #include "guest/mm.h"
+#include "guest/net.h"
 #include "guest/timer.h"
 #include "guest/virtio.h"
 #include "guest/vnet.h"
@@ -31,7 +32,20 @@ static struct vdev *dev;
 static struct vq *rxq, *txq;
 static u32 features;
 static u16 link_status = 1;
-static int plain;
+static int plain, no_offload, no_mrg;
+static unsigned hlen = VNET_HDR_LEN;    /* 12 with MRG_RXBUF or VERSION_1, both directions */
+static int mrg;
+#define MRG_HDR_LEN 12
+#define MRG_MAX     40                  /* buffers one frame may take: 64 KiB in 2 KiB */
+static u8 mrg_buf[VNET_LARGE_MAX];      /* a frame over several buffers, put together */
+
+/* Large TX buffers for HOST_TSO4: each 17 pages, the header at the start
+ * of the first and the frame 16 bytes in, spread over the pages. Tokens
+ * after the slots' ones. */
+#define NLARGE      4
+#define LARGE_PAGES ((SLOT_FRAME + VNET_LARGE_MAX + PAGE_SIZE - 1) / PAGE_SIZE)
+static u8 *large[NLARGE][LARGE_PAGES];
+static u8 large_free[NLARGE];
 
 /* Free slots of each queue: a stack of slot numbers. */
 static u8 *rx_slot[NSLOTS], *tx_slot[NSLOTS];
@@ -89,12 +103,16 @@ static void rx_refill(void)
         unsigned n = rx_free[rx_nfree - 1];
         u8 *s = rx_slot[n];
         /* Whatever the host writes must replace this (it writes zeros). */
-        memset(s, HDR_FILL, VNET_HDR_LEN);
+        memset(s, HDR_FILL, MRG_HDR_LEN);
         struct vseg seg[2] = {
-            { __pa(s), VNET_HDR_LEN, 1 },
+            { __pa(s), hlen, 1 },
             { __pa(s + SLOT_FRAME), VNET_FRAME_MAX, 1 },
         };
-        if (vq_add(rxq, seg, 0, 2, token_of(n)) < 0)
+        if (mrg) {
+            /* mergeable: one segment, the header at its start */
+            seg[0] = (struct vseg){ __pa(s), SLOT_SIZE, 1 };
+        }
+        if (vq_add(rxq, seg, 0, mrg ? 1 : 2, token_of(n)) < 0)
             break;
         rx_nfree--;
         vnet_stats.rx_posted++;
@@ -110,14 +128,22 @@ static void tx_reclaim(void)
 {
     void *t;
     u32 len;
-    while ((t = vq_get_used(txq, &len)) != 0)
-        tx_free[tx_nfree++] = (u16)slot_of(t);
+    while ((t = vq_get_used(txq, &len)) != 0) {
+        unsigned n = slot_of(t);
+        if (n >= NSLOTS)
+            large_free[n - NSLOTS] = 1;
+        else
+            tx_free[tx_nfree++] = (u16)n;
+    }
 }
 
 int vnet_init(void)
 {
     char v[16];
     plain = boot_option("virtio", v, sizeof v) && strcmp(v, "plain") == 0;
+    int have = boot_option("offload", v, sizeof v) != 0;
+    no_offload = have && strcmp(v, "off") == 0;
+    no_mrg = have && strcmp(v, "nomrg") == 0;
     if (!vbus_count)
         vbus_scan();            /* the shell has scanned already */
     dev = vbus_find(VIRTIO_ID_NET, 0);
@@ -129,9 +155,17 @@ int vnet_init(void)
         printf("vnet: device has %u queues, need 2\n", dev->num_vq);
         return -1;
     }
-    u32 want = 1u << VNET_F_MAC | 1u << VNET_F_STATUS;
+    u32 want = 1u << VNET_F_MAC | 1u << VNET_F_STATUS | (no_offload ? 0 : VNET_OFFLOADS);
+    if (no_mrg)
+        want &= ~(1u << VNET_F_MRG_RXBUF);
     /* (vbus refuses INDIRECT and EVENT_IDX itself under virtio=plain) */
     features = vdev_negotiate(dev, want);
+    mrg = (features & 1u << VNET_F_MRG_RXBUF) != 0;
+#ifdef LG_GEN4
+    hlen = MRG_HDR_LEN;                 /* VERSION_1 */
+#else
+    hlen = mrg ? MRG_HDR_LEN : VNET_HDR_LEN;
+#endif
     if (vq_setup(dev, 0, rx_callback) || vq_setup(dev, 1, tx_callback)) {
         printf("vnet: queue setup failed\n");
         vdev_set_status(dev, vdev_status(dev) | VIRTIO_S_FAILED, 1);
@@ -159,6 +193,12 @@ int vnet_init(void)
         tx_free[i] = (u16)(NSLOTS - 1 - i);
     }
     rx_nfree = tx_nfree = NSLOTS;
+    if (features & 1u << VNET_F_HOST_TSO4)
+        for (unsigned b = 0; b < NLARGE; b++) {
+            for (unsigned p = 0; p < LARGE_PAGES; p++)
+                large[b][p] = __va(page_alloc());
+            large_free[b] = 1;
+        }
     rx_refill();
     vdev_driver_ok(dev);
     printf("vnet: mac %02x:%02x:%02x:%02x:%02x:%02x, features 0x%08x, link %s, %u rx buffers%s\n",
@@ -178,7 +218,100 @@ int vnet_link_up(void)
     return (link_status & 1) != 0;
 }
 int vnet_broken(void) { return dev && vdev_broken(dev); }
+int vnet_csum_offload(void) { return (features & 1u << VNET_F_CSUM) != 0; }
+int vnet_tso_offload(void) { return (features & 1u << VNET_F_HOST_TSO4) != 0; }
+
+static u16 le16(const u8 *p) { return (u16)(p[0] | p[1] << 8); }
+
+/* A received header: zero, DATA_VALID, or (GUEST_CSUM) NEEDS_CSUM, whose
+ * checksum we complete as the stack above expects full checksums. 0 when
+ * the frame may go up. */
+static int rx_header(const u8 *h, u8 *frame, unsigned len)
+{
+    u16 start = le16(h + 6), off = le16(h + 8);
+    if (h[0] & ~(VNET_HDR_NEEDS_CSUM | VNET_HDR_DATA_VALID))
+        return -1;
+    if (h[1]) {
+        /* a large segment: only TCPv4 as negotiated, its checksum to do */
+        if (h[1] != VNET_GSO_TCPV4 || !(features & 1u << VNET_F_GUEST_TSO4) || !le16(h + 4) || !le16(h + 2) ||
+            le16(h + 2) > len || !(h[0] & VNET_HDR_NEEDS_CSUM))
+            return -1;
+        vnet_stats.rx_gso++;
+    } else if (le16(h + 2) || le16(h + 4) || len > VNET_FRAME_MAX) {
+        return -1;
+    }
+    if (h[0] & VNET_HDR_DATA_VALID)
+        vnet_stats.rx_valid++;
+    if (!(h[0] & VNET_HDR_NEEDS_CSUM))
+        return start || off ? -1 : 0;
+    if (!(features & 1u << VNET_F_GUEST_CSUM) || start < 14 || (u32)start + off + 2 > len)
+        return -1;
+    u16 c = csum_fold(csum_partial(0, frame + start, len - start));
+    if (!c)
+        c = 0xffff;                 /* the same in ones' complement; 0 is "none" for UDP */
+    frame[start + off] = (u8)(c >> 8);
+    frame[start + off + 1] = (u8)c;
+    vnet_stats.rx_partial++;
+    return 0;
+}
 int vnet_plain(void) { return plain; }
+
+static void rx_one(vnet_rx_fn rx, const u8 *h, u8 *frame, unsigned len)
+{
+    if (rx_header(h, frame, len) != 0) {
+        vnet_stats.rx_bad_hdr++;
+        return;
+    }
+    vnet_stats.rx_frames++;
+    vnet_stats.rx_bytes += len;
+    rx(frame, len);
+}
+
+/* MRG_RXBUF: the first buffer s (already back on the free list, it is
+ * refilled only after the poll) of a frame in num_buffers buffers; the
+ * others are the next used entries, which the host pushed together (it
+ * may still be pushing them from another CPU: wait a little). */
+static void rx_merged(vnet_rx_fn rx, u8 *s, u32 len)
+{
+    u8 h[MRG_HDR_LEN];
+    if (len < MRG_HDR_LEN + 14 || len > SLOT_SIZE) {
+        vnet_stats.rx_short++;
+        return;
+    }
+    memcpy(h, s, MRG_HDR_LEN);
+    unsigned nb = le16(h + 10), at = len - MRG_HDR_LEN;
+    if (nb == 1) {
+        rx_one(rx, h, s + MRG_HDR_LEN, at);
+        return;
+    }
+    int ok = nb && nb <= MRG_MAX;
+    if (ok)
+        memcpy(mrg_buf, s + MRG_HDR_LEN, at);
+    for (unsigned k = 1; ok && k < nb; k++) {
+        void *t = 0;
+        u32 l;
+        for (unsigned spin = 0; spin < 1000000 && !(t = vq_get_used(rxq, &l)); spin++)
+            __asm__ volatile("pause");
+        if (!t) {
+            ok = 0;
+            break;
+        }
+        unsigned m = slot_of(t);
+        vnet_stats.rx_posted--;
+        rx_free[rx_nfree++] = (u16)m;
+        if (l > SLOT_SIZE || at + l > sizeof mrg_buf)
+            ok = 0;
+        else
+            memcpy(mrg_buf + at, rx_slot[m], l);
+        at += l;
+    }
+    if (!ok) {
+        vnet_stats.rx_bad_hdr++;
+        return;
+    }
+    vnet_stats.rx_merged++;
+    rx_one(rx, h, mrg_buf, at);
+}
 int vnet_rx_pending(void) { return rx_work; }
 
 unsigned vnet_poll(vnet_rx_fn rx, unsigned budget)
@@ -195,21 +328,17 @@ unsigned vnet_poll(vnet_rx_fn rx, unsigned budget)
             u8 *s = rx_slot[n];
             vnet_stats.rx_posted--;
             done++;
-            if (len < VNET_HDR_LEN + 14) {
+            if (mrg) {
+                rx_free[rx_nfree++] = (u16)n;
+                rx_merged(rx, s, len);
+                continue;
+            }
+            if (len < hlen + 14) {
                 vnet_stats.rx_short++;
-            } else if (len > VNET_HDR_LEN + VNET_FRAME_MAX) {
+            } else if (len > hlen + VNET_FRAME_MAX) {
                 vnet_stats.rx_long++;
             } else {
-#ifdef LG_GEN4
-                static const u8 zero[VNET_HDR_LEN] = { [10] = 1 };  /* num_buffers */
-#else
-                static const u8 zero[VNET_HDR_LEN];
-#endif
-                if (memcmp(s, zero, VNET_HDR_LEN) != 0)
-                    vnet_stats.rx_bad_hdr++;
-                vnet_stats.rx_frames++;
-                vnet_stats.rx_bytes += len - VNET_HDR_LEN;
-                rx(s + SLOT_FRAME, len - VNET_HDR_LEN);
+                rx_one(rx, s, s + SLOT_FRAME, len - hlen);
             }
             rx_free[rx_nfree++] = (u16)n;
         }
@@ -231,26 +360,65 @@ unsigned vnet_poll(vnet_rx_fn rx, unsigned budget)
     }
 }
 
-/* One frame into the ring, or -1 when there is no room. */
-static int xmit(const void *frame, unsigned len)
+/* A large frame into a free large buffer: 0, or -1 when none is free or
+ * the ring has no room. */
+static int xmit_large(const u8 *frame, unsigned len, const u8 *hdr)
 {
-    tx_reclaim();
+    unsigned b = 0;
+    while (b < NLARGE && !large_free[b])
+        b++;
+    if (b == NLARGE)
+        return -1;
+    struct vseg seg[1 + LARGE_PAGES];
+    unsigned nseg = 0, at = 0;
+    memcpy(large[b][0], hdr, VNET_HDR_LEN);
+    memset(large[b][0] + VNET_HDR_LEN, 0, MRG_HDR_LEN - VNET_HDR_LEN);     /* num_buffers: 0 */
+    seg[nseg++] = (struct vseg){ __pa(large[b][0]), hlen, 0 };
+    for (unsigned p = 0; at < len; p++) {
+        unsigned off = p ? 0 : SLOT_FRAME, n = PAGE_SIZE - off < len - at ? PAGE_SIZE - off : len - at;
+        memcpy(large[b][p] + off, frame + at, n);
+        seg[nseg++] = (struct vseg){ __pa(large[b][p] + off), n, 0 };
+        at += n;
+    }
+    if (vq_add(txq, seg, nseg, 0, token_of(NSLOTS + b)) < 0)
+        return -1;
+    large_free[b] = 0;
+    vnet_stats.tx_large++;
+    return 0;
+}
+
+static int xmit_slot(const void *frame, unsigned len, const u8 *hdr)
+{
     if (!tx_nfree)
         return -1;
     unsigned n = tx_free[tx_nfree - 1];
     u8 *s = tx_slot[n];
-    if (vnet_tx_hdr_on)
-        memcpy(s, vnet_tx_hdr, VNET_HDR_LEN);
-    else
-        memset(s, 0, VNET_HDR_LEN); /* no checksum or GSO offload */
+    memset(s, 0, MRG_HDR_LEN);      /* no checksum or GSO offload; num_buffers 0 */
+    if (hdr)
+        memcpy(s, hdr, VNET_HDR_LEN);
     memcpy(s + SLOT_FRAME, frame, len);
     struct vseg seg[2] = {
-        { __pa(s), VNET_HDR_LEN, 0 },
+        { __pa(s), hlen, 0 },
         { __pa(s + SLOT_FRAME), len, 0 },
     };
     if (vq_add(txq, seg, 2, 0, token_of(n)) < 0)
         return -1;
     tx_nfree--;
+    return 0;
+}
+
+/* One frame into the ring, or -1 when there is no room. */
+static int xmit(const void *frame, unsigned len, const u8 *hdr)
+{
+    tx_reclaim();
+    if (vnet_tx_hdr_on)
+        hdr = vnet_tx_hdr;
+    if (len > VNET_FRAME_MAX) {
+        if (xmit_large(frame, len, hdr) < 0)
+            return -1;
+    } else if (xmit_slot(frame, len, hdr) < 0) {
+        return -1;
+    }
     vq_kick(txq);
     vnet_stats.tx_frames++;
     vnet_stats.tx_bytes += len;
@@ -266,12 +434,17 @@ static int xmit(const void *frame, unsigned len)
 
 int vnet_send(const void *frame, unsigned len)
 {
-    if (!txq || len > VNET_FRAME_MAX)
+    return vnet_send_hdr(frame, len, 0);
+}
+
+int vnet_send_hdr(const void *frame, unsigned len, const u8 hdr[VNET_HDR_LEN])
+{
+    if (!txq || len > (hdr && hdr[1] == VNET_GSO_TCPV4 && vnet_tso_offload() ? VNET_LARGE_MAX : VNET_FRAME_MAX))
         return -1;
     u64 deadline = 0;
     for (;;) {
         irq_disable();
-        int r = xmit(frame, len);
+        int r = xmit(frame, len, hdr);
         if (r == 0) {
             irq_enable();
             return 0;

@@ -1,6 +1,8 @@
 /* The virtio-net driver (lguest-abi.md 9.5), shaped like Linux 3.10's
  * virtio_net with small receive buffers: queue 0 receives, queue 1
- * transmits, every frame has the 10-byte header in front of it.
+ * transmits, every frame has the 10-byte header in front of it (12 bytes
+ * with MRG_RXBUF, whose receive buffers are single 2 KiB segments that a
+ * large frame spans).
  *
  * Receive: the ring is kept full of [header 10][frame 1518] buffers; the
  * RX interrupt only turns itself off and flags work, and the poll path
@@ -13,21 +15,33 @@
 #define GUEST_VNET_H
 #include "guest/layout.h"
 
-/* virtio 1.0 (the 4.x build's virtio-pci, VERSION_1) adds num_buffers to
- * the header even without MRG_RXBUF; the device sets it to 1. */
-#ifdef LG_GEN4
-#define VNET_HDR_LEN     12
-#else
+/* The header without num_buffers. On the ring it is 12 bytes with
+ * MRG_RXBUF, and always in the 4.x build: virtio 1.0 (virtio-pci,
+ * VERSION_1) has num_buffers even without MRG_RXBUF, and the device sets
+ * it to 1 (vnet.c's hlen). */
 #define VNET_HDR_LEN     10
-#endif
 #define VNET_FRAME_MAX   1518       /* 14 + 4 (VLAN tag) + 1500 */
-#define VNET_F_MAC       5
-#define VNET_F_STATUS    16
+#define VNET_F_CSUM       0
+#define VNET_F_GUEST_CSUM 1
+#define VNET_F_MAC        5
+#define VNET_F_GUEST_TSO4 7
+#define VNET_F_HOST_TSO4  11
+#define VNET_F_MRG_RXBUF  15
+#define VNET_F_STATUS     16
+#define VNET_OFFLOADS     (1u << VNET_F_CSUM | 1u << VNET_F_GUEST_CSUM | 1u << VNET_F_HOST_TSO4 | \
+                           1u << VNET_F_GUEST_TSO4 | 1u << VNET_F_MRG_RXBUF)
+#define VNET_HDR_NEEDS_CSUM 1
+#define VNET_HDR_DATA_VALID 2
+#define VNET_GSO_TCPV4    1
+#define VNET_LARGE_MAX    (14 + 65535)      /* a large TCP segment (HOST_TSO4) */
 
 struct vnet_stats {
     u32 rx_frames, rx_bytes;
     u32 rx_short, rx_long;          /* dropped: used.len below 24 or above the buffer */
-    u32 rx_bad_hdr;                 /* header not all zero, num_buffers 1 with VERSION_1 (no offloads) */
+    u32 rx_bad_hdr;                 /* a header we did not allow (GSO, unknown flags, offsets outside) */
+    u32 rx_partial, rx_valid;       /* NEEDS_CSUM completed here; DATA_VALID seen */
+    u32 tx_large;                   /* large TCP segments sent (HOST_TSO4) */
+    u32 rx_gso, rx_merged;          /* large segments received (GUEST_TSO4); frames over several buffers */
     u32 rx_irqs, rx_polls, rx_refills;
     u32 tx_frames, tx_bytes;
     u32 tx_full;                    /* a transmit found no room and had to wait */
@@ -38,7 +52,10 @@ extern struct vnet_stats vnet_stats;
 extern u8 vnet_mac[6];
 
 /* Finds the first net device, negotiates MAC and STATUS (and INDIRECT /
- * EVENT_IDX unless the command line says virtio=plain), sets up both
+ * EVENT_IDX unless the command line says virtio=plain; CSUM, GUEST_CSUM,
+ * HOST_TSO4, GUEST_TSO4 and MRG_RXBUF unless it says offload=off;
+ * offload=nomrg: all but MRG_RXBUF, with small receive buffers all the
+ * same, which a large segment does not fit), sets up both
  * queues, fills the receive ring, sets DRIVER_OK. 0, or -1 with a reason
  * printed. */
 int vnet_init(void);
@@ -59,6 +76,12 @@ int vnet_rx_pending(void);
  * waiting (halted, up to 2 s) while the queue is full. 0, or -1. Called
  * with interrupts enabled (it may halt); returns with them enabled. */
 int vnet_send(const void *frame, unsigned len);
+/* The same with a virtio-net header of our own (NEEDS_CSUM; GSO for a
+ * frame up to VNET_LARGE_MAX bytes, which goes in a large buffer). */
+int vnet_send_hdr(const void *frame, unsigned len, const u8 hdr[VNET_HDR_LEN]);
+/* Which offloads were accepted (VNET_F_* bits). */
+int vnet_csum_offload(void);        /* CSUM: partial checksums may be sent */
+int vnet_tso_offload(void);         /* HOST_TSO4: large TCP segments may be sent */
 /* Tests only: when vnet_tx_hdr_on, transmitted frames carry this header
  * instead of the zero one (a driver claiming offloads it did not get). */
 extern u8 vnet_tx_hdr[VNET_HDR_LEN];

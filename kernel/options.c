@@ -45,6 +45,7 @@ static const struct option_desc table[] = {
     { "watchdog", UINT, OFF(watchdog), 1, 600, NULL, NULL, NULL, "off" },
     { "net_uplink", UINT, OFF(net_uplink), 1, 8, NULL, NULL, NULL, NULL },
     { "net_itr", UINT, OFF(net_itr), 100, 200000, NULL, NULL, NULL, "off" },
+    { "net_offload", BOOL, OFF(net_offload), 0, 1, NULL, NULL, NULL, NULL },
 };
 #define NOPTS (sizeof(table) / sizeof(table[0]))
 
@@ -52,7 +53,7 @@ void options_defaults(struct options *o)
 {
     *o = (struct options){ .console = CONSOLE_COM1, .baud = 115200, .loglevel = 2,
                            .timer = 0, .pci = 1, .test_fault = FAULT_NONE, .test_ticks = 0,
-                           .net_uplink = 1, .net_itr = 20000 };
+                           .net_uplink = 1, .net_itr = 20000, .net_offload = 1 };
 }
 
 static int set_choice(const struct option_desc *d, const char *v, uint32_t *out)

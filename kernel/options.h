@@ -25,6 +25,7 @@ struct options {
     uint32_t watchdog;      /* seconds before the hardware watchdog resets a stuck machine; 0: off */
     uint32_t net_uplink;    /* which supported NIC (1 = first in PCI order) is the guests' wire */
     uint32_t net_itr;       /* e1000 interrupts per second at most; 0: no moderation */
+    uint32_t net_offload;   /* offer guests checksum and TSO offloads (virtio/net_offload.h) */
 };
 extern struct options opt;
 

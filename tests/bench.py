@@ -31,6 +31,10 @@ Three boots:
      comment says how many frames were sent, arrived, and were lost where.
      Then guest->guest (net_g2g_S): one guest to another on the switch,
      each on its own CPU, against guest->wire.
+     Then net_tso_tx_M (M: e1000 = 82540EM, e1000e = 82574L): test=tso
+     sends a TCP stream as large segments (HOST_TSO4), against the same
+     stream cut into MSS frames by the guest; Mbit/s of TCP payload at the
+     peer. Ratio = with TSO / without (higher is better).
 
   4. smp_scaling: two CPU-bound checksum guests on -smp 2, once with every
      CPU and once with cpus=1; loops per second of the hypervisor's clock
@@ -182,6 +186,8 @@ def blk_bench():
 
 
 SIZES = (1514, 64)
+TSO_SEGS, TSO_SIZE = 256, 60000     # tso_bench: two streams of 15 MB
+MODEL_NAME = {"e1000": "82540EM", "e1000e": "82574L"}
 PACE_BYTES = 100000         # of QEMU's socket's ~208 KiB receive buffer (truesize counted)
 STOPPED_PROMPT = r"; 0 running(?s:.*)lgvisor> "
 
@@ -351,6 +357,44 @@ def net_bench():
                if v})
 
 
+def tso_bench():
+    """guest->wire TCP: one guest (test=tso) sends TSO_SEGS crafted TCP
+    segments of TSO_SIZE bytes as large frames (HOST_TSO4: the e1000's TSO
+    cuts them), then the same stream cut into MSS frames by the guest; both
+    measured at the C peer (payload bytes between the first and the last
+    segment's arrival). For each NIC model: the 82540EM cuts them itself,
+    the 82574L's are cut by the hypervisor (drivers/e1000_models.c)."""
+    global ok
+    for nic in ("e1000", "e1000e"):
+        w = WireBoot(f"{cases.GUEST_ELF} kernel name=tso mem=32M mac={GUEST_MAC} -- test=tso ip={GUEST_IP} "
+                     f"peer={PEER_IP} count={TSO_SEGS} size={TSO_SIZE}", nic=nic)
+        rates = {}
+        try:
+            w.peer.cmd("tcpsink 5001 5002")
+            if w.wait_for(r"^\[tso\] TSO DONE", 300):
+                time.sleep(1.0)
+                st = w.peer.stats()
+                for i in (1, 2):
+                    span = (st.get(f"tcp{i}_last_ns", 0) - st.get(f"tcp{i}_first_ns", 0)) / 1e9
+                    rates[i] = (st.get(f"tcp{i}_bytes", 0), st.get(f"tcp{i}", 0),
+                                int(st.get(f"tcp{i}_bytes", 0) * 8 / span / 1e6) if span > 0 else None)
+        finally:
+            out = w.finish()
+        total = TSO_SEGS * TSO_SIZE
+        tso, cut = rates.get(1, (0, 0, None)), rates.get(2, (0, 0, None))
+        a = re.search(r"guest tso offloads: tx csum \d+ by e1000 \d+ in software, tso (\d+) by e1000 (\d+) in software",
+                      out)
+        who = f"{a.group(1)} cut by the e1000, {a.group(2)} by the hypervisor" if a else "no offload counters"
+        line(f"net_tso_tx_{nic}_mbit", tso[2], "Mbit/s", "guest_cut_tx", cut[2],
+             f"{MODEL_NAME[nic]}: {TSO_SEGS} segments of {TSO_SIZE} bytes: with TSO {tso[0]} bytes in {tso[1]} "
+             f"frames arrived of {total} ({who}); cut in the guest {cut[0]} bytes in {cut[1]} frames")
+        why = guest_verdict(out, "tso")
+        if why or not w.result or w.result.timed_out:
+            ok = False
+            print(f"bench tso {nic}: guest failed: {why or 'timed out'}")
+            print(out[-3000:])
+
+
 def g2g_bench(wire_figs):
     """guest->guest: guest tx sends to guest rx through the switch, 1514-
     and 64-byte frames, against the same guest's guest->wire figure (the
@@ -513,7 +557,7 @@ def sata_bench():
 
 
 SECTIONS = {"cycles": lambda: cycles_bench(), "blk": lambda: blk_bench(), "sata": lambda: sata_bench(),
-            "net": lambda: net_bench(), "smp": lambda: smp_bench(), "wake": lambda: wake_bench(),
+            "net": lambda: net_bench(), "tso": lambda: tso_bench(), "smp": lambda: smp_bench(), "wake": lambda: wake_bench(),
             "ipi": lambda: ipi_bench()}
 
 

@@ -21,8 +21,11 @@
  *     -> "ok"
  *   sink DPORT                          which UDP port's datagrams count
  *     -> "ok"                           as "udp" (raw ones always count)
+ *   tcpsink PORT1 PORT2                 TCP segments to these ports count
+ *     -> "ok"                           as "tcp1" / "tcp2" (bytes too)
  *   stats -> "stats frames F raw R raw_first_ns A raw_last_ns B udp U
- *             udp_first_ns C udp_last_ns D arp A2 other O": R and U count
+ *             udp_first_ns C udp_last_ns D arp A2 other O tcp1 T
+ *             tcp1_bytes .. tcp1_first_ns .. tcp1_last_ns .. (and tcp2)": R and U count
  *             the current round of each kind (a round ends when none
  *             came for ROUND_GAP_NS), first/last: when its first and
  *             latest came
@@ -78,7 +81,9 @@ static unsigned long rx_queue(unsigned port)
 #define ROUND_GAP_NS 500000000ull
 struct count { uint64_t n, first_ns, last_ns; };
 static uint16_t sink_port;
-static struct count raw, udp;
+static struct count raw, udp, tcp[2];
+static uint16_t tcp_port[2];
+static uint64_t tcp_bytes[2];
 static uint64_t frames, arp_answered, other;
 
 static uint64_t now_ns(void)
@@ -240,24 +245,53 @@ static int is_sink(const uint8_t *f, size_t len)
            (f[ETH_HLEN] & 0xF) == 5 && (f[ETH_HLEN + 22] << 8 | f[ETH_HLEN + 23]) == sink_port;
 }
 
-static void counted(struct count *c)
+/* 0 when the round began anew */
+static int counted(struct count *c)
 {
     uint64_t t = now_ns();
-    if (!c->n || t - c->last_ns > ROUND_GAP_NS) {
+    int fresh = !c->n || t - c->last_ns > ROUND_GAP_NS;
+    if (fresh) {
         c->n = 0;
         c->first_ns = t;
     }
     c->last_ns = t;
     c->n++;
+    return !fresh;
+}
+
+/* A TCP segment (IPv4 without options) to one of the tcpsink ports: which, or -1. */
+static int tcp_sink(const uint8_t *f, size_t len)
+{
+    if (len < ETH_HLEN + 40 || f[12] != 0x08 || f[13] != 0x00 || f[ETH_HLEN + 9] != 6 || (f[ETH_HLEN] & 0xF) != 5)
+        return -1;
+    uint16_t dport = (uint16_t)(f[ETH_HLEN + 22] << 8 | f[ETH_HLEN + 23]);
+    for (int i = 0; i < 2; i++)
+        if (tcp_port[i] && dport == tcp_port[i])
+            return i;
+    return -1;
 }
 
 static void input(const uint8_t *f, size_t len)
 {
     frames++;
-    if (is_raw(f, len))
-        return counted(&raw);
-    if (is_sink(f, len))
-        return counted(&udp);
+    if (is_raw(f, len)) {
+        counted(&raw);
+        return;
+    }
+    if (is_sink(f, len)) {
+        counted(&udp);
+        return;
+    }
+    int t = tcp_sink(f, len);
+    if (t >= 0) {
+        size_t doff = (size_t)(f[ETH_HLEN + 32] >> 4) * 4;
+        size_t tot = (size_t)(f[ETH_HLEN + 2] << 8 | f[ETH_HLEN + 3]);
+        if (!counted(&tcp[t]))
+            tcp_bytes[t] = 0;
+        if (tot >= 20 + doff)
+            tcp_bytes[t] += tot - 20 - doff;
+        return;
+    }
     if (len >= 42 && f[12] == 0x08 && f[13] == 0x06 && f[20] == 0 && f[21] == 1 &&
         memcmp(f + 38, &our_ip, 4) == 0) {
         arp_reply(f);
@@ -305,16 +339,25 @@ static void command(char *line)
         pace_port = (unsigned)atoi(w[1]);
         pace_bytes = (unsigned)atoi(w[2]);
         printf("ok\n");
+    } else if (n >= 3 && !strcmp(w[0], "tcpsink")) {
+        tcp_port[0] = (uint16_t)atoi(w[1]);
+        tcp_port[1] = (uint16_t)atoi(w[2]);
+        printf("ok\n");
     } else if (n >= 2 && !strcmp(w[0], "sink")) {
         sink_port = (uint16_t)atoi(w[1]);
         printf("ok\n");
     } else if (n >= 1 && !strcmp(w[0], "stats")) {
         receive();
         printf("stats frames %llu raw %llu raw_first_ns %llu raw_last_ns %llu udp %llu udp_first_ns %llu "
-               "udp_last_ns %llu arp %llu other %llu\n", (unsigned long long)frames,
+               "udp_last_ns %llu arp %llu other %llu", (unsigned long long)frames,
                (unsigned long long)raw.n, (unsigned long long)raw.first_ns, (unsigned long long)raw.last_ns,
                (unsigned long long)udp.n, (unsigned long long)udp.first_ns, (unsigned long long)udp.last_ns,
                (unsigned long long)arp_answered, (unsigned long long)other);
+        for (int i = 0; i < 2; i++)
+            printf(" tcp%d %llu tcp%d_bytes %llu tcp%d_first_ns %llu tcp%d_last_ns %llu", i + 1,
+                   (unsigned long long)tcp[i].n, i + 1, (unsigned long long)tcp_bytes[i], i + 1,
+                   (unsigned long long)tcp[i].first_ns, i + 1, (unsigned long long)tcp[i].last_ns);
+        printf("\n");
     } else if (n >= 1 && !strcmp(w[0], "quit")) {
         exit(0);
     } else {

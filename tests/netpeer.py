@@ -62,6 +62,7 @@ class Peer:
         self.arp_replies = queue.Queue()    # (ip, mac, frame)
         self.icmp_replies = queue.Queue()   # (src ip, id, seq, payload, frame ok)
         self.udp = queue.Queue()            # (src ip, sport, dport, payload, src mac)
+        self.tcp = queue.Queue()            # (src ip, sport, dport, seq, flags, payload, frame length)
         self.stats = {"frames": 0, "not_ours": 0, "bad": 0, "arp_answered": 0, "echo_answered": 0,
                       "other": 0}
         self.bad_frames = []
@@ -170,6 +171,17 @@ class Peer:
             if usum and csum(pseudo + body[:ulen]) != 0:
                 return self._bad("bad UDP checksum", f)
             self.udp.put((src_ip, sport, dport, body[8:ulen], src))
+        elif proto == 6:
+            # every segment checked as a receiver would: no segment longer
+            # than the MTU (a TSO frame must have been cut), the checksum
+            if len(f) > 1514:
+                return self._bad("TCP frame longer than the MTU", f)
+            pseudo = ip[12:20] + struct.pack("!BBH", 0, 6, len(body))
+            doff = (body[12] >> 4) * 4 if len(body) >= 20 else 0
+            if doff < 20 or doff > len(body) or csum(pseudo + body) != 0:
+                return self._bad("bad TCP checksum or header", f)
+            sport, dport, seq = struct.unpack("!HHI", body[:8])
+            self.tcp.put((src_ip, sport, dport, seq, body[13], body[doff:], len(f)))
         else:
             self.stats["other"] += 1
 

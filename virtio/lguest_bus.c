@@ -8,6 +8,8 @@
 #include <string.h>
 #include "virtio/device.h"
 #include "virtio/net.h"
+#include "virtio/net_offload.h"
+#include "kernel/options.h"
 #include "kernel/lguest/guest.h"
 #include "kernel/log.h"
 #include "drivers/ramdisk.h"
@@ -112,6 +114,8 @@ uint32_t vbus_build(struct guest *g)
         d->nvq = want[i]->nvq;
         d->config_len = want[i]->config_len;
         d->offered = want[i]->offered;
+        if (d->type == VIRTIO_ID_NET && opt.net_offload)
+            d->offered |= VNET_OFFERED_OFFLOADS;
         d->ops = want[i]->ops;
         d->desc_off = off;
         uint8_t *desc = p + off;

@@ -1,8 +1,14 @@
 /* virtio net (lguest-abi.md 9.5) on the switch: queue 0 receives, queue 1
- * transmits; no offloads are offered, so every frame crosses whole with a
- * zero header in front (10 bytes on the lguest bus; 12 over virtio-pci,
- * where VERSION_1 adds num_buffers, set to 1); a transmitted header that asks for work
- * (flags or gso_type set) is dropped and counted. Frames for a guest that has no receive
+ * transmits, every frame with the 10-byte header in front. Offloads
+ * (virtio/net_offload.h): a transmitted header is checked against the
+ * frame and the features the guest accepted, and a bad one drops that
+ * frame, counted by its reason; a partial checksum or a large TCP segment
+ * goes through the switch with its header, and each output does the work
+ * its port cannot (net_wire.c for the e1000; here, for a receiving guest
+ * without GUEST_CSUM the checksum is completed, and a large segment is cut
+ * unless it took GUEST_TSO4 and has the buffers for it; with MRG_RXBUF
+ * the header is 12 bytes and a frame spans buffers; over virtio-pci, with
+ * VERSION_1, it is 12 bytes too, num_buffers 1 without MRG_RXBUF). Frames for a guest that has no receive
  * buffer wait in a small backlog; the guest refills from its poll routine
  * and kicks, which drains it.
  *
@@ -16,6 +22,7 @@
 #include "virtio/device.h"
 #include "virtio/net.h"
 #include "virtio/netswitch.h"
+#include "virtio/net_offload.h"
 #include "drivers/e1000.h"
 #include "kernel/lguest/guest.h"
 #include "kernel/clock.h"
@@ -23,14 +30,15 @@
 
 #define RXQ 0
 #define TXQ 1
-#define HDR_LEGACY 10
-#define HDR_MAX 12
+#define HDR 10                  /* the header without num_buffers, as kept and passed here */
+#define HDR_MRG 12              /* with MRG_RXBUF, in both directions */
 #define BACKLOG 64
 #define HOLD_NS 50000000ull     /* a receiver that takes nothing this long loses frames instead */
 
 struct backlog {
     uint32_t head, tail;
     uint16_t len[BACKLOG];
+    uint8_t hdr[BACKLOG][HDR];
     uint8_t frame[BACKLOG][ETH_MAX];
 };
 
@@ -45,7 +53,10 @@ static bool tx_watch[MAX_GUESTS];       /* EVENT_IDX TX: looked at after every e
 static bool rx_signal[MAX_GUESTS];      /* used RX entries not yet signalled */
 static uint32_t nheld;
 static struct vring_req req;
-static uint8_t frame_buf[ETH_MAX];
+static uint8_t frame_buf[VNET_GSO_MAX];      /* a frame being transmitted */
+static uint8_t seg_buf[ETH_MAX];             /* a segment or completed copy being received */
+
+_Static_assert(NET_BAD_REASONS == VNET_BAD_N, "one counter per reason");
 
 static uint32_t port_of(const struct guest *g)
 {
@@ -65,38 +76,120 @@ static struct backlog *backlog_of(const struct guest *g, bool make)
     return *b;
 }
 
-/* The virtio-net header's size: virtio 1.0 (a 4.x guest's virtio-pci,
- * VERSION_1 always negotiated there) has num_buffers even without
- * MRG_RXBUF. */
-static uint32_t hdr_len(const struct vdevice *d)
+/* The header's size on this device's rings: 12 bytes (num_buffers after
+ * the 10) with MRG_RXBUF, and always over virtio-pci, where a 4.x guest
+ * negotiates VERSION_1 (virtio 1.0 has num_buffers even without
+ * MRG_RXBUF: then it is 1). */
+static uint32_t hdr_size(const struct vdevice *d)
 {
-    return d->modern.on ? HDR_MAX : HDR_LEGACY;
+    return (d->features & 1u << VNET_F_MRG_RXBUF) || d->modern.on ? HDR_MRG : HDR;
 }
 
-/* Into the next receive buffer; false when there is none. */
-static bool put(struct guest *g, struct vdevice *d, const uint8_t *frame, uint32_t len)
+static bool merging(const struct vdevice *d)
 {
-    if (vdev_pop(g, d, RXQ, &req) <= 0)
-        return false;
-    if (req.nread) {
-        vdev_broken(g, d, "queue 0: receive buffer the device cannot write");
-        return false;
+    return d->features & 1u << VNET_F_MRG_RXBUF;
+}
+
+enum put { PUT_OK, PUT_NONE, PUT_SMALL };
+
+/* A frame over several buffers (MRG_RXBUF): first the buffers it needs are
+ * counted and given back, then taken again and filled, the first one's
+ * header saying how many (num_buffers). */
+static enum put put_merged(struct guest *g, struct vdevice *d, const uint8_t *hdr, const uint8_t *frame,
+                           uint32_t len)
+{
+    struct vring *rq = &d->vq[RXQ].ring;
+    uint32_t n = 0, room = 0;
+    while (room < HDR_MRG + len) {
+        int r = vdev_pop(g, d, RXQ, &req);
+        if (r < 0)
+            return PUT_NONE;                /* malformed: the device is stopped */
+        if (r == 0) {
+            for (; n; n--)
+                vring_unpop(&g->mem, rq);
+            return PUT_NONE;                /* not enough yet: it waits */
+        }
+        n++;
+        if (req.nread) {
+            vdev_broken(g, d, "queue 0: receive buffer the device cannot write");
+            return PUT_NONE;
+        }
+        if (n == 1 && req.write_len < HDR_MRG) {
+            vring_unpop(&g->mem, rq);
+            return PUT_SMALL;
+        }
+        room += req.write_len;
     }
-    /* flags and gso_type 0; with VERSION_1, num_buffers 1 (bytes 10-11) */
-    static const uint8_t hdr[HDR_MAX] = { [10] = 1 };
-    uint32_t hlen = hdr_len(d);
-    rx_signal[port_of(g) - 1] = true;
-    if (req.write_len < hlen + len) {        /* a buffer too small for it: the frame is lost */
-        g->net_stats.rx_too_small++;
-        vdev_push(g, d, RXQ, req.head, 0);
-        return true;
+    for (uint32_t i = n; i; i--)
+        vring_unpop(&g->mem, rq);
+    uint8_t h[HDR_MRG];
+    memcpy(h, hdr, HDR);
+    h[10] = (uint8_t)n;
+    h[11] = (uint8_t)(n >> 8);
+    for (uint32_t i = 0, at = 0; i < n; i++) {
+        if (vdev_pop(g, d, RXQ, &req) <= 0)
+            return PUT_OK;                  /* cannot happen: they were there a moment ago */
+        /* the guest may have changed the buffers meanwhile (another CPU):
+         * only the sizes seen now count */
+        uint32_t off = i ? 0 : HDR_MRG, here = req.write_len > off ? req.write_len - off : 0;
+        uint32_t w = here < len - at ? here : len - at;
+        if (!i)
+            vring_copy_to(&g->mem, &req, 0, h, HDR_MRG);
+        vring_copy_to(&g->mem, &req, off, frame + at, w);
+        vdev_push(g, d, RXQ, req.head, off + w);
+        at += w;
     }
-    vring_copy_to(&g->mem, &req, 0, hdr, hlen);
-    vring_copy_to(&g->mem, &req, hlen, frame, len);
-    vdev_push(g, d, RXQ, req.head, hlen + len);
-    g->net_stats.rx_packets++;
-    g->net_stats.rx_bytes += len;
-    return true;
+    return PUT_OK;
+}
+
+/* Into the next receive buffer(s). PUT_NONE: there is none (or too few
+ * with MRG_RXBUF); PUT_SMALL: a large segment does not fit the buffer (it
+ * is given back, to be cut instead). A frame of the MTU that does not fit
+ * is lost, counted. */
+static enum put put(struct guest *g, struct vdevice *d, const uint8_t *hdr, const uint8_t *frame, uint32_t len)
+{
+    enum put r;
+    if (merging(d)) {
+        r = put_merged(g, d, hdr, frame, len);
+        if (r == PUT_NONE)
+            return r;
+        rx_signal[port_of(g) - 1] = true;
+        if (r == PUT_SMALL && len <= ETH_MAX) {
+            vdev_pop(g, d, RXQ, &req);      /* given back above: it goes, empty */
+            g->net_stats.rx_too_small++;
+            vdev_push(g, d, RXQ, req.head, 0);
+            return PUT_OK;
+        }
+    } else {
+        if (vdev_pop(g, d, RXQ, &req) <= 0)
+            return PUT_NONE;
+        if (req.nread) {
+            vdev_broken(g, d, "queue 0: receive buffer the device cannot write");
+            return PUT_NONE;
+        }
+        rx_signal[port_of(g) - 1] = true;
+        uint32_t hs = hdr_size(d);
+        if (req.write_len < hs + len) {
+            if (len > ETH_MAX) {
+                vring_unpop(&g->mem, &d->vq[RXQ].ring);
+                return PUT_SMALL;
+            }
+            g->net_stats.rx_too_small++;    /* a buffer too small for it: the frame is lost */
+            vdev_push(g, d, RXQ, req.head, 0);
+            return PUT_OK;
+        }
+        uint8_t h[HDR_MRG] = { [10] = 1 };     /* num_buffers 1, when there is one */
+        memcpy(h, hdr, HDR);
+        vring_copy_to(&g->mem, &req, 0, h, hs);
+        vring_copy_to(&g->mem, &req, hs, frame, len);
+        vdev_push(g, d, RXQ, req.head, hs + len);
+        r = PUT_OK;
+    }
+    if (r == PUT_OK) {
+        g->net_stats.rx_packets++;
+        g->net_stats.rx_bytes += len;
+    }
+    return r;
 }
 
 void vnet_flush_rx(void)
@@ -116,7 +209,7 @@ static void drain(struct guest *g, struct vdevice *d)
     struct backlog *b = backlog_of(g, false);
     while (b && b->head != b->tail) {
         uint32_t i = b->tail % BACKLOG;
-        if (!put(g, d, b->frame[i], b->len[i]))
+        if (put(g, d, b->hdr[i], b->frame[i], b->len[i]) != PUT_OK)
             break;
         b->tail++;
     }
@@ -135,15 +228,11 @@ bool vnet_has_room(struct guest *g)
     return true;                /* a buffer, or the backlog (made on demand) */
 }
 
-void vnet_receive(struct guest *g, const uint8_t *frame, uint32_t len)
+static void receive_one(struct guest *g, struct vdevice *d, const uint8_t *hdr, const uint8_t *frame,
+                        uint32_t len)
 {
-    struct vdevice *d = guest_alive(g) ? vbus_active(g, VIRTIO_ID_NET) : 0;
-    if (!d) {
-        g->net_stats.rx_not_running++;
-        return;
-    }
     struct backlog *b = backlog_of(g, false);
-    if ((!b || b->head == b->tail) && put(g, d, frame, len))
+    if ((!b || b->head == b->tail) && put(g, d, hdr, frame, len) == PUT_OK)
         return;
     if (!b)
         b = backlog_of(g, true);
@@ -153,35 +242,92 @@ void vnet_receive(struct guest *g, const uint8_t *frame, uint32_t len)
     }
     uint32_t i = b->head++ % BACKLOG;
     memcpy(b->frame[i], frame, len);
+    memcpy(b->hdr[i], hdr, HDR);
     b->len[i] = (uint16_t)len;
+}
+
+/* What g's features let it take: a large segment is cut here (GUEST_TSO4
+ * is not offered); a partial checksum goes with its header to a guest
+ * that negotiated GUEST_CSUM, else completed here; a frame the e1000
+ * checked is marked DATA_VALID for such a guest. */
+void vnet_receive(struct guest *g, struct netsw_pkt *p)
+{
+    struct vdevice *d = guest_alive(g) ? vbus_active(g, VIRTIO_ID_NET) : 0;
+    if (!d) {
+        g->net_stats.rx_not_running++;
+        return;
+    }
+    uint8_t hdr[HDR] = { 0 };
+    bool guest_csum = d->features & 1u << VNET_F_GUEST_CSUM;
+    if (p->h.gso_type == VNET_GSO_TCPV4) {
+        struct backlog *b = backlog_of(g, false);
+        if ((d->features & 1u << VNET_F_GUEST_TSO4) && guest_csum && (!b || b->head == b->tail)) {
+            /* whole, as it came: the receiver's stack takes it as one */
+            struct vnet_hdr h = { VNET_HDR_F_NEEDS_CSUM, VNET_GSO_TCPV4, p->gso.hdrs, p->gso.mss,
+                                  p->h.csum_start, p->h.csum_offset };
+            vnet_hdr_write(&h, hdr);
+            if (put(g, d, hdr, p->frame, p->len) == PUT_OK) {
+                g->net_stats.rx_tso_passed++;
+                return;
+            }
+            memset(hdr, 0, HDR);            /* no room for it whole now: its segments wait */
+        }
+        g->net_stats.rx_tso_cut++;
+        for (uint32_t i = 0; i < p->gso.segs && guest_alive(g); i++)
+            receive_one(g, d, hdr, seg_buf, vnet_tso_segment(p->frame, &p->gso, i, seg_buf));
+        return;
+    }
+    if (p->h.flags & VNET_HDR_F_NEEDS_CSUM) {
+        if (guest_csum) {
+            struct vnet_hdr h = { VNET_HDR_F_NEEDS_CSUM, 0, 0, 0, p->h.csum_start, p->h.csum_offset };
+            vnet_hdr_write(&h, hdr);
+            g->net_stats.rx_csum_passed++;
+            receive_one(g, d, hdr, p->frame, p->len);
+            return;
+        }
+        memcpy(seg_buf, p->frame, p->len);
+        vnet_csum_complete(seg_buf, p->len, p->h.csum_start, p->h.csum_offset);
+        g->net_stats.rx_csum_done++;
+        receive_one(g, d, hdr, seg_buf, p->len);
+        return;
+    }
+    if (p->csum_ok && guest_csum) {
+        hdr[0] = VNET_HDR_F_DATA_VALID;
+        g->net_stats.rx_data_valid++;
+    }
+    receive_one(g, d, hdr, p->frame, p->len);
 }
 
 static void transmit(struct guest *g, struct vdevice *d)
 {
     int got;
     bool any = false;
-    uint32_t me = port_of(g), hlen = hdr_len(d);
+    uint32_t me = port_of(g);
     while ((got = vdev_pop(g, d, TXQ, &req)) > 0) {
-        uint32_t len = req.read_len - (req.read_len >= hlen ? hlen : req.read_len);
-        if (req.read_len < hlen + ETH_MIN || len > ETH_MAX) {
+        uint32_t hs = hdr_size(d);
+        uint32_t len = req.read_len - (req.read_len >= hs ? hs : req.read_len);
+        if (req.read_len < hs + ETH_MIN || len > VNET_GSO_MAX) {
             g->net_stats.tx_bad++;          /* not a frame we can put on a wire */
             vdev_push(g, d, TXQ, req.head, 0);
             any = true;
             continue;
         }
-        uint8_t hdr[HDR_MAX];
-        vring_copy_from(&g->mem, &req, 0, hdr, hlen);
-        if (hdr[0] || hdr[1]) {
-            /* flags (NEEDS_CSUM...) or gso_type: work no feature allows,
-             * so the frame cannot be put on a wire as it is */
+        uint8_t hdr[HDR];
+        struct netsw_pkt p = { frame_buf, len, { 0 }, { 0 }, false };
+        vring_copy_from(&g->mem, &req, 0, hdr, HDR);
+        vring_copy_from(&g->mem, &req, hs, frame_buf, len);     /* num_buffers (MRG_RXBUF) unused on TX */
+        vnet_hdr_parse(hdr, &p.h);
+        enum vnet_bad why = vnet_hdr_check(&p.h, frame_buf, len, d->features, &p.gso);
+        if (why != VNET_OK) {
+            /* only this frame: the guest's device and everyone else go on */
             g->net_stats.tx_bad_header++;
+            g->net_stats.tx_bad_why[why]++;
             vdev_push(g, d, TXQ, req.head, 0);
             any = true;
             continue;
         }
-        vring_copy_from(&g->mem, &req, hlen, frame_buf, len);
         uint32_t dest;
-        if (!forced[me - 1] && !netsw_room(me, frame_buf, &dest)) {
+        if (!forced[me - 1] && !netsw_room(me, &p, &dest)) {
             /* no room where it goes: give it back and wait for room there */
             vring_unpop(&g->mem, &d->vq[TXQ].ring);
             nheld++;
@@ -194,7 +340,7 @@ static void transmit(struct guest *g, struct vdevice *d)
         any = true;
         g->net_stats.tx_packets++;
         g->net_stats.tx_bytes += len;
-        netsw_input(me, frame_buf, len);
+        netsw_input(me, &p);
         if (!guest_alive(g))
             break;
     }

@@ -3,11 +3,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 struct guest;
+struct netsw_pkt;
 /* A frame from the switch for g's network device: written into a receive
  * buffer now, or queued until the guest posts one, or dropped (counted by
  * why) when the queue is full or the device is not running. The guest's
  * interrupt is raised by vnet_flush_rx, once per batch. */
-void vnet_receive(struct guest *g, const uint8_t *frame, uint32_t len);
+void vnet_receive(struct guest *g, struct netsw_pkt *p);
 void vnet_flush_rx(void);
 /* Whether g can take one more frame now (a buffer or backlog room). */
 bool vnet_has_room(struct guest *g);

@@ -5,6 +5,7 @@
 #include "virtio/device.h"
 #include "virtio/net.h"
 #include "virtio/netswitch.h"
+#include "virtio/net_offload.h"
 #include "drivers/e1000.h"
 #include "kernel/lguest/guest.h"
 
@@ -53,6 +54,13 @@ void net_report(void)
                "times\n", g->name, U(n->rx_packets), U(n->rx_bytes), U(n->rx_ring_full), U(n->rx_not_running),
                U(n->rx_too_small), U(n->tx_packets), U(n->tx_bytes), U(n->tx_bad), U(n->tx_bad_header),
                U(n->tx_no_uplink), U(n->tx_wire_full), U(n->tx_held));
+        printf("guest %s offloads: tx csum %lu by e1000 %lu in software, tso %lu by e1000 %lu in software; "
+               "rx csum passed %lu, completed %lu, data valid %lu, tso cut %lu, tso passed %lu; bad header by reason:",
+               g->name, U(n->tx_csum_hw), U(n->tx_csum_sw), U(n->tx_tso_hw), U(n->tx_tso_sw), U(n->rx_csum_passed),
+               U(n->rx_csum_done), U(n->rx_data_valid), U(n->rx_tso_cut), U(n->rx_tso_passed));
+        for (uint32_t r = 1; r < VNET_BAD_N; r++)
+            printf("%s %s %lu", r > 1 ? "," : "", vnet_bad_name[r], U(n->tx_bad_why[r]));
+        printf("\n");
     }
     printf("net: end\n");
 }

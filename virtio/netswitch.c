@@ -55,7 +55,7 @@ static struct guest *guest_of(uint32_t port)
     return port != NETSW_WIRE && port - 1 < nguests ? &guests[port - 1] : 0;
 }
 
-static void output(uint32_t from, uint32_t port, const uint8_t *frame, uint32_t len)
+static void output(uint32_t from, uint32_t port, struct netsw_pkt *p)
 {
     struct guest *src = guest_of(from);
     if (port == NETSW_WIRE) {
@@ -63,7 +63,7 @@ static void output(uint32_t from, uint32_t port, const uint8_t *frame, uint32_t 
             netsw_stats.no_uplink++;
             if (src)
                 src->net_stats.tx_no_uplink++;
-        } else if (e1000_send(frame, len) == 0) {
+        } else if (net_wire_send(p, src) == 0) {
             netsw_stats.to_wire++;
         } else {
             netsw_stats.wire_full++;
@@ -73,11 +73,12 @@ static void output(uint32_t from, uint32_t port, const uint8_t *frame, uint32_t 
         return;
     }
     if (guest_of(port))
-        vnet_receive(guest_of(port), frame, len);
+        vnet_receive(guest_of(port), p);
 }
 
-bool netsw_room(uint32_t port, const uint8_t *frame, uint32_t *dest)
+bool netsw_room(uint32_t port, const struct netsw_pkt *p, uint32_t *dest)
 {
+    const uint8_t *frame = p->frame;
     if (frame[0] & 1)
         return true;            /* flooded: each port takes it if it can */
     const struct entry *e = lookup(frame);
@@ -85,13 +86,15 @@ bool netsw_room(uint32_t port, const uint8_t *frame, uint32_t *dest)
         return true;
     *dest = e->port;
     if (e->port == NETSW_WIRE)
-        return !e1000_ready() || !e1000_link_up() || e1000_tx_room() > 0;
+        return !e1000_ready() || !e1000_link_up() || e1000_tx_has_room(net_wire_need(p));
     return !guest_of(e->port) || vnet_has_room(guest_of(e->port));
 }
 
-void netsw_input(uint32_t port, const uint8_t *frame, uint32_t len)
+void netsw_input(uint32_t port, struct netsw_pkt *p)
 {
-    if (len < ETH_MIN || len > ETH_MAX) {
+    const uint8_t *frame = p->frame;
+    uint32_t len = p->len;
+    if (len < ETH_MIN || len > (p->h.gso_type ? VNET_GSO_MAX : ETH_MAX)) {
         netsw_stats.bad_len++;
         return;
     }
@@ -100,16 +103,16 @@ void netsw_input(uint32_t port, const uint8_t *frame, uint32_t len)
     if (e) {
         if (e->port != port) {  /* else: it is already where it is going */
             netsw_stats.switched++;
-            output(port, e->port, frame, len);
+            output(port, e->port, p);
         }
         return;
     }
     netsw_stats.flooded++;
     if (port != NETSW_WIRE)
-        output(port, NETSW_WIRE, frame, len);
+        output(port, NETSW_WIRE, p);
     for (uint32_t i = 0; i < nguests; i++)
         if (i + 1 != port && vbus_active(&guests[i], VIRTIO_ID_NET))
-            output(port, i + 1, frame, len);
+            output(port, i + 1, p);
 }
 
 void netsw_flush(void)
@@ -127,7 +130,8 @@ static uint64_t wire_held_since;
 static bool from_wire(const uint8_t *frame, uint32_t len, void *ctx)
 {
     uint32_t dest;
-    if (len >= ETH_MIN && !netsw_room(NETSW_WIRE, frame, &dest)) {
+    struct netsw_pkt p = { (uint8_t *)frame, len, { 0 }, { 0 }, e1000_rx_csum_ok() };
+    if (len >= ETH_MIN && !netsw_room(NETSW_WIRE, &p, &dest)) {
         uint64_t now = clock_ns();
         if (wire_held_on != dest + 1) {
             wire_held_on = dest + 1;
@@ -140,7 +144,7 @@ static bool from_wire(const uint8_t *frame, uint32_t len, void *ctx)
     }
     wire_held_on = 0;
     netsw_stats.from_wire++;
-    netsw_input(NETSW_WIRE, frame, len);
+    netsw_input(NETSW_WIRE, &p);
     return true;
 }
 

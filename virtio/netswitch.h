@@ -5,6 +5,7 @@
 #define VIRTIO_NETSWITCH_H
 #include <stdbool.h>
 #include <stdint.h>
+#include "virtio/net_offload.h"
 
 #define NETSW_WIRE 0u
 #define ETH_MIN 14u
@@ -13,15 +14,34 @@
 struct guest;
 /* Port n + 1 belongs to guests[n]. */
 
+/* A frame crossing the switch and the work it still needs: h is the
+ * sending guest's checked header (all zero from the wire), gso what
+ * vnet_hdr_check found when h.gso_type is TCPV4 (then the frame may be up
+ * to VNET_GSO_MAX bytes). Each output does what its port cannot: the
+ * e1000's offloads or software for the wire (virtio/net_wire.c), the
+ * receiving guest's features decide for a guest (virtio/net.c). frame is
+ * the switch's to change for a moment, never for good (it may be flooded). */
+struct netsw_pkt {
+    uint8_t *frame;
+    uint32_t len;
+    struct vnet_hdr h;
+    struct vnet_gso gso;
+    bool csum_ok;               /* from the wire: the NIC found its TCP/UDP checksum right */
+};
+/* Sends a packet on the e1000, doing the work it asks for (virtio/net_wire.c);
+ * 0 or -1 (ring full). net_wire_need: the e1000 descriptors it takes. */
+int net_wire_send(struct netsw_pkt *p, struct guest *src);
+uint32_t net_wire_need(const struct netsw_pkt *p);
+
 /* A frame entering the switch on port (NETSW_WIRE or a guest's port). A
  * frame for the wire is queued on the e1000; netsw_flush hands the batch
  * over. */
-void netsw_input(uint32_t port, const uint8_t *frame, uint32_t len);
+void netsw_input(uint32_t port, struct netsw_pkt *p);
 void netsw_flush(void);
 /* Whether a frame from port can be delivered now: false when it is
  * unicast to a port whose ring (the e1000's TX ring, or a guest's receive
  * buffers and backlog) is full. Then *dest says which port to wait for. */
-bool netsw_room(uint32_t port, const uint8_t *frame, uint32_t *dest);
+bool netsw_room(uint32_t port, const struct netsw_pkt *p, uint32_t *dest);
 /* A port has room again (a guest posted receive buffers): whatever waits
  * for it, the wire or other guests' transmit queues, goes on. */
 void netsw_room_on(uint32_t port);

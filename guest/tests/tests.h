@@ -39,6 +39,8 @@ void test_blkbench(void);
 void test_satabench(void);
 void test_netbench(void);
 void test_nethdr(void);
+void test_tso(void);
+void test_tsorecv(void);
 void test_spam(void);
 void test_ticker(void);
 void test_rng(void);

@@ -39,13 +39,22 @@ struct guest_stats {
 
 /* A guest's network device (virtio/net.c): frames in and out, and each
  * frame dropped, by why. */
+#define NET_BAD_REASONS 12
 struct net_stats {
     uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
     uint64_t rx_ring_full;      /* no receive buffer posted and the backlog full */
     uint64_t rx_not_running;    /* the device was not started, or stopped */
     uint64_t rx_too_small;      /* the guest's receive buffer could not hold the frame */
     uint64_t tx_bad;            /* not an Ethernet frame of 14..1514 bytes */
-    uint64_t tx_bad_header;     /* its virtio-net header asks for an offload not negotiated */
+    uint64_t tx_bad_header;     /* its virtio-net header is refused: all reasons */
+    uint64_t tx_bad_why[NET_BAD_REASONS];   /* ... by reason (virtio/net_offload.h, enum vnet_bad) */
+    uint64_t tx_csum_hw, tx_csum_sw;        /* partial checksums done by the e1000 / in software */
+    uint64_t tx_tso_hw, tx_tso_sw;          /* large segments cut by the e1000 / in software */
+    uint64_t rx_csum_passed;    /* frames given with NEEDS_CSUM (it negotiated GUEST_CSUM) */
+    uint64_t rx_data_valid;     /* frames given with DATA_VALID (the e1000 checked them) */
+    uint64_t rx_csum_done;      /* partial checksums completed for it (no GUEST_CSUM) */
+    uint64_t rx_tso_cut;        /* large segments cut for it (no GUEST_TSO4, or no room for it whole) */
+    uint64_t rx_tso_passed;     /* large segments given whole (GUEST_TSO4) */
     uint64_t tx_no_uplink;      /* for the wire, but there is no uplink or its link is down */
     uint64_t tx_wire_full;      /* flooded while the e1000's transmit ring was full */
     uint64_t tx_held;           /* times its transmit queue was held for room (not a drop) */

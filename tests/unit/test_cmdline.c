@@ -523,17 +523,20 @@ static void options_format_summary(void)
     options_defaults(&o);
     memset(buf, 'Z', sizeof(buf));
     options_format(&o, buf, sizeof(buf));
-    CHECK_STR(buf, "console=com1 baud=115200 loglevel=info timer=auto pci=on "
-                   "test_fault=none test_ticks=0 bench=off cpus=all irq=auto test_msi=off "
-                   "on_fault=halt watchdog=off net_uplink=1 net_itr=20000");
+    static const char defaults[] = "console=com1 baud=115200 loglevel=info timer=auto pci=on "
+                                   "test_fault=none test_ticks=0 bench=off cpus=all irq=auto test_msi=off "
+                                   "on_fault=halt watchdog=off net_uplink=1 net_itr=20000 net_offload=on";
+    CHECK_STR(buf, defaults);
 
     struct diag d;
     o = parsed("console=none baud=300 loglevel=err timer=apic pci=off test_fault=df "
-               "test_ticks=1000 bench=on cpus=3 irq=pic test_msi=on on_fault=reboot watchdog=30", &d);
+               "test_ticks=1000 bench=on cpus=3 irq=pic test_msi=on on_fault=reboot watchdog=30 net_offload=off",
+               &d);
     options_format(&o, buf, sizeof(buf));
-    CHECK_STR(buf, "console=none baud=300 loglevel=err timer=apic pci=off "
-                   "test_fault=df test_ticks=1000 bench=on cpus=3 irq=pic test_msi=on "
-                   "on_fault=reboot watchdog=30 net_uplink=1 net_itr=20000");
+    static const char set[] = "console=none baud=300 loglevel=err timer=apic pci=off "
+                              "test_fault=df test_ticks=1000 bench=on cpus=3 irq=pic test_msi=on "
+                              "on_fault=reboot watchdog=30 net_uplink=1 net_itr=20000 net_offload=off";
+    CHECK_STR(buf, set);
     o = parsed("cpus=2 cpus=all", &d);
     CHECK_EQ(o.cpus, 0);
     CHECK_EQ(d.n, 0);

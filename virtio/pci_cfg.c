@@ -184,10 +184,13 @@ enum vpci_result vpci_cfg_write(struct vpci_cfg *c, uint32_t slot, uint32_t off,
 }
 
 /* Mechanism #1: bit 31 enables, bits 23-16 bus, 15-11 device, 10-8
- * function, 7-2 the register; bits 30-24 and 1-0 must be zero here. */
+ * function, 7-2 the register; bits 30-24 must be zero here. Bits 1-0 are
+ * ignored, as chipsets do: Linux 4.4's early PCI access (the lguest early
+ * console's capability walk, read_pci_config_byte) writes the byte offset
+ * there whole, and would loop for ever on all-ones reads if they counted. */
 static bool decode_addr(uint32_t a, uint32_t *slot, uint32_t *reg)
 {
-    if (!(a & CFG_ENABLE) || (a & 0x7F000003u) || (a >> 16 & 0xFF) || (a >> 8 & 7))
+    if (!(a & CFG_ENABLE) || (a & 0x7F000000u) || (a >> 16 & 0xFF) || (a >> 8 & 7))
         return false;
     *slot = a >> 11 & 0x1F;
     *reg = a & 0xFC;

@@ -63,3 +63,15 @@ uint32_t emulate_dr_read(const uint8_t *insn, uint32_t avail, uint32_t *reg, uin
     *value = dr == 6 ? 0xFFFF0FF0u : dr == 7 ? 0x400u : 0;
     return 3;
 }
+
+uint32_t emulate_cr4_read(const uint8_t *insn, uint32_t avail, uint32_t *reg, uint32_t *value)
+{
+    if (avail < 3 || insn[0] != 0x0F || insn[1] != 0x20 || (insn[2] & 0xC0) != 0xC0)
+        return 0;
+    uint32_t cr = (insn[2] >> 3) & 7, rm = insn[2] & 7;
+    if (cr != 4 || rm == 4)
+        return 0;
+    *reg = rm;
+    *value = 0;
+    return 3;
+}

@@ -36,4 +36,12 @@ void emulate_io_merge(uint32_t *eax, uint32_t size, uint32_t value);
  * destination is ESP. */
 uint32_t emulate_dr_read(const uint8_t *insn, uint32_t avail, uint32_t *reg, uint32_t *value);
 
+/* mov %cr4, %reg (0F 20 /r, register form, CR4 only): Linux 4.4's first C
+ * code (cr4_init_shadow in i386_start_kernel) reads CR4 natively through
+ * read_cr4_safe, before it has an IDT to take the fault, expecting 0 from
+ * its fix-up where CR4 does not exist; 0 is also what every lguest guest's
+ * own read_cr4 returns. Same result convention as emulate_dr_read; 0 for
+ * every other control register (those reads are paravirtualized). */
+uint32_t emulate_cr4_read(const uint8_t *insn, uint32_t avail, uint32_t *reg, uint32_t *value);
+
 #endif

@@ -65,7 +65,8 @@ static bool emulate_gp(struct guest *g)
     }
     uint32_t len = emulate_io(insn, avail, &f->eax);
     uint32_t reg, value;
-    if (!len && (len = emulate_dr_read(insn, avail, &reg, &value))) {
+    if (!len && ((len = emulate_dr_read(insn, avail, &reg, &value)) ||
+                 (len = emulate_cr4_read(insn, avail, &reg, &value)))) {
         uint32_t *gpr[8] = { &f->eax, &f->ecx, &f->edx, &f->ebx, 0, &f->ebp, &f->esi, &f->edi };
         *gpr[reg] = value;
     }

@@ -50,6 +50,39 @@ static void dr_refused(void)
     CHECK_EQ(value, 99);
 }
 
+static uint32_t cr(const uint8_t *bytes, uint32_t avail, uint32_t *reg, uint32_t *value)
+{
+    uint8_t *p = avail ? malloc(avail) : NULL;
+    if (avail)
+        memcpy(p, bytes, avail);
+    uint32_t n = emulate_cr4_read(p, avail, reg, value);
+    free(p);
+    return n;
+}
+
+#define CR(reg, value, avail, ...) cr((const uint8_t[]){ __VA_ARGS__ }, avail, reg, value)
+
+static void cr4_reads(void)
+{
+    uint32_t reg = 99, value = 99;
+    CHECK_EQ(CR(&reg, &value, 3, 0x0F, 0x20, 0xE0), 3);          /* mov %cr4, %eax (Linux 4.4) */
+    CHECK_EQ(reg, 0);
+    CHECK_EQ(value, 0);
+    value = 99;
+    CHECK_EQ(CR(&reg, &value, 3, 0x0F, 0x20, 0xE7), 3);          /* mov %cr4, %edi */
+    CHECK_EQ(reg, 7);
+    CHECK_EQ(value, 0);
+    reg = value = 99;
+    CHECK_EQ(CR(&reg, &value, 3, 0x0F, 0x20, 0xE4), 0);          /* into %esp */
+    CHECK_EQ(CR(&reg, &value, 3, 0x0F, 0x20, 0xC0), 0);          /* %cr0 */
+    CHECK_EQ(CR(&reg, &value, 3, 0x0F, 0x20, 0xD8), 0);          /* %cr3 */
+    CHECK_EQ(CR(&reg, &value, 3, 0x0F, 0x22, 0xE0), 0);          /* mov to %cr4: never */
+    CHECK_EQ(CR(&reg, &value, 3, 0x0F, 0x20, 0x20), 0);          /* memory form */
+    CHECK_EQ(CR(&reg, &value, 2, 0x0F, 0x20), 0);                /* bytes missing */
+    CHECK_EQ(reg, 99);
+    CHECK_EQ(value, 99);
+}
+
 /* Emulates bytes[0, avail) starting from EAX = *eax. */
 static uint32_t emu(const uint8_t *bytes, uint32_t avail, uint32_t *eax)
 {
@@ -239,6 +272,7 @@ int main(void)
     RUN(every_byte_after_prefix);
     RUN(decoded);
     RUN(dr_reads);
+    RUN(cr4_reads);
     RUN(dr_refused);
     return CHECK_EXIT_STATUS();
 }

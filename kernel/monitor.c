@@ -89,6 +89,9 @@ static void cmd_exits(const char *arg)
     for (uint32_t n = 0; n < LHCALL_COUNT; n++)
         if (s->by_hcall[n])
             printf(" %s:%lu", hcall_names[n] ? hcall_names[n] : "?", (unsigned long)s->by_hcall[n]);
+    printf("\n%s: shadow tables kept over a full TLB flush: %lu checked at the flush, %lu at their next "
+           "use; %lu entries dropped by the checks", g->name, (unsigned long)s->shadow_checked_at_flush,
+           (unsigned long)s->shadow_unparked, (unsigned long)s->shadow_unpark_dropped);
     char cycles[24], samples[24];
     printf("\n%s: %s TSC cycles in the hypervisor over %s exits (from an exit to the next entry), "
            "%lu per exit\n", g->name, u64_str(s->host_cycles, cycles), u64_str(s->host_samples, samples),

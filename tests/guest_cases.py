@@ -86,6 +86,8 @@ TESTS = [
          "paging/kernel-accessed-dirty", "paging/invalidate-page", "paging/kernel-mapping-shared",
          "paging/kernel-set-pte-everywhere", "paging/kernel-pgd-added", "paging/neighbour-unused",
          "paging/neighbour-clean", "paging/neighbour-changed", "paging/guest-demand-fault",
+         "paging/flush-kmap-rounds", "paging/flush-accessed-dirty", "paging/flush-read-only",
+         "paging/flush-set-pte", "paging/flush-set-pgd", "paging/flush-pde-silent", "paging/flush-user-only",
          "paging/no-leak",
      ]},
     {"test": "fpu", "mem": "16M", "args": "test=fpu loops=10", "timeout": 300,
@@ -141,6 +143,9 @@ KILLS = [
     {"case": "pde-beyond", "args": "test=kill:pde-beyond", "reason": "bad page directory entry"},
     {"case": "pte-beyond", "args": "test=kill:pte-beyond", "reason": "bad page table entry"},
     {"case": "pte-pat", "args": "test=kill:pte-pat", "reason": "bad page table entry"},
+    {"case": "flush-pte-pat", "args": "test=kill:flush-pte-pat", "reason": "bad page table entry"},
+    {"case": "flush-pte-beyond", "args": "test=kill:flush-pte-beyond", "reason": "bad page table entry"},
+    {"case": "flush-pde-pse", "args": "test=kill:flush-pde-pse", "reason": "bad page directory entry"},
     {"case": "notify-beyond", "args": "test=kill:notify-beyond", "reason": "bad notify address"},
     {"case": "pf-no-gate", "args": "test=kill:pf-no-gate", "reason": "unhandled trap 14"},
 ]

@@ -75,6 +75,34 @@ static void bad_pte(u32 value)
 static void pte_beyond(void) { bad_pte(BEYOND_MEMORY | PTE_W | PTE_P); }
 static void pte_pat(void) { bad_pte(page_alloc() | PTE_PSE | PTE_W | PTE_P); }
 
+/* The same entries written silently over good ones the host has already
+ * shadowed and used, then FLUSH_TLB(1): the host keeps its tables over the
+ * flush, but must judge the new entries when it uses them. */
+static void flush_bad_pte(u32 bad_flags, u32 frame)
+{
+    u32 va = KMAP_VA + 6 * PAGE_SIZE;
+    set_pte(kernel_pgd, va, page_alloc() | PTE_W | PTE_A | PTE_D | PTE_P);
+    touch(va);
+    *pte_lookup(kernel_pgd, va) = (frame ? frame : *pte_lookup(kernel_pgd, va)) | bad_flags;
+    hcall(LHCALL_FLUSH_TLB, 1, 0, 0);
+    touch(va);
+}
+
+static void flush_pte_pat(void) { flush_bad_pte(PTE_PSE, 0); }
+static void flush_pte_beyond(void) { flush_bad_pte(PTE_W | PTE_A | PTE_D | PTE_P, BEYOND_MEMORY); }
+
+static void flush_pde_pse(void)
+{
+    u32 pt = page_alloc();
+    ((u32 *)__va(pt))[0] = page_alloc() | PTE_W | PTE_A | PTE_D | PTE_P;
+    kernel_pgd[SPARE_PDE] = pt | PDE_KERNEL;
+    hcall(LHCALL_SET_PGD, pgd_pa(kernel_pgd), SPARE_PDE, 0);
+    touch(SPARE_VA);
+    kernel_pgd[SPARE_PDE] |= PTE_PSE;
+    hcall(LHCALL_FLUSH_TLB, 1, 0, 0);
+    touch(SPARE_VA);
+}
+
 static void pf_no_gate(void)
 {
     idt_clear(14);
@@ -153,6 +181,9 @@ static const struct kill_case {
     { "pde-beyond", pde_beyond },
     { "pte-beyond", pte_beyond },
     { "pte-pat", pte_pat },
+    { "flush-pte-pat", flush_pte_pat },
+    { "flush-pte-beyond", flush_pte_beyond },
+    { "flush-pde-pse", flush_pde_pse },
     { "notify-beyond", notify_beyond },
     { "pf-no-gate", pf_no_gate },
     { "shutdown-unreadable", shutdown_unreadable },

@@ -164,7 +164,7 @@ void test_pci_hostile(void)
     registers(blk);
     queues(blk);
     /* after all that, the device does real work */
-    static u8 sector[VBLK_SECTOR];
+    static u8 sector[VBLK_SECTOR] __attribute__((aligned(VBLK_SECTOR)));  /* vblk takes whole, aligned sectors */
     int a = vblk_attach(), r = a == 0 ? vblk_read(0, sector, VBLK_SECTOR) : a;
     check(a == 0 && r == 0 && vdev_status(blk) == VIRTIO_S_LIVE, "pci_hostile/block-works-after",
           "attach %d, read %d, status 0x%x", a, r, vdev_status(blk));

@@ -17,12 +17,14 @@ void test_timer(void);
 void test_irqs(void);
 void test_segments(void);
 void test_paging(void);
+void paging_flush(void);                /* part of test=paging */
 void test_fpu(void);
 void test_poweroff(void) __attribute__((noreturn));
 void test_restart(void) __attribute__((noreturn));
 void test_panic(void) __attribute__((noreturn));
 void test_checksum(void);
 void test_bench(void);
+void bench_kmap(unsigned rounds);       /* part of test=bench */
 void test_kill(const char *name) __attribute__((noreturn));
 void test_fuzz(void);
 void test_hostile(void);

@@ -31,6 +31,7 @@ struct guest_stats {
     uint64_t exits, hypercalls, async_calls, reflected, irqs_injected, host_irqs;
     uint64_t pf_resolved, pf_dirty, pf_kernel, pf_reflected, gp_emulated, fpu_switches, syscall_exits;
     uint64_t vmcalls_patched, vmcalls_emulated;     /* 2.6.32 guests' hypercall instruction */
+    uint64_t shadow_checked_at_flush, shadow_unparked, shadow_unpark_dropped;  /* FLUSH_TLB(1), shadow.c */
     uint64_t host_cycles, host_samples; /* TSC cycles from an exit to the next entry */
     uint32_t by_vector[256];            /* exits, by the trap that caused them */
     uint32_t by_hcall[LHCALL_COUNT];    /* hypercalls, synchronous or queued */

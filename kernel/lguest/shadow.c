@@ -14,6 +14,12 @@
 #define PDE_INDEX(va) ((va) >> 22)
 #define PTE_INDEX(va) (((va) >> 12) & 1023)
 #define FIRST_RESERVED_PDE PDE_INDEX(SWITCHER_VA)
+/* A shadow PDE is 0 (no table), live (table | P | W | U) or parked (table
+ * | SPDE_PARKED, P clear): a table kept over a full flush, which the CPU
+ * cannot use until unpark() has checked it against the guest's tables. */
+#define SPDE_PARKED 0x200u          /* a software bit: the CPU ignores it */
+#define SPDE_TABLE(pde) ((uint32_t *)((pde) & ~0xFFFu))
+#define EAGER_TABLES 16
 
 /* --- frames for shadow tables: a per-guest pool, capped --- */
 
@@ -48,8 +54,8 @@ HOT static void shadow_frame_free(struct guest *g, uint32_t *f)
 HOT static void drop_pdes(struct guest *g, uint32_t *pd, uint32_t first, uint32_t end)
 {
     for (uint32_t i = first; i < end && i < FIRST_RESERVED_PDE; i++) {
-        if (pd[i] & PTE_P)
-            shadow_frame_free(g, (uint32_t *)(pd[i] & ~0xFFFu));
+        if (SPDE_TABLE(pd[i]))              /* live or parked */
+            shadow_frame_free(g, SPDE_TABLE(pd[i]));
         pd[i] = 0;
     }
 }
@@ -228,9 +234,51 @@ HOT uint32_t shadow_entry(struct guest *g, uint32_t va)
     return pt ? pt[PTE_INDEX(va)] : 0;
 }
 
+/* The table of root r at directory index i (parked, or live at a full
+ * flush) is checked against r's guest directory and made live, keeping
+ * only the entries that are still exactly what a fill would make now: the
+ * guest PTE present, accessed (every shadow entry was made from an
+ * accessed one, so a guest that cleared A loses it), acceptable, under the
+ * guest PDE as it is now (its frame and permissions), with the same frame
+ * and flags. Everything else is cleared and faults in as usual, so what the
+ * guest changed is never served stale. A guest PDE that is gone or
+ * unacceptable drops the whole table: the fault that follows reflects or
+ * stops the guest as it would without a shadow. The live PDE is made with
+ * A clear, so the next flush can tell whether the CPU used it. */
+HOT static void unpark(struct guest *g, struct shadow_root *r, uint32_t i)
+{
+    uint32_t *spt = SPDE_TABLE(r->pd[i]);
+    uint32_t pde;
+    const volatile uint32_t *gpt = 0;
+    if (gmem_read_u32(&g->mem, r->gpgd + i * 4, &pde) && (pde & PTE_P) && !guest_pde_check(pde, g->pfn_limit))
+        gpt = gmem_ptr(&g->mem, pde & ~0xFFFu, PAGE_SIZE);
+    if (!gpt) {
+        shadow_frame_free(g, spt);
+        r->pd[i] = 0;
+        return;
+    }
+    uint32_t fold = ~((~pde) & (PTE_W | PTE_U)), base = (uint32_t)g->mem.base, limit = g->pfn_limit;
+    for (uint32_t j = 0; j < 1024; j++) {
+        uint32_t se = spt[j];
+        if (!se)
+            continue;
+        uint32_t pte = gpt[j];
+        if (!shadow_pte_current(se, pte, fold, base, limit)) {
+            spt[j] = 0;
+            g->stats.shadow_unpark_dropped++;
+        }
+    }
+    r->pd[i] = (uint32_t)spt | PTE_P | PTE_W | PTE_U;
+}
+
 HOT static enum shadow_result install(struct guest *g, uint32_t va, uint32_t gpte)
 {
-    uint32_t *pd = root_pd(g, &g->shadow.roots[g->shadow.cur]);
+    struct shadow_root *r = &g->shadow.roots[g->shadow.cur];
+    uint32_t *pd = root_pd(g, r);
+    if (pd && (pd[PDE_INDEX(va)] & SPDE_PARKED)) {
+        g->stats.shadow_unparked++;
+        unpark(g, r, PDE_INDEX(va));
+    }
     uint32_t *pt = shadow_pt(pd, va);
     if (pd && !pt) {
         pt = shadow_frame(g);
@@ -407,7 +455,7 @@ void shadow_forget(struct guest *g, uint32_t gpgd)
 
 HOT static void clear_pte(struct shadow_root *r, uint32_t va)
 {
-    uint32_t *pt = r->used ? shadow_pt(r->pd, va) : 0;
+    uint32_t *pt = r->used && r->pd ? SPDE_TABLE(r->pd[PDE_INDEX(va)]) : 0;   /* live or parked */
     if (pt)
         pt[PTE_INDEX(va)] = 0;
 }
@@ -460,7 +508,31 @@ HOT void shadow_set_pgd(struct guest *g, uint32_t gpgd, uint32_t index)
 
 HOT void shadow_flush(struct guest *g, bool all)
 {
-    if (all) {
+    if (all && !g->shadow.linear) {
+        /* Anything may have changed (a Linux highmem guest says so after
+         * every kmap_atomic), but dropping every table made such a guest
+         * refill its working set at each kmap. Tables are kept: those the
+         * CPU used since they were made live (A set in the shadow PDE),
+         * up to EAGER_TABLES, are checked now, which costs no exit; the
+         * rest are parked and checked if the guest uses them again. */
+        uint32_t eager = 0;
+        for (uint32_t i = 0; i < SHADOW_ROOTS; i++) {
+            uint32_t *pd = g->shadow.roots[i].pd;
+            if (!pd)
+                continue;
+            for (uint32_t j = 0; j < FIRST_RESERVED_PDE; j++) {
+                if (!(pd[j] & PTE_P))
+                    continue;
+                if ((pd[j] & PTE_A) && g->shadow.roots[i].used && eager < EAGER_TABLES) {
+                    eager++;
+                    g->stats.shadow_checked_at_flush++;
+                    unpark(g, &g->shadow.roots[i], j);
+                } else {
+                    pd[j] = (pd[j] & ~0xFFFu) | SPDE_PARKED;
+                }
+            }
+        }
+    } else if (all) {
         for (uint32_t i = 0; i < SHADOW_ROOTS; i++) {
             struct shadow_root *r = &g->shadow.roots[i];
             if (r->pd)

@@ -183,6 +183,49 @@ static void shadow_invariants(void)
     }
 }
 
+/* The check after a full flush keeps a shadow entry only if a fill would
+ * make the very same one now. */
+#define FOLD_ALL 0xFFFFFFFFu            /* PDE with RW and US */
+#define FOLD_RO (~0x002u)               /* PDE without RW */
+static void current_linux(void)
+{
+    uint32_t k = 0x00123163;            /* kernel page: P RW A D G */
+    uint32_t se = shadow_pte_make(k, HOST);
+    CHECK(shadow_pte_current(se, k, FOLD_ALL, HOST, PFNS));
+    CHECK(shadow_pte_current(se, k & ~0x100u, FOLD_ALL, HOST, PFNS));      /* G is not in the shadow */
+    CHECK(shadow_pte_current(se, k | 0xE00u, FOLD_ALL, HOST, PFNS));       /* nor the software bits */
+    CHECK(!shadow_pte_current(se, 0x00124163, FOLD_ALL, HOST, PFNS));      /* another page (kmap) */
+    CHECK(!shadow_pte_current(se, 0, FOLD_ALL, HOST, PFNS));               /* unmapped */
+    CHECK(!shadow_pte_current(se, k & ~1u, FOLD_ALL, HOST, PFNS));         /* not present, same bits */
+    CHECK(!shadow_pte_current(se, k & ~0x002u, FOLD_ALL, HOST, PFNS));     /* made read-only */
+    CHECK(!shadow_pte_current(se, k & ~0x040u, FOLD_ALL, HOST, PFNS));     /* D cleared: must fault again */
+    CHECK(!shadow_pte_current(se, k & ~0x060u, FOLD_ALL, HOST, PFNS));     /* A and D cleared */
+    CHECK(!shadow_pte_current(se, k, FOLD_RO, HOST, PFNS));                /* the PDE lost RW */
+    CHECK(!shadow_pte_current(se, k | 0x004u, FOLD_ALL, HOST, PFNS));      /* now a user page */
+    CHECK(!shadow_pte_current(se, k | 0x010u, FOLD_ALL, HOST, PFNS));      /* now uncached */
+    CHECK(!shadow_pte_current(se, k, FOLD_ALL, HOST + 0x1000, PFNS));      /* another guest's base */
+    /* a clean writable page is read-only in the shadow; it may stay so
+     * while the guest keeps it clean, not once the guest calls it dirty */
+    uint32_t clean = 0x00456027, ro = shadow_pte_make(clean, HOST);
+    CHECK(shadow_pte_current(ro, clean, FOLD_ALL, HOST, PFNS));
+    CHECK(!shadow_pte_current(ro, clean | 0x040u, FOLD_ALL, HOST, PFNS));
+}
+
+/* Entries the fill path would refuse are never kept, whatever the old
+ * shadow entry was. */
+static void current_refused(void)
+{
+    uint32_t at_limit = (PFNS << 12) | 0x063, se = shadow_pte_make(at_limit, HOST);
+    CHECK(!shadow_pte_current(se, at_limit, FOLD_ALL, HOST, PFNS));        /* frame beyond memory */
+    uint32_t last = ((PFNS - 1) << 12) | 0x063;
+    CHECK(shadow_pte_current(shadow_pte_make(last, HOST), last, FOLD_ALL, HOST, PFNS));
+    uint32_t pat = 0x001230E3;
+    CHECK(!shadow_pte_current(shadow_pte_make(pat, HOST), pat, FOLD_ALL, HOST, PFNS));
+    uint32_t unused = 0x00123003;       /* never accessed: no fill makes it */
+    CHECK(!shadow_pte_current(shadow_pte_make(unused, HOST), unused, FOLD_ALL, HOST, PFNS));
+    CHECK(!shadow_pte_current(0, 0, FOLD_ALL, HOST, PFNS));
+}
+
 int main(void)
 {
     RUN(pde_linux);
@@ -198,5 +241,7 @@ int main(void)
     RUN(shadow_each_flag);
     RUN(shadow_frames);
     RUN(shadow_invariants);
+    RUN(current_linux);
+    RUN(current_refused);
     return CHECK_EXIT_STATUS();
 }

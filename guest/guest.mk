@@ -29,7 +29,7 @@ GUEST_UCFLAGS  := $(GUEST_CFLAGS_COMMON) -fno-builtin -fno-tree-loop-distribute-
 GUEST_FPU_FLAGS := -msse -msse2 -mfpmath=sse
 GUEST_FPU_SRCS := guest/user/fpu_c.c
 GUEST_ASFLAGS  := -m32 -I. -MMD -MP
-GUEST_LIBGCC   := $(shell $(CC) -m32 -print-libgcc-file-name 2>/dev/null)
+GUEST_LIBGCC   = $(shell $(CC) -m32 -print-libgcc-file-name 2>/dev/null)
 
 GUEST_KSRCS := $(wildcard guest/*.c guest/*.S guest/tests/*.c)
 GUEST_USRCS := $(wildcard guest/user/*.c guest/user/*.S)

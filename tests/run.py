@@ -51,6 +51,7 @@ def unit_tests():
 ONCE = {"console/slow-reader"} | net_tests.ONCE | {n for n, _ in appliance_tests.tests() + appliance_parser_tests.tests()}
 ONCE |= {"sata/pc/power-cycle", "sata/pc/io-errors", "sata/q35/block", "sata/pc/abandon", "sata/pc/vring-hostile"}
 PASSES = [("", {}), ("smp2:", {"TEST_SMP": "2"}), ("cpus1:", {"TEST_SMP": "2", "TEST_APPEND": "cpus=1"})]
+FAILED = []      # every failure, repeated at the end
 
 
 def one_pass(pool, prefix, tests):
@@ -68,6 +69,7 @@ def one_pass(pool, prefix, tests):
             else:
                 failed += 1
                 print(f"FAIL {prefix}{rname}: {detail}")
+                FAILED.append(f"{prefix}{rname}: {detail}"[:300])
         sys.stdout.flush()
     return passed, failed
 
@@ -102,6 +104,9 @@ def main():
             p, f = one_pass(pool, prefix, chosen)
             passed, failed = passed + p, failed + f
     print(f"({time.monotonic() - start:.0f} s)")
+    # the failures again, where a log cut to its tail still shows them
+    for line in FAILED:
+        print(f"FAILED {line}")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed or not passed else 0
 

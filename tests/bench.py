@@ -38,7 +38,7 @@ Three boots:
 
   4. smp_scaling: two CPU-bound checksum guests on -smp 2, once with every
      CPU and once with cpus=1; loops per second of the hypervisor's clock
-     from "ready" to the last stop, best of BENCH_SMP_RUNS (3) runs of each,
+     from "ready" to the last stop, best of BENCH_SMP_RUNS (5) runs of each,
      taken in turns. Ratio = the speed-up (higher is better).
 
   5. wake_ping: guest-to-guest ping round trip (two idle shells) beside three
@@ -458,10 +458,10 @@ def smp_bench():
     same guests with cpus=1, both on -smp N (ratio: higher is better; the
     goal on two host cores is 1.8 for N = 2). Under TCG each vCPU is a host
     thread, so anything else the host runs steals from one side or the
-    other: the two are measured in turns, BENCH_SMP_RUNS times each (3),
+    other: the two are measured in turns, BENCH_SMP_RUNS times each (5),
     and the best run of each is compared, which is the run least disturbed."""
     n = 2
-    runs = max(1, int(os.environ.get("BENCH_SMP_RUNS", "3")))
+    runs = max(1, int(os.environ.get("BENCH_SMP_RUNS", "5")))
     ones, manys = [], []
     for _ in range(runs):
         ones.append(checksum_span(n, "cpus=1"))

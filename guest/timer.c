@@ -16,6 +16,7 @@ void timer_init(void)
 }
 
 void timer_set(u32 ns) { hcall(LHCALL_SET_CLOCKEVENT, ns, 0, 0); }
+void timer_set_queued(u32 ns) { hcall_async(LHCALL_SET_CLOCKEVENT, ns, 0, 0); }
 
 void timer_tick_start(u32 ns)
 {

@@ -15,6 +15,9 @@ extern volatile u32 timer_ticks;        /* deliveries while the tick ran */
 
 void timer_init(void);
 void timer_set(u32 ns);                 /* 0 cancels */
+/* The same, queued: it takes effect at the next hypercall (a halt), which
+ * saves a trap when the two go together. */
+void timer_set_queued(u32 ns);
 /* Re-arm every ns from the handler and ask for a reschedule each time. */
 void timer_tick_start(u32 ns);
 void timer_tick_stop(void);

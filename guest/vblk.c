@@ -19,6 +19,7 @@ static struct vdev *dev;
 static struct vq *q;
 static u64 capacity;
 static u32 seg_max;
+static u32 size_max;             /* 0: no limit on one segment */
 static int dead;                        /* a request never came back: no more use */
 
 struct vdev *vblk_device(void) { return dev; }
@@ -71,6 +72,11 @@ int vblk_attach(void)
         seg_max = q->num - 2;
     if (!seg_max)
         seg_max = 1;
+    size_max = 0;
+    if (accepted & (1u << VIRTIO_BLK_F_SIZE_MAX))
+        vdev_config_read(dev, 8, &size_max, 4);
+    if (size_max && size_max < PAGE_SIZE)
+        size_max = PAGE_SIZE;               /* pages are never cut */
     dead = 0;
     vdev_driver_ok(dev);
     return 0;
@@ -129,7 +135,7 @@ int vblk_wait(struct vblk_req *r)
         }
         /* The completion interrupt wakes us; the timer only bounds the
          * sleep so a lost interrupt turns into a timeout, not a hang. */
-        timer_set(10000000);
+        timer_set_queued(10000000);       /* armed by the halt's own trap */
         halt();
         irq_disable();
     }
@@ -150,8 +156,8 @@ int vblk_request(u32 type, u64 sector, const struct vseg *data, unsigned nseg, u
     return s;
 }
 
-/* Whole sectors: segments split at page boundaries, requests cut at
- * seg_max segments. */
+/* Whole sectors: one segment per physically contiguous run of pages (up
+ * to size_max), requests cut at seg_max segments. */
 static int rw(u32 type, u64 sector, u32 buf, u32 bytes)
 {
     if ((buf | bytes) % VBLK_SECTOR)
@@ -167,7 +173,11 @@ static int rw(u32 type, u64 sector, u32 buf, u32 bytes)
             u32 len = PAGE_SIZE - (pa & (PAGE_SIZE - 1));
             if (len > bytes)
                 len = bytes;
-            segs[n++] = (struct vseg){ pa, len, type == VIRTIO_BLK_T_IN };
+            if (n && segs[n - 1].pa + segs[n - 1].len == pa &&
+                (!size_max || segs[n - 1].len + len <= size_max))
+                segs[n - 1].len += len;     /* physically contiguous: one segment, as Linux merges them */
+            else
+                segs[n++] = (struct vseg){ pa, len, type == VIRTIO_BLK_T_IN };
             buf += len;
             bytes -= len;
             req_bytes += len;

@@ -820,6 +820,14 @@ def test_net_tcp_bulk():
                 info(t, f"{BULK_SIZE >> 20} MiB to the guest and back (echoed while receiving) in {took:.1f} s: "
                      f"{BULK_SIZE / took / 1e6:.2f} MB/s each way, {2 * BULK_SIZE / took / 1e6:.2f} MB/s both")
             sh.run("wait", 60)
+            # the guest's TCP counters: retransmissions explain a slow run
+            rc, out, _ = sh.run("grep '^Tcp:' /proc/net/snmp")
+            if rc == 0 and len(out) >= 2:
+                tcp = dict(zip(out[-2].split()[1:], out[-1].split()[1:]))
+                info(t, "guest TCP: " + ", ".join(f"{k} {tcp.get(k, '?')}" for k in
+                                                  ("InSegs", "OutSegs", "RetransSegs", "InErrs", "InCsumErrors")))
+                check(f"{t}/no-checksum-errors", tcp.get("InCsumErrors", "0") == "0" and tcp.get("InErrs") == "0",
+                      f"guest TCP counters: {tcp}")
             got = None
             for _ in range(30):         # md5sum ends when tee closes the fifo
                 rc, out, _ = sh.run("cat /tmp/md5 2>/dev/null")

@@ -50,6 +50,55 @@ lgtest_start:
 3:  andl $~(PAGE_SIZE - 1), %eax
     movl %eax, PA(ram_bytes)
 
+#ifdef LG_PAE
+    /* PAE (as head_32.S for HIGHMEM64G): 8-byte PTEs after the image, 512
+     * per table, the tail of the last cleared; then one page middle
+     * directory naming them; the PDPT's entries 0 (identity) and 3
+     * (KERNEL_BASE) both name it, with only P set. High words are 0. */
+    movl $PA(__kernel_end), %edi
+    shrl $PAGE_SHIFT, %eax
+    movl %eax, %ebx                 /* RAM pages */
+    xorl %ecx, %ecx
+    movl $PTE_FLAGS, %eax
+4:  cmpl %ebx, %ecx
+    jae 5f
+    movl %eax, (%edi,%ecx,8)
+    movl $0, 4(%edi,%ecx,8)
+    addl $PAGE_SIZE, %eax
+    incl %ecx
+    jmp 4b
+5:  testl $511, %ecx
+    jz 6f
+    movl $0, (%edi,%ecx,8)
+    movl $0, 4(%edi,%ecx,8)
+    incl %ecx
+    jmp 5b
+6:  shrl $9, %ecx                   /* number of page tables */
+    movl %ecx, PA(boot_pt_count)
+    movl %ecx, %edx
+    shll $PAGE_SHIFT, %edx
+    addl %edi, %edx                 /* the PMD page */
+    pushl %edi
+    pushl %ecx
+    movl %edx, %edi
+    movl $1024, %ecx
+    xorl %eax, %eax
+    rep stosl
+    popl %ecx
+    popl %edi
+    leal PDE_FLAGS(%edi), %eax
+    xorl %esi, %esi
+7:  movl %eax, (%edx,%esi,8)
+    addl $PAGE_SIZE, %eax
+    incl %esi
+    cmpl %ecx, %esi
+    jb 7b
+    leal 1(%edx), %eax
+    movl %eax, PA(boot_pgdir)
+    movl %eax, PA(boot_pgdir) + 24
+    addl $PAGE_SIZE, %edx
+    movl %edx, PA(boot_free_pa)     /* first page nobody uses yet */
+#else
     /* Page tables go in the pages right after the image: one PTE per RAM
      * page, the tail of the last table cleared. */
     movl $PA(__kernel_end), %edi
@@ -86,6 +135,8 @@ lgtest_start:
     shll $PAGE_SHIFT, %ecx
     addl %edi, %ecx
     movl %ecx, PA(boot_free_pa)     /* first page nobody uses yet */
+
+#endif
 
     /* The two hypercalls of lguest_entry: register lguest_data, then
      * leave the host's identity mode for our tables. */

@@ -124,12 +124,35 @@ $(GUEST_OUT)/lgtest-4.elf: $(GUEST_KOBJS_4) $(GUEST_UIMAGE) guest/guest.ld $(NEW
 	    -Wl,-z,noexecstack -Wl,-z,max-page-size=4096 -o $@ $(GUEST_KOBJS_4) $(GUEST_UIMAGE) \
 	    -Wl,--start-group $(NEWLIB)/i686-elf/lib/libc.a $(GUEST_LIBGCC) -Wl,--end-group
 
+# The same guest with PAE page tables (-DLG_PAE: guest/pgtable_pae.c and
+# the PAE boot tables of guest/entry.S), as a Linux 3.10 HIGHMEM64G lguest
+# kernel keeps them, for the PAE tests.
+GUEST_OBJDIR_PAE := $(GUEST_OUT)/obj-pae
+GUEST_KOBJS_PAE  := $(patsubst guest/%,$(GUEST_OBJDIR_PAE)/%.o,$(GUEST_KSRCS))
+GUEST_ELFS       += $(GUEST_OUT)/lgtest-pae.elf
+
+$(GUEST_OBJDIR_PAE)/%.c.o: guest/%.c | $(NEWLIB_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (PAE)"
+	@$(CC) $(GUEST_CFLAGS) -DLG_PAE -c $< -o $@
+
+$(GUEST_OBJDIR_PAE)/%.S.o: guest/%.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $< (PAE)"
+	@$(CC) $(GUEST_ASFLAGS) -DLG_PAE -c $< -o $@
+
+$(GUEST_OUT)/lgtest-pae.elf: $(GUEST_KOBJS_PAE) $(GUEST_UIMAGE) guest/guest.ld $(NEWLIB_STAMP)
+	@echo "  LD      $@"
+	@$(CC) -m32 -nostdlib -static -no-pie -Wl,-T,guest/guest.ld -Wl,--build-id=none \
+	    -Wl,-z,noexecstack -Wl,-z,max-page-size=4096 -o $@ $(GUEST_KOBJS_PAE) $(GUEST_UIMAGE) \
+	    -Wl,--start-group $(NEWLIB)/i686-elf/lib/libc.a $(GUEST_LIBGCC) -Wl,--end-group
+
 .PHONY: guest guest-clean
 guest: $(GUEST_ELFS)
 guest-clean:
 	rm -rf $(GUEST_OUT)
 clean: guest-clean
 
--include $(GUEST_KOBJS:.o=.d) $(GUEST_KOBJS_2632:.o=.d) $(GUEST_KOBJS_4:.o=.d) $(GUEST_UOBJS:.o=.d)
+-include $(GUEST_KOBJS:.o=.d) $(GUEST_KOBJS_2632:.o=.d) $(GUEST_KOBJS_4:.o=.d) $(GUEST_KOBJS_PAE:.o=.d) $(GUEST_UOBJS:.o=.d)
 
 .DEFAULT_GOAL := $(GUEST_SAVED_GOAL)

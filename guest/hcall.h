@@ -39,13 +39,17 @@
 #define HCALL_INSN "int $0x1f"
 #endif
 
-static inline void hcall(u32 nr, u32 a1, u32 a2, u32 a3)
+/* ESI is the fourth argument, which only a PAE guest's SET_PTE uses (the
+ * PTE's high word); Linux passes 0 there in every other call. */
+static inline void hcall4(u32 nr, u32 a1, u32 a2, u32 a3, u32 a4)
 {
     __asm__ __volatile__(HCALL_INSN
-                         : "+a"(nr), "+b"(a1), "+c"(a2), "+d"(a3)
+                         : "+a"(nr), "+b"(a1), "+c"(a2), "+d"(a3), "+S"(a4)
                          :
                          : "memory");
 }
+
+static inline void hcall(u32 nr, u32 a1, u32 a2, u32 a3) { hcall4(nr, a1, a2, a3, 0); }
 
 /* Queues a call in the lguest_data ring (ABI 2.4): it takes effect at the
  * next synchronous hypercall. If the ring is full the call is made

@@ -62,23 +62,10 @@ void pages_free(u32 pa, unsigned n)
 unsigned pages_free_count(void) { return free_count; }
 int page_is_free(u32 pa) { return pa < ram_bytes && !used(pa >> PAGE_SHIFT); }
 
-static void window(unsigned pde)
-{
-    kernel_pgd[pde] = page_alloc() | PDE_KERNEL;
-    hcall(LHCALL_SET_PGD, pgd_pa(kernel_pgd), pde, 0);
-}
-
 void mm_init(void)
 {
     cur_pgd_pa = pgd_pa(kernel_pgd);
-    /* The identity half of the boot tables was only for the jump to
-     * KERNEL_BASE. Without it, address 0 faults and the user half of the
-     * kernel's directory is empty, as in every process directory. */
-    for (u32 i = 0; i < boot_pt_count; i++) {
-        kernel_pgd[i] = 0;
-        hcall_async(LHCALL_SET_PGD, cur_pgd_pa, i, 0);
-    }
-    hcall_flush();
+    pgtable_drop_identity();
 
     ram_pages = ram_bytes >> PAGE_SHIFT;
     for (u32 pfn = 0; pfn < ram_pages; pfn++)
@@ -91,75 +78,8 @@ void mm_init(void)
 
     /* The kernel windows get their page tables now, before any process
      * directory copies the kernel half. */
-    window(KMAP_PDE);
-    window(DEMAND_PDE);
-}
-
-u32 *pgd_new(void)
-{
-    u32 *pgd = __va(page_alloc());
-    for (unsigned i = KERNEL_BASE >> 22; i < 1023; i++)
-        pgd[i] = kernel_pgd[i];
-    return pgd;
-}
-
-void pgd_free(u32 *pgd)
-{
-    if (pgd_pa(pgd) == cur_pgd_pa || pgd == kernel_pgd)
-        panic("freeing the page directory in use");
-    for (unsigned i = 0; i < KERNEL_BASE >> 22; i++) {
-        if (!(pgd[i] & PTE_P))
-            continue;
-        u32 *pt = __va(pgd[i] & ~0xFFFu);
-        for (unsigned j = 0; j < 1024; j++)
-            if ((pt[j] & (PTE_P | PTE_OWNED)) == (PTE_P | PTE_OWNED))
-                page_free(pt[j] & ~0xFFFu);
-        page_free(pgd[i] & ~0xFFFu);
-        pgd[i] = 0;
-        /* The host may still shadow this directory: once its page is
-         * reused (perhaps as another directory), nothing stale may stay. */
-        hcall_async(LHCALL_SET_PGD, pgd_pa(pgd), i, 0);
-    }
-    hcall_flush();
-    page_free(pgd_pa(pgd));
-}
-
-u32 *pte_lookup(u32 *pgd, u32 va)
-{
-    u32 pde = pgd[va >> 22];
-    if (!(pde & PTE_P))
-        return 0;
-    return (u32 *)__va(pde & ~0xFFFu) + (va >> 12 & 1023);
-}
-
-void map_page(u32 *pgd, u32 va, u32 pa, u32 flags, int lazy)
-{
-    void (*call)(u32, u32, u32, u32) = lazy ? hcall_async : hcall;
-    unsigned i = va >> 22;
-    if (!(pgd[i] & PTE_P)) {
-        if (va >= KERNEL_BASE)
-            panic("kernel page table for 0x%x missing", (unsigned)va);
-        pgd[i] = page_alloc() | PDE_USER;
-        call(LHCALL_SET_PGD, pgd_pa(pgd), i, 0);
-    }
-    u32 *pte = pte_lookup(pgd, va);
-    *pte = pa | flags | PTE_P;
-    call(LHCALL_SET_PTE, pgd_pa(pgd), va, *pte);
-}
-
-void set_pte(u32 *pgd, u32 va, u32 value)
-{
-    u32 *pte = pte_lookup(pgd, va);
-    if (!pte)
-        panic("set_pte: no page table for 0x%x", (unsigned)va);
-    *pte = value;
-    hcall(LHCALL_SET_PTE, pgd_pa(pgd), va, value);
-}
-
-void mm_switch(u32 *pgd)
-{
-    cur_pgd_pa = pgd_pa(pgd);
-    hcall(LHCALL_NEW_PGTABLE, cur_pgd_pa, 0, 0);
+    pgtable_window(KMAP_PDE);
+    pgtable_window(DEMAND_PDE);
 }
 
 u32 kmap(unsigned slot, u32 pa, u32 flags)
@@ -179,22 +99,6 @@ int mm_demand_fault(u32 cr2, u32 error)
     u32 va = cr2 & ~0xFFFu;
     set_pte(kernel_pgd, va, page_alloc() | PTE_W | PTE_P | PTE_OWNED);
     demand_faults++;
-    return 1;
-}
-
-int user_range_ok(u32 *pgd, u32 va, u32 len, int write)
-{
-    if (!len)
-        return 1;
-    if (va >= KERNEL_BASE || len > KERNEL_BASE - va)
-        return 0;
-    for (u32 page = va & ~0xFFFu; page <= ((va + len - 1) & ~0xFFFu); page += PAGE_SIZE) {
-        if ((pgd[page >> 22] & (PTE_P | PTE_U)) != (PTE_P | PTE_U))
-            return 0;
-        u32 pte = *pte_lookup(pgd, page);
-        if ((pte & (PTE_P | PTE_U)) != (PTE_P | PTE_U) || (write && !(pte & PTE_W)))
-            return 0;
-    }
     return 1;
 }
 

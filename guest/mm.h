@@ -28,6 +28,11 @@ extern u32 *kernel_pgd;
 extern u32 cur_pgd_pa;
 
 void mm_init(void);
+/* mm_init's table work (pgtable.c, or pgtable_pae.c in the PAE build):
+ * the boot identity map removed; one 4 MiB kernel window (directory
+ * index pde) given its page table(s). */
+void pgtable_drop_identity(void);
+void pgtable_window(unsigned pde);
 
 /* Zeroed pages; panic when memory runs out. */
 u32 page_alloc(void);
@@ -46,6 +51,20 @@ void pgd_free(u32 *pgd);
 
 /* The PTE for va, or 0 if its page table does not exist. */
 u32 *pte_lookup(u32 *pgd, u32 va);
+/* The directory-level entry over va (2-level: the PDE, 4 MiB; PAE: the
+ * low word of the PMD entry, 2 MiB), or 0 if there is none (PAE: no PMD
+ * page); pde_announce tells the host it changed (SET_PGD, or SET_PMD). */
+u32 *pde_lookup(u32 *pgd, u32 va);
+void pde_announce(u32 *pgd, u32 va);
+/* Entry i of the page table at pa (its low word in the PAE build). */
+static inline u32 *pt_slot(u32 pa, unsigned i)
+{
+#ifdef LG_PAE
+    return (u32 *)__va(pa) + 2 * i;
+#else
+    return (u32 *)__va(pa) + i;
+#endif
+}
 /* Maps va -> pa with flags (PTE_P added), creating the page table if
  * needed. lazy: the announcements go into the async ring (the caller
  * flushes); else they are synchronous. */

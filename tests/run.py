@@ -24,6 +24,7 @@ import limits_tests  # noqa: E402
 import console_tests  # noqa: E402
 import debug_tests  # noqa: E402
 import generation_tests  # noqa: E402
+import pae_tests  # noqa: E402
 import appliance_tests  # noqa: E402
 import appliance_parser_tests  # noqa: E402
 import sata_tests  # noqa: E402
@@ -80,7 +81,7 @@ def main():
     tests = ([("unit", unit_tests)] + boot_tests.all_tests() + guest_tests.tests()
              + device_tests.tests() + net_tests.tests() + irq_tests.tests()
              + smp_tests.tests() + limits_tests.tests() + console_tests.tests() + debug_tests.tests()
-             + generation_tests.tests() + appliance_parser_tests.tests() + appliance_tests.tests()
+             + generation_tests.tests() + pae_tests.tests() + appliance_parser_tests.tests() + appliance_tests.tests()
              + sata_tests.tests())
     tests = [(n, f) for n, f in tests if not filters or any(s in n for s in filters)]
     if any(n != "unit" for n, _ in tests):

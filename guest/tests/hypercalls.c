@@ -106,17 +106,16 @@ static void page_tables(void)
 
     /* SET_PGD: a user directory entry removed, then put back. */
     mm_switch(space);
-    unsigned idx = USER_SCRATCH_VA >> 22;
-    u32 pde = space[idx];
+    u32 *dent = pde_lookup(space, USER_SCRATCH_VA), pde = *dent;
     before = *(volatile u32 *)USER_SCRATCH_VA;
-    space[idx] = 0;
-    hcall(LHCALL_SET_PGD, pgd_pa(space), idx, 0);
+    *dent = 0;
+    pde_announce(space, USER_SCRATCH_VA);
     struct fault_rec r = { 0 };
     expect_fault((u32)probe_read_resume);
     probe_read(USER_SCRATCH_VA);
     int faulted = expect_taken(&r);
-    space[idx] = pde;
-    hcall(LHCALL_SET_PGD, pgd_pa(space), idx, 0);
+    *dent = pde;
+    pde_announce(space, USER_SCRATCH_VA);
     after = *(volatile u32 *)USER_SCRATCH_VA;
     mm_switch(kernel_pgd);
     check(before == 0xA11CE && faulted && r.vector == 14 && r.cr2 == USER_SCRATCH_VA && after == 0xA11CE,

@@ -156,6 +156,56 @@ static void mmio_below_bars(void)
 }
 #endif
 
+#ifdef LG_PAE
+/* PAE tables and calls the host must stop a PAE guest for (lguest-abi.md
+ * 6.9), and a 2-level call from one. */
+static u64 *kpdpt(void) { return (u64 *)kernel_pgd; }
+static u32 kpmd_pa(void) { return (u32)kpdpt()[3] & ~0xFFFu; }
+
+static void pae_pgd_index(void) { hcall(LHCALL_SET_PGD, pgd_pa(kernel_pgd), 4, 0); }
+static void pae_2level_pgd(void) { hcall(LHCALL_SET_PGD, pgd_pa(kernel_pgd), SPARE_PDE, 0); }
+static void pae_pmd_index(void) { hcall(LHCALL_SET_PMD, kpmd_pa(), 512, 0); }
+static void pae_pmd_unaligned(void) { hcall(LHCALL_SET_PMD, kpmd_pa() + 8, 0, 0); }
+static void pae_pgtable_unaligned(void) { hcall(LHCALL_NEW_PGTABLE, pgd_pa(kernel_pgd) + 0x10, 0, 0); }
+static void pae_pgtable_outside(void) { hcall(LHCALL_NEW_PGTABLE, BEYOND_MEMORY, 0, 0); }
+
+/* A page at SPARE_VA whose PTE has high word hi, then touched. */
+static void spare_pte_hi(u32 hi)
+{
+    u32 pt = page_alloc(), page = page_alloc();
+    *pde_lookup(kernel_pgd, SPARE_VA) = pt | PDE_KERNEL;
+    pde_announce(kernel_pgd, SPARE_VA);
+    u32 *e = pt_slot(pt, 0);
+    e[0] = page | PTE_P | PTE_W | PTE_A | PTE_D;
+    e[1] = hi;
+    hcall4(LHCALL_SET_PTE, pgd_pa(kernel_pgd), SPARE_VA, e[0], e[1]);
+    touch(SPARE_VA);
+}
+static void pae_pte_nx(void) { spare_pte_hi(0x80000000u); }
+static void pae_pte_reserved(void) { spare_pte_hi(0x00100000u); }
+static void pae_pte_beyond(void) { spare_pte_hi(1); }
+
+/* The SPARE_VA PMD entry made bad, announced, then touched. */
+static void spare_pmd(u32 lo, u32 hi)
+{
+    u32 *e = pde_lookup(kernel_pgd, SPARE_VA);
+    e[0] = lo;
+    e[1] = hi;
+    pde_announce(kernel_pgd, SPARE_VA);
+    touch(SPARE_VA);
+}
+static void pae_pmd_pse(void) { spare_pmd(page_alloc() | PDE_KERNEL | PTE_PSE, 0); }
+static void pae_pmd_beyond(void) { spare_pmd(page_alloc() | PDE_KERNEL, 1); }
+
+/* The kernel's PDPT entry with RW: the next use of a kernel address. */
+static void pae_pdpte_flags(void)
+{
+    kpdpt()[3] |= PTE_W;
+    hcall(LHCALL_SET_PGD, pgd_pa(kernel_pgd), 3, 0);
+    touch(KERNEL_BASE);
+}
+#endif
+
 static const struct kill_case {
     const char *name;
     void (*run)(void);
@@ -193,6 +243,20 @@ static const struct kill_case {
     { "mmio-movzx", mmio_movzx },
     { "mmio-outside-bar", mmio_outside_bar },
     { "mmio-below-bars", mmio_below_bars },
+#endif
+#ifdef LG_PAE
+    { "pae-pgd-index", pae_pgd_index },
+    { "pae-2level-pgd", pae_2level_pgd },
+    { "pae-pmd-index", pae_pmd_index },
+    { "pae-pmd-unaligned", pae_pmd_unaligned },
+    { "pae-pgtable-unaligned", pae_pgtable_unaligned },
+    { "pae-pgtable-outside", pae_pgtable_outside },
+    { "pae-pte-nx", pae_pte_nx },
+    { "pae-pte-reserved", pae_pte_reserved },
+    { "pae-pte-beyond", pae_pte_beyond },
+    { "pae-pmd-pse", pae_pmd_pse },
+    { "pae-pmd-beyond", pae_pmd_beyond },
+    { "pae-pdpte-flags", pae_pdpte_flags },
 #endif
 };
 

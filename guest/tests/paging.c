@@ -120,8 +120,8 @@ static void spaces(void)
     u32 pt = page_alloc(), kp = page_with(0x5AFE);
     u32 *dirs[3] = { kernel_pgd, a, b };
     for (unsigned i = 0; i < 3; i++) {
-        dirs[i][SPARE_PDE] = pt | PDE_KERNEL;
-        hcall(LHCALL_SET_PGD, pgd_pa(dirs[i]), SPARE_PDE, 0);
+        *pde_lookup(dirs[i], SPARE_VA) = pt | PDE_KERNEL;
+        pde_announce(dirs[i], SPARE_VA);
     }
     set_pte(kernel_pgd, SPARE_VA + 0x3000, kp | PTE_P | PTE_W);
     u32 sa = read_in_space(a, SPARE_VA + 0x3000), sb = read_in_space(b, SPARE_VA + 0x3000);
@@ -129,8 +129,8 @@ static void spaces(void)
     check(sa == 0x5AFE && sb == 0x5AFE && sk == 0x5AFE, "paging/kernel-pgd-added",
           "read 0x%x in A, 0x%x in B, 0x%x in the kernel's space", (unsigned)sa, (unsigned)sb, (unsigned)sk);
     for (unsigned i = 0; i < 3; i++) {
-        dirs[i][SPARE_PDE] = 0;
-        hcall(LHCALL_SET_PGD, pgd_pa(dirs[i]), SPARE_PDE, 0);
+        *pde_lookup(dirs[i], SPARE_VA) = 0;
+        pde_announce(dirs[i], SPARE_VA);
     }
     page_free(pt);
     page_free(kp);

@@ -237,17 +237,17 @@ static void announced_after_flush(void)
      * then replaced by another table, announced */
     u32 pt1 = page_alloc(), pt2 = page_alloc();
     u32 spa = SPARE_VA + 0x5000;
-    ((u32 *)__va(pt1))[5] = page[7] | PTE_P | PTE_W | PTE_A | PTE_D;
-    ((u32 *)__va(pt2))[5] = page[8] | PTE_P | PTE_W | PTE_A | PTE_D;
+    *pt_slot(pt1, 5) = page[7] | PTE_P | PTE_W | PTE_A | PTE_D;
+    *pt_slot(pt2, 5) = page[8] | PTE_P | PTE_W | PTE_A | PTE_D;
     for (unsigned i = 0; i < 3; i++) {
-        space[i][SPARE_PDE] = pt1 | PDE_KERNEL;
-        hcall(LHCALL_SET_PGD, pgd_pa(space[i]), SPARE_PDE, 0);
+        *pde_lookup(space[i], SPARE_VA) = pt1 | PDE_KERNEL;
+        pde_announce(space[i], SPARE_VA);
     }
     before = seen_everywhere(spa, pattern(7, 0));
     flush_all(0);
     for (unsigned i = 0; i < 3; i++) {
-        space[i][SPARE_PDE] = pt2 | PDE_KERNEL;
-        hcall(LHCALL_SET_PGD, pgd_pa(space[i]), SPARE_PDE, 0);
+        *pde_lookup(space[i], SPARE_VA) = pt2 | PDE_KERNEL;
+        pde_announce(space[i], SPARE_VA);
     }
     after = seen_everywhere(spa, pattern(8, 0));
     check(before == 3 && after == 3, "paging/flush-set-pgd",
@@ -255,11 +255,11 @@ static void announced_after_flush(void)
 
     /* the same PDE change, silently, then a full flush */
     for (unsigned i = 0; i < 3; i++)
-        space[i][SPARE_PDE] = pt1 | PDE_KERNEL;
+        *pde_lookup(space[i], SPARE_VA) = pt1 | PDE_KERNEL;
     flush_all(1);
     unsigned silent = seen_everywhere(spa, pattern(7, 0));
     for (unsigned i = 0; i < 3; i++)
-        space[i][SPARE_PDE] = 0;
+        *pde_lookup(space[i], SPARE_VA) = 0;
     flush_all(0);
     probe(spa, &faulted);
     check(silent == 3 && faulted, "paging/flush-pde-silent",

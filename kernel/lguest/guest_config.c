@@ -24,6 +24,7 @@ struct parsed {
     int gdb;                    /* gdb=on */
     int rng;                    /* rng=on */
     int abi;                    /* enum guest_abi */
+    int paging;                 /* enum guest_paging */
     int has_mac;
     uint8_t mac[6];
     char sata[GUEST_SATA_MAX];
@@ -241,6 +242,15 @@ static int parse_line(uint32_t idx, const char *s, struct parsed *p, struct diag
                 diag_add(d, "module %lu: abi=%s is not 2.6, 3.10 or 4", (unsigned long)idx, t.value);
                 bad = 1;
             }
+        } else if (strcmp(t.key, "paging") == 0 && t.has_value && p->role == ROLE_KERNEL) {
+            if (strcmp(t.value, "2level") == 0)
+                p->paging = GUEST_PAGING_2LEVEL;
+            else if (strcmp(t.value, "pae") == 0)
+                p->paging = GUEST_PAGING_PAE;
+            else {
+                diag_add(d, "module %lu: paging=%s is not 2level or pae", (unsigned long)idx, t.value);
+                bad = 1;
+            }
         } else if (strcmp(t.key, "mac") == 0 && t.has_value && p->role == ROLE_KERNEL) {
             if (parse_mac(t.value, p->mac)) {
                 diag_add(d, "module %lu: mac=%s is not a unicast address like 02:4c:47:00:00:01",
@@ -315,6 +325,7 @@ uint32_t guest_configs_parse(const struct boot_module *mods, uint32_t nmods,
         g->gdb = p.gdb;
         g->rng = p.rng;
         g->abi = (enum guest_abi)p.abi;
+        g->paging = (enum guest_paging)p.paging;
         g->has_mac = p.has_mac;
         memcpy(g->mac, p.mac, sizeof(g->mac));
         memcpy(g->sata, p.sata, sizeof(g->sata));

@@ -29,7 +29,7 @@
 /* One guest as its GRUB modules describe it:
  *   module2 /boot/vmlinux  kernel name=web mem=64M [on_kill=restart] [net=off] [mac=02:..] [cpu=N]
  *                          [weight=N] [cap=PERCENT] [restart_limit=N] [restart_delay=MS] [gdb=on] [rng=on]
- *                          [disk=sataN:NAME | disk=sataN:NUMBER] [abi=2.6|3.10|4]
+ *                          [disk=sataN:NAME | disk=sataN:NUMBER] [abi=2.6|3.10|4] [paging=2level|pae]
  *                          -- console=hvc0 root=/dev/vda
  *   module2 /boot/initrd   initrd name=web
  *   module2 /boot/root.img disk   name=web
@@ -38,6 +38,9 @@
 /* abi=: the lguest generation a guest must speak, or learnt at its
  * LGUEST_INIT (lguest ABI appendix F). */
 enum guest_abi { GUEST_ABI_AUTO, GUEST_ABI_2632, GUEST_ABI_310, GUEST_ABI_4 };
+/* paging=: the guest's page-table format, or learnt from its first
+ * NEW_PGTABLE (kernel/lguest/shadow_mode.c). */
+enum guest_paging { GUEST_PAGING_AUTO, GUEST_PAGING_2LEVEL, GUEST_PAGING_PAE };
 
 struct guest_config {
     char name[GUEST_NAME_MAX];
@@ -56,6 +59,7 @@ struct guest_config {
     int gdb;                    /* gdb=on: the gdb stub holds it before its first instruction */
     int rng;                    /* rng=on: a virtio entropy device (off by default, as in the Launcher) */
     enum guest_abi abi;         /* abi=2.6|3.10|4; GUEST_ABI_AUTO: learnt */
+    enum guest_paging paging;   /* paging=2level|pae; GUEST_PAGING_AUTO: learnt */
     int has_mac;                /* mac=..., else one derived from the name */
     uint8_t mac[6];
     char args[GUEST_ARGS_MAX];

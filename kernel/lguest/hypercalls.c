@@ -194,14 +194,14 @@ HOT static void h_halt(struct guest *g, uint32_t a1, uint32_t a2, uint32_t a3, u
     g->halted = true;
 }
 
-static void h_set_pmd(struct guest *g, uint32_t a1, uint32_t a2, uint32_t a3, uint32_t a4)
+HOT static void h_set_pmd(struct guest *g, uint32_t pmd, uint32_t index, uint32_t a3, uint32_t a4)
 {
-    guest_kill(g, "bad hypercall 13 (SET_PMD is for PAE guests; this is a non-PAE host)");
+    shadow_set_pmd(g, pmd, index);
 }
 
 HOT static void h_set_pte(struct guest *g, uint32_t pgd, uint32_t va, uint32_t pte, uint32_t a4)
 {
-    shadow_set_pte(g, pgd, va, pte);
+    shadow_set_pte(g, pgd, va, pte, a4);
 }
 
 HOT static void h_set_pgd(struct guest *g, uint32_t pgd, uint32_t index, uint32_t a3, uint32_t a4)

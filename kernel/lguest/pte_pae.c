@@ -69,3 +69,21 @@ const char *pae_new_pgtable_check(uint32_t pdpt)
 {
     return pdpt & 0x1F ? "bad PDPT address: not 32-byte aligned" : NULL;
 }
+
+bool pae_looks_like_pdpt(uint32_t gpgd, const uint32_t words[8])
+{
+    if (gpgd & 0xFFFu)
+        return true;
+    uint32_t present = 0;
+    for (uint32_t i = 0; i < 4; i++) {
+        uint32_t lo = words[2 * i], hi = words[2 * i + 1];
+        if (hi)
+            return false;               /* a PDPT entry's frame is below 4 GiB here */
+        if (!lo)
+            continue;
+        if ((lo & 0xFFFu) != PAE_P)
+            return false;               /* a 2-level PDE: RW, US, A or D set */
+        present++;
+    }
+    return present > 0;
+}

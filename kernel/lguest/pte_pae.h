@@ -1,13 +1,13 @@
 /* A PAE guest's page-table entries and page-table hypercall arguments
- * (lguest ABI 6.9): pure checks, as pte.h's for 2-level guests. Groundwork
- * for the PAE guest ABI: nothing calls these yet (SET_PMD still stops the
- * guest), see docs/ARCHITECTURE.md section 7.
+ * (lguest ABI 6.9): pure checks, as pte.h's for 2-level guests
+ * (kernel/lguest/shadow_pae.c uses them).
  *
  * Entries are 64 bits. Every check returns NULL when the entry may be used
  * (every non-present entry may: its other bits are the guest's business,
  * as for 2-level entries) and otherwise the reason to stop the guest. */
 #ifndef KERNEL_LGUEST_PTE_PAE_H
 #define KERNEL_LGUEST_PTE_PAE_H
+#include <stdbool.h>
 #include <stdint.h>
 
 #define PAE_NX          (1ull << 63)
@@ -40,5 +40,11 @@ static inline uint32_t pae_pte_index(uint32_t va) { return (va >> 12) & 511; }
 const char *pae_set_pgd_check(uint32_t pdpt, uint32_t index);
 const char *pae_set_pmd_check(uint32_t pmd_page, uint32_t index);
 const char *pae_new_pgtable_check(uint32_t pdpt);
+/* What the first NEW_PGTABLE's table looks like: true for a PAE PDPT. The
+ * 3.10 PAE kernel's first table (head_32.S's initial_page_table) is four
+ * 8-byte entries with only P set and their high words zero; a 2-level
+ * Linux directory's present entries carry RW, US, A or D besides P. A
+ * table at an address that is not page-aligned can only be a PDPT. */
+bool pae_looks_like_pdpt(uint32_t gpgd, const uint32_t words[8]);
 
 #endif

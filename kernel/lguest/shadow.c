@@ -10,6 +10,8 @@
 #include "kernel/frames.h"
 #include "kernel/lguest/guest.h"
 #include "kernel/lguest/pte.h"
+#include "kernel/lguest/pte_pae.h"
+#include "kernel/lguest/shadow_pae.h"
 
 #define PDE_INDEX(va) ((va) >> 22)
 #define PTE_INDEX(va) (((va) >> 12) & 1023)
@@ -89,6 +91,7 @@ void shadow_init(struct guest *g)
     for (uint32_t i = 0; i < SHADOW_ROOTS; i++)
         s->roots[i].used = false;
     s->linear = true;
+    s->pae = false;             /* learnt again at the first NEW_PGTABLE */
     s->cur = 0;
     s->victim = 1;
     s->roots[0].used = true;
@@ -138,15 +141,8 @@ HOT uint32_t shadow_cr3(struct guest *g)
 
 /* --- walking the guest's tables --- */
 
-struct walk {
-    uint32_t pde;           /* the guest PDE (0 in linear mode) */
-    uint32_t gpte;          /* the guest PTE, PDE permissions folded in */
-    uint32_t gpte_gpa;      /* where it lives (0 in linear mode) */
-    bool present;           /* both levels present */
-};
-
 /* Reads the guest's entries for va. SHADOW_GUEST_FAULT when not present. */
-HOT static enum shadow_result walk(struct guest *g, uint32_t va, struct walk *w)
+HOT static enum shadow_result walk(struct guest *g, uint32_t va, struct shadow_walk *w)
 {
     w->present = false;
     if (va >= SWITCHER_VA)
@@ -165,6 +161,8 @@ HOT static enum shadow_result walk(struct guest *g, uint32_t va, struct walk *w)
         return SHADOW_FIXED;
     }
     uint32_t gpgd = g->shadow.roots[g->shadow.cur].gpgd;
+    if (g->shadow.pae)
+        return shadow_pae_walk(g, gpgd, va, w);
     uint32_t pde;
     if (!gmem_read_u32(&g->mem, gpgd + PDE_INDEX(va) * 4, &pde)) {
         guest_kill(g, "bad read address 0x%08lx len 4 (page directory)", (unsigned long)gpgd);
@@ -208,7 +206,7 @@ HOT static enum shadow_result walk(struct guest *g, uint32_t va, struct walk *w)
 }
 
 /* Sets A (and D for a write) in the guest's PTE, as the CPU would have. */
-HOT static bool mark_accessed(struct guest *g, const struct walk *w, uint32_t *pte, bool write)
+HOT static bool mark_accessed(struct guest *g, const struct shadow_walk *w, uint32_t *pte, bool write)
 {
     uint32_t want = PTE_A | (write ? PTE_D : 0);
     if (!w->gpte_gpa || (*pte & want) == want)
@@ -312,11 +310,23 @@ HOT static void prefill(struct guest *g, uint32_t va, uint32_t pde)
     if (!spt)
         return;
     uint32_t first = PTE_INDEX(va) & ~(PREFILL_ENTRIES - 1);
+    uint32_t fold = ~((~pde) & (PTE_W | PTE_U));
+    if (g->shadow.pae) {
+        /* the same run of pages in the guest's 512-entry table */
+        uint32_t gfirst = first & 511;
+        for (uint32_t i = 0; i < PREFILL_ENTRIES; i++) {
+            uint32_t pte;
+            if (spt[first + i] || !shadow_pae_pte_lo(g, pde, gfirst + i, &pte))
+                continue;
+            gmem_settle(&g->mem, pte & ~0xFFFu, PAGE_SIZE);
+            spt[first + i] = shadow_pte_make(pte & fold, (uint32_t)g->mem.base);
+        }
+        return;
+    }
     const volatile uint32_t *gpt =
         gmem_ptr(&g->mem, (pde & ~0xFFFu) + first * 4, PREFILL_ENTRIES * 4);
     if (!gpt)
         return;
-    uint32_t fold = ~((~pde) & (PTE_W | PTE_U));
     for (uint32_t i = 0; i < PREFILL_ENTRIES; i++) {
         uint32_t pte = gpt[i];
         if (spt[first + i] || (pte & (PTE_P | PTE_A)) != (PTE_P | PTE_A) ||
@@ -330,7 +340,7 @@ HOT static void prefill(struct guest *g, uint32_t va, uint32_t pde)
 HOT enum shadow_result shadow_fault(struct guest *g, uint32_t va, uint32_t *err)
 {
     bool write = *err & 2, user = *err & 4;
-    struct walk w;
+    struct shadow_walk w;
     enum shadow_result r = walk(g, va, &w);
     if (r == SHADOW_KILLED)
         return r;
@@ -354,7 +364,7 @@ HOT enum shadow_result shadow_fault(struct guest *g, uint32_t va, uint32_t *err)
 
 HOT enum shadow_result shadow_translate(struct guest *g, uint32_t va, bool write, uint32_t *gpa)
 {
-    struct walk w;
+    struct shadow_walk w;
     enum shadow_result r = walk(g, va, &w);
     if (r == SHADOW_MMIO)
         *gpa = (w.gpte & ~0xFFFu) | (va & 0xFFF);
@@ -413,10 +423,21 @@ HOT static struct shadow_root *find_root(struct guest *g, uint32_t gpgd)
 HOT void shadow_new_pgtable(struct guest *g, uint32_t gpgd)
 {
     struct shadow *s = &g->shadow;
-    gpgd &= ~0xFFFu;
-    if (!gmem_ok(&g->mem, gpgd, PAGE_SIZE)) {
-        guest_kill(g, "bad page table address 0x%08lx", (unsigned long)gpgd);
+    if (s->linear && !shadow_pae_decide(g, gpgd))
         return;
+    if (s->pae) {
+        const char *why = pae_new_pgtable_check(gpgd);
+        if (why || !gmem_ok(&g->mem, gpgd, 32)) {
+            guest_kill(g, "bad page table address 0x%08lx%s%s", (unsigned long)gpgd, why ? ": " : "",
+                       why ? why : "");
+            return;
+        }
+    } else {
+        gpgd &= ~0xFFFu;
+        if (!gmem_ok(&g->mem, gpgd, PAGE_SIZE)) {
+            guest_kill(g, "bad page table address 0x%08lx", (unsigned long)gpgd);
+            return;
+        }
     }
     if (s->linear) {
         /* the end of the pretend identity map: forget all of it */
@@ -460,13 +481,24 @@ HOT static void clear_pte(struct shadow_root *r, uint32_t va)
         pt[PTE_INDEX(va)] = 0;
 }
 
-HOT void shadow_set_pte(struct guest *g, uint32_t gpgd, uint32_t va, uint32_t gpte)
+/* The key a table address has among the roots: a 2-level directory is a
+ * page, a PDPT 32 bytes. */
+HOT static uint32_t root_key(const struct guest *g, uint32_t gpgd)
+{
+    return gpgd & (g->shadow.pae ? ~0x1Fu : ~0xFFFu);
+}
+
+HOT void shadow_set_pte(struct guest *g, uint32_t gpgd, uint32_t va, uint32_t gpte, uint32_t hi)
 {
     if (va >= SWITCHER_VA) {
         guest_kill(g, "attempt to set pte in the switcher (0x%08lx)", (unsigned long)va);
         return;
     }
-    gpgd &= ~0xFFFu;
+    /* hi is not checked: a 2-level guest's three-argument call may leave
+     * anything in ESI (some lguest kernels make it with kvm_hypercall3),
+     * and a PAE guest's entry is read afresh from its tables before use */
+    (void)hi;
+    gpgd = root_key(g, gpgd);
     struct shadow_root *cur = &g->shadow.roots[g->shadow.cur];
     bool in_cur;
     if (va >= g->kernel_address) {
@@ -484,7 +516,7 @@ HOT void shadow_set_pte(struct guest *g, uint32_t gpgd, uint32_t va, uint32_t gp
      * save the fault that would otherwise follow, as lguest does. The
      * guest's tables are read afresh, so the value passed in only says
      * whether it is worth it. */
-    struct walk w;
+    struct shadow_walk w;
     if (in_cur && !g->shadow.linear && (gpte & (PTE_P | PTE_A)) == (PTE_P | PTE_A) &&
         shadow_pt(cur->pd, va) && walk(g, va, &w) == SHADOW_FIXED && (w.gpte & PTE_A))
         install(g, va, w.gpte);
@@ -496,6 +528,19 @@ HOT void shadow_set_pte(struct guest *g, uint32_t gpgd, uint32_t va, uint32_t gp
 
 HOT void shadow_set_pgd(struct guest *g, uint32_t gpgd, uint32_t index)
 {
+    if (g->shadow.pae) {
+        /* one PDPT entry: 1 GiB, 256 shadow tables */
+        const char *why = pae_set_pgd_check(gpgd, index);
+        if (why) {
+            guest_kill(g, "SET_PGD 0x%08lx %lu: %s", (unsigned long)gpgd, (unsigned long)index, why);
+            return;
+        }
+        struct shadow_root *r = find_root(g, gpgd);
+        if (r && r->pd)
+            drop_pdes(g, r->pd, index * 256, index * 256 + 256);
+        g->shadow.pin_needed = true;
+        return;
+    }
     if (index >= 1024) {
         guest_kill(g, "bad pgd index %lu", (unsigned long)index);
         return;
@@ -506,9 +551,43 @@ HOT void shadow_set_pgd(struct guest *g, uint32_t gpgd, uint32_t index)
     g->shadow.pin_needed = true;
 }
 
+HOT void shadow_set_pmd(struct guest *g, uint32_t pmd, uint32_t index)
+{
+    if (!g->shadow.pae) {
+        guest_kill(g, "bad hypercall 13 (SET_PMD is for PAE guests; this one %s)",
+                   g->shadow.linear ? "has not named its page tables yet" : "uses 2-level page tables");
+        return;
+    }
+    const char *why = pae_set_pmd_check(pmd, index);
+    if (why) {
+        guest_kill(g, "SET_PMD 0x%08lx %lu: %s", (unsigned long)pmd, (unsigned long)index, why);
+        return;
+    }
+    /* The PMD page does not say which addresses it maps: every cached
+     * address space whose PDPT names it loses the shadow table over the
+     * entry (lguest dropped everything). */
+    for (uint32_t i = 0; i < SHADOW_ROOTS; i++) {
+        struct shadow_root *r = &g->shadow.roots[i];
+        if (!r->used || !r->pd)
+            continue;
+        uint64_t pdpt[4];
+        if (!gmem_read(&g->mem, r->gpgd, pdpt, sizeof(pdpt))) {
+            drop_root(g, r);
+            continue;
+        }
+        for (uint32_t k = 0; k < 4; k++) {
+            if ((pdpt[k] & PTE_P) && (pdpt[k] & PAE_FRAME_MASK) == pmd) {
+                uint32_t pde = k * 256 + index / 2;
+                drop_pdes(g, r->pd, pde, pde + 1);
+            }
+        }
+    }
+    g->shadow.pin_needed = true;
+}
+
 HOT void shadow_flush(struct guest *g, bool all)
 {
-    if (all && !g->shadow.linear) {
+    if (all && !g->shadow.linear && !g->shadow.pae) {
         /* Anything may have changed (a Linux highmem guest says so after
          * every kmap_atomic), but dropping every table made such a guest
          * refill its working set at each kmap. Tables are kept: those the

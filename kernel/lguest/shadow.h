@@ -22,12 +22,21 @@ struct shadow {
     uint32_t cur;                   /* the root in use */
     uint32_t victim;                /* next root to recycle */
     bool linear;                    /* before the first NEW_PGTABLE (ABI 1.5) */
+    bool pae;                       /* the guest's tables are PAE (shadow_pae.h) */
     bool pin_needed;                /* the kernel stack must be faulted in again */
     uint32_t *pool;                 /* free shadow frames, linked through word 0 */
     uint32_t frames;                /* shadow frames owned, pool included */
 };
 
 struct guest;
+
+/* One walk of the guest's tables for a virtual address. */
+struct shadow_walk {
+    uint32_t pde;           /* the guest PDE (PAE: the PMD entry's low word; 0 in linear mode) */
+    uint32_t gpte;          /* the guest PTE (PAE: its low word), upper-level permissions folded in */
+    uint32_t gpte_gpa;      /* where it lives (0 in linear mode) */
+    bool present;           /* every level present */
+};
 
 enum shadow_result {
     SHADOW_FIXED,                   /* the shadow now maps the page: resume */
@@ -62,8 +71,10 @@ bool shadow_pin_stack(struct guest *g);
 
 /* The page-table hypercalls (ABI 6.3). */
 void shadow_new_pgtable(struct guest *g, uint32_t gpgd);
-void shadow_set_pte(struct guest *g, uint32_t gpgd, uint32_t va, uint32_t gpte);
+/* hi: the PTE's high word, which only a PAE guest may set. */
+void shadow_set_pte(struct guest *g, uint32_t gpgd, uint32_t va, uint32_t gpte, uint32_t hi);
 void shadow_set_pgd(struct guest *g, uint32_t gpgd, uint32_t index);
+void shadow_set_pmd(struct guest *g, uint32_t pmd, uint32_t index);
 void shadow_flush(struct guest *g, bool all);
 /* Forgets the shadow of table gpgd (unless it is the one in use): for
  * tables whose changes the guest never announces, such as the first tables

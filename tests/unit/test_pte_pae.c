@@ -109,6 +109,23 @@ static void hcall_arguments(void)
     CHECK_CONTAINS(why(pae_new_pgtable_check(0x01234FF0u)), "aligned");
 }
 
+/* The first table a guest names: a PDPT (3.10 PAE's initial_page_table:
+ * P only, high words 0) or a 2-level directory. */
+static void pdpt_or_directory(void)
+{
+    const uint32_t pae310[8] = { 0x01a3b001, 0, 0, 0, 0, 0, 0x01a3b001, 0 };   /* identity and 3G: one PMD */
+    const uint32_t linux2[8] = { 0x01a3b067, 0x01a3c067, 0, 0, 0, 0, 0, 0 };   /* PDE_IDENT_ATTR */
+    const uint32_t ours2[8] = { 0x00136067, 0x00137067, 0x00138067, 0, 0, 0, 0, 0 };
+    const uint32_t empty[8] = { 0 };
+    const uint32_t high[8] = { 0x01a3b001, 1, 0, 0, 0, 0, 0, 0 };
+    CHECK(pae_looks_like_pdpt(0x00134000, pae310));
+    CHECK(!pae_looks_like_pdpt(0x00134000, linux2));
+    CHECK(!pae_looks_like_pdpt(0x00134000, ours2));
+    CHECK(!pae_looks_like_pdpt(0x00134000, empty));             /* nothing present: a directory */
+    CHECK(!pae_looks_like_pdpt(0x00134000, high));              /* a frame above 4 GiB: not ours */
+    CHECK(pae_looks_like_pdpt(0x00134020, empty));              /* not page-aligned: only a PDPT can be */
+}
+
 int main(void)
 {
     RUN(linux_entries);
@@ -118,5 +135,6 @@ int main(void)
     RUN(not_present_junk);
     RUN(indexes);
     RUN(hcall_arguments);
+    RUN(pdpt_or_directory);
     return CHECK_EXIT_STATUS();
 }

@@ -7,7 +7,7 @@
 #include <string.h>
 #include "drivers/ahci_bench.h"
 #include "drivers/ahci.h"
-#include "drivers/sata_part.h"
+#include "drivers/disk_part.h"
 #include "kernel/clock.h"
 #include "kernel/frames.h"
 #include "kernel/log.h"
@@ -25,15 +25,15 @@ static uint64_t next_random(uint64_t sectors)
 
 struct qd_state {
     struct ahci_disk *disk;
-    struct sata_part part;
+    struct disk_part part;
     uint32_t issued, done;
     int failed;
-    struct ahci_io io[QD];
-    struct ahci_seg seg[QD];
+    struct blk_io io[QD];
+    struct blk_seg seg[QD];
 };
 static struct qd_state qs;
 
-static void qd_done(struct ahci_io *io, int status)
+static void qd_done(struct blk_io *io, int status)
 {
     qs.done++;
     qs.failed |= status;
@@ -51,8 +51,8 @@ static uint64_t random_reads(uint32_t depth, uint8_t *buf)
     qs.failed = 0;
     uint64_t t = clock_ns();
     for (uint32_t i = 0; i < depth; i++) {
-        qs.seg[i] = (struct ahci_seg){ (uint32_t)buf + i * 4096, 4096 };
-        qs.io[i] = (struct ahci_io){ .op = AHCI_READ, .lba = qs.part.first + next_random(qs.part.sectors),
+        qs.seg[i] = (struct blk_seg){ (uint32_t)buf + i * 4096, 4096 };
+        qs.io[i] = (struct blk_io){ .op = AHCI_READ, .lba = qs.part.first + next_random(qs.part.sectors),
                                      .sectors = 8, .nseg = 1, .seg = &qs.seg[i], .done = qd_done };
         qs.issued++;
         ahci_submit(qs.disk, &qs.io[i]);
@@ -78,11 +78,11 @@ static uint32_t sequential(uint8_t op, uint8_t *buf)
 void ahci_bench_baselines(void)
 {
     char why[128];
-    if (sata_part_find("sata0:bench", &qs.part, why, sizeof(why))) {
+    if (disk_part_find("sata0:bench", &qs.part, why, sizeof(why))) {
         log_info("bench-baseline ahci: none (%s)", why);
         return;
     }
-    qs.disk = qs.part.disk;
+    qs.disk = ahci_of(qs.part.disk);
     uint32_t pages = QD * 4096 / 4096 + 16;
     uint32_t mem = frames_alloc(pages, 16);
     if (!mem || qs.part.sectors < 1024)

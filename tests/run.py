@@ -27,6 +27,7 @@ import generation_tests  # noqa: E402
 import appliance_tests  # noqa: E402
 import appliance_parser_tests  # noqa: E402
 import sata_tests  # noqa: E402
+import nvme_tests  # noqa: E402
 
 
 def unit_tests():
@@ -79,7 +80,7 @@ def main():
              + device_tests.tests() + net_tests.tests() + irq_tests.tests()
              + smp_tests.tests() + limits_tests.tests() + console_tests.tests() + debug_tests.tests()
              + generation_tests.tests() + appliance_parser_tests.tests() + appliance_tests.tests()
-             + sata_tests.tests())
+             + sata_tests.tests() + nvme_tests.tests())
     tests = [(n, f) for n, f in tests if not filters or any(s in n for s in filters)]
     if any(n != "unit" for n, _ in tests):
         boot_tests.prepare()

@@ -286,9 +286,9 @@ static void nvme_disk_option(void)
     CHECK_EQ(parse(l), 2);
     CHECK_STR(g[0].sata, "nvme0:data-web");
     CHECK_STR(g[1].sata, "nvme1:3");
-    CHECK_CONTAINS(d.msg[0], "module 3: disk=nvme0 is not");
-    CHECK_CONTAINS(d.msg[1], "module 4: disk=nvmex:1 is not");
-    CHECK_CONTAINS(d.msg[2], "module 5: disk=nvm0:1 is not");
+    CHECK_CONTAINS(d.msg[0], "module 2: disk=nvme0 is not");
+    CHECK_CONTAINS(d.msg[1], "module 3: disk=nvmex:1 is not");
+    CHECK_CONTAINS(d.msg[2], "module 4: disk=nvm0:1 is not");
 }
 
 static void sata_disk_and_disk_module_is_an_error(void)

@@ -76,7 +76,8 @@ int ahci_sync(struct ahci_disk *d, uint8_t op, uint64_t lba, uint32_t sectors, v
  * exactly once. Afterwards the device touches none of their memory. */
 void ahci_cancel(struct ahci_disk *d, bool (*mine)(const struct blk_io *io, void *arg), void *arg);
 /* The idle loop, before it halts: watches busy disks for up to
- * AHCI_IDLE_POLL_NS and handles what ended; true if anything did. */
+ * AHCI_IDLE_POLL_NS and handles what ended; true if anything did, or
+ * if a wake-up IPI came meanwhile (the caller then looks for work again). */
 #define AHCI_IDLE_POLL_NS 100000u
 bool ahci_idle_poll(void);
 /* Requests of d queued or on the device. */

@@ -380,7 +380,8 @@ void ahci_cancel(struct ahci_disk *d, bool (*mine)(const struct blk_io *io, void
  * microseconds then costs no interrupt and no wake-up of the CPU, which
  * is most of a single request's latency. The registers are only read
  * while watching, without the big lock and with interrupts on; what ended
- * is then handled with the lock. true if something did. */
+ * is then handled with the lock. true if something did, or a wake-up
+ * came. */
 bool ahci_idle_poll(void)
 {
     struct ahci_port *busy[AHCI_MAX_DISKS];
@@ -406,12 +407,16 @@ bool ahci_idle_poll(void)
             hit |= (mask[i] & ~(port_rd(busy[i], PX_CI) | port_rd(busy[i], PX_SACT))) != 0;
         pause();
     }
+    /* an IPI taken during the watch was a wake-up for this CPU: the
+     * caller must look for work again rather than halt (it would sleep
+     * through the wake-up it just consumed) */
+    bool woken = *(volatile uint64_t *)&c->ipis != ipis;
     cli();
     big_lock();
     if (hit)
         for (uint32_t i = 0; i < n; i++)
             ahci_port_service(busy[i]);
-    return hit;
+    return hit || woken;
 }
 
 /* The block-device interface (drivers/blkdev.h) over the above. */
@@ -425,4 +430,5 @@ static int blk_sync(struct blk_dev *b, uint8_t op, uint64_t lba, uint32_t sector
 {
     return ahci_sync(ahci_of(b), op, lba, sectors, buf);
 }
-const struct blk_ops ahci_blk_ops = { blk_submit, blk_cancel, blk_busy, blk_sync };
+static void blk_service(struct blk_dev *b) { ahci_service(ahci_of(b)); }
+const struct blk_ops ahci_blk_ops = { blk_submit, blk_cancel, blk_busy, blk_sync, blk_service };

@@ -52,6 +52,8 @@ struct blk_ops {
     uint32_t (*busy)(const struct blk_dev *d);
     /* Synchronous, polled (boot time, the benchmark): 0 or -1. */
     int (*sync)(struct blk_dev *d, uint8_t op, uint64_t lba, uint32_t sectors, void *buf);
+    /* Runs completions now (the interrupt's work; for polled callers). */
+    void (*service)(struct blk_dev *d);
 };
 
 struct blk_dev {

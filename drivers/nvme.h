@@ -53,7 +53,8 @@ void nvme_service(struct nvme_disk *d);
 int nvme_sync(struct nvme_disk *d, uint8_t op, uint64_t lba, uint32_t sectors, void *buf);
 void nvme_cancel(struct nvme_disk *d, bool (*mine)(const struct blk_io *io, void *arg), void *arg);
 uint32_t nvme_busy(const struct nvme_disk *d);
-/* The idle loop's watch, as ahci_idle_poll: true if something ended. */
+/* The idle loop's watch, as ahci_idle_poll: true if something ended or
+ * a wake-up came. */
 bool nvme_idle_poll(void);
 /* For the monitor: queue depth, and whether the controller was lost. */
 uint32_t nvme_depth(const struct nvme_disk *d);

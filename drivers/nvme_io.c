@@ -451,12 +451,13 @@ bool nvme_idle_poll(void)
             hit |= CQE_PHASE(next[i]->status) == phase[i];
         pause();
     }
+    bool woken = *(volatile uint64_t *)&cpu->ipis != ipis;    /* as ahci_idle_poll: look again */
     cli();
     big_lock();
     if (hit)
         for (uint32_t i = 0; i < n; i++)
             nvme_ctrl_service(busy[i]);
-    return hit;
+    return hit || woken;
 }
 
 /* The block-device interface (drivers/blkdev.h) over the above. */
@@ -470,4 +471,5 @@ static int blk_sync(struct blk_dev *b, uint8_t op, uint64_t lba, uint32_t sector
 {
     return nvme_sync(nvme_of(b), op, lba, sectors, buf);
 }
-const struct blk_ops nvme_blk_ops = { blk_submit, blk_cancel, blk_busy, blk_sync };
+static void blk_service(struct blk_dev *b) { nvme_service(nvme_of(b)); }
+const struct blk_ops nvme_blk_ops = { blk_submit, blk_cancel, blk_busy, blk_sync, blk_service };

@@ -301,6 +301,15 @@ static void ctrl_init(const struct pci_dev *pd)
     struct pci_irq_test test = { test_raise, test_clear, c };
     bool irq_ok = pci_irq_set_handler(pd, &test, ctrl_irq, c, c->name, &c->irq) == 0;
     test_clear(c);
+    if (irq_ok && c->irq.kind == PCI_IRQ_INTX) {
+        /* INTx hung the machine under QEMU (irq=pic, line 11) and the cause
+         * is not understood yet: polled instead, which is slower but never
+         * hangs */
+        log_warn("%s: INTx (%s) not used yet; polled", c->name, c->irq.how);
+        pci_irq_release(pd, &c->irq, ctrl_irq, c);
+        nvme_wr(c, NVME_INTMS, 1);
+        irq_ok = false;
+    }
     c->polled = !irq_ok;
     if (irq_ok)
         log_info("%s: interrupt: %s", c->name, c->irq.how);

@@ -22,11 +22,12 @@ def drive_args(img, blkdebug=None, throttle=""):
             "-device", "nvme,drive=nv,serial=lgtest"]
 
 
-def boot_nvme(machine, img, guests, until=ALL_STOPPED, timeout=400, blkdebug=None, throttle="", send=None):
+def boot_nvme(machine, img, guests, until=ALL_STOPPED, timeout=400, blkdebug=None, throttle="", send=None,
+              append=""):
     """guests: [(name, disk spec, args[, more module options])]."""
     mods = [f"{cases.GUEST_ELF} kernel name={g[0]} mem=16M net=off disk={g[1]} {g[3] if len(g) > 3 else ''} "
             f"-- {g[2]}" for g in guests]
-    return boot(until=until, timeout=timeout, machine=machine, kernel=ELF, append="console=com1",
+    return boot(until=until, timeout=timeout, machine=machine, kernel=ELF, append=f"console=com1 {append}".strip(),
                 initrd=",".join(mods), e1000=False, extra=drive_args(img, blkdebug, throttle), send=send)
 
 
@@ -43,7 +44,8 @@ def block_test(machine):
     """test=block (guest/tests/block.c) on partition 1 of nvme0: every
     request shape (the odd segments go through PRP splits and the bounce
     page), 64 requests at once, the error statuses, FLUSH, a restart; the
-    image is then read on the host. Three more guests are refused: the
+    completions came by interrupt (the monitor's irq count); the image is
+    then read on the host. Three more guests are refused: the
     first one's partition again, a partition and a disk that are not
     there."""
     def run():
@@ -53,7 +55,8 @@ def block_test(machine):
         b = boot_nvme(machine, img, [("t", "nvme0:alpha", f"test=block sectors={PART_SECTORS} id=lgvisor:t"),
                                      ("c", "nvme0:1", "test=hello"), ("d", "nvme0:nope", "test=hello"),
                                      ("e", "nvme1:1", "test=hello")],
-                      send=[(ALL_STOPPED, b"disks\r")], until=r"nvme0 +'QEMU NVMe Ctrl'.* busy")
+                      send=[(ALL_STOPPED, b"disks\r"), (r"nvme0 +'QEMU NVMe Ctrl'.* busy", b"irq\r")],
+                      until=r": \d+: nvmectl0")
         out = b.output
         save_log(tag, out)
         check(results, f"{tag}/finished", not b.timed_out, "timed out: " + out[-1500:])
@@ -71,6 +74,9 @@ def block_test(machine):
                       r"0 errors, 0 controller resets, 0 busy", out)
         check(results, f"{tag}/monitor-disks", m and int(m.group(1)) and int(m.group(2)) and int(m.group(3)),
               "the monitor's disks line: " + (m.group(0) if m else "missing"))
+        m = re.search(r": (\d+): nvmectl0", out)
+        check(results, f"{tag}/interrupts", m and int(m.group(1)) > 0,
+              "the monitor's irq line: " + (m.group(0) if m else "missing"))
         check(results, f"{tag}/monitor-guest-disk",
               re.search(r"t +nvme0p1 'alpha', 8192 sectors from LBA 2048", out), "no guest line in disks")
         refusals = {"c": r"guest c: disk=nvme0:1: partition 1 of nvme0 is guest t's already; not started",
@@ -171,7 +177,31 @@ def io_error_test():
     return run
 
 
+def polled_test():
+    """irq=pic: no MSI-X, and INTx is not used yet (it hung the machine):
+    the controller is polled, and a pattern written and flushed is there."""
+    def run():
+        results = []
+        tag = "nvme/pc/polled"
+        img = st.fresh_image(tag)
+        b = boot_nvme("pc", img, [("p", "nvme0:2", f"test=diskpat sectors={PART_SECTORS} count=2048 write=0x3333")],
+                      append="irq=pic")
+        out = b.output
+        save_log(tag, out)
+        check(results, f"{tag}/finished", not b.timed_out, "timed out: " + out[-1500:])
+        check(results, f"{tag}/polled", re.search(r"nvmectl0: INTx \(8259 line \d+\) not used yet; polled", out),
+              "no polled line")
+        check(results, f"{tag}/written", "PASS diskpat/write" in out and "DONE 3 passed, 0 failed" in out,
+              out[-800:])
+        data = st.part_bytes(img, "beta")
+        want = st.pattern(0x3333, 2048)
+        check(results, f"{tag}/on-disk", data[:len(want)] == want, "the pattern is not on the disk")
+        st.neighbours_unchanged(results, tag, img, ["beta"])
+        return results
+    return run
+
+
 def tests():
     return [("nvme/pc/block", block_test("pc")), ("nvme/q35/block", block_test("q35")),
             ("nvme/pc/power-cycle", power_cycle_test()), ("nvme/pc/io-errors", io_error_test()),
-            ("nvme/pc/abandon", abandon_test())]
+            ("nvme/pc/abandon", abandon_test()), ("nvme/pc/polled", polled_test())]

@@ -51,7 +51,7 @@ def unit_tests():
 # host-only): once is enough.
 ONCE = {"console/slow-reader"} | net_tests.ONCE | {n for n, _ in appliance_tests.tests() + appliance_parser_tests.tests()}
 ONCE |= {"sata/pc/power-cycle", "sata/pc/io-errors", "sata/q35/block", "sata/pc/abandon", "sata/pc/vring-hostile"}
-ONCE |= {"nvme/pc/power-cycle", "nvme/pc/io-errors", "nvme/q35/block", "nvme/pc/abandon"}
+ONCE |= {"nvme/pc/power-cycle", "nvme/pc/io-errors", "nvme/q35/block", "nvme/pc/abandon", "nvme/pc/polled"}
 PASSES = [("", {}), ("smp2:", {"TEST_SMP": "2"}), ("cpus1:", {"TEST_SMP": "2", "TEST_APPEND": "cpus=1"})]
 
 

@@ -310,6 +310,13 @@ static void ctrl_init(const struct pci_dev *pd)
         nvme_wr(c, NVME_INTMS, 1);
         irq_ok = false;
     }
+    /* queues made before MSI-X was on may not signal it (QEMU binds a
+     * queue's vector when the queue is created, and only with MSI-X on;
+     * drivers make their queues after the interrupt): made again now */
+    if (irq_ok && c->irq.kind == PCI_IRQ_MSI && !nvme_ctrl_reset(c)) {
+        log_err("%s: does not come back after connecting its interrupt; every request to it fails", c->name);
+        c->dead = true;
+    }
     c->polled = !irq_ok;
     if (irq_ok)
         log_info("%s: interrupt: %s", c->name, c->irq.how);

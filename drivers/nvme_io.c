@@ -132,7 +132,8 @@ static void fail_all(struct nvme_ctrl *c)
     for (uint32_t s = 0; s < NVME_SLOTS; s++) {
         struct blk_io *io = c->slot[s].io;
         c->slot[s].io = 0;
-        if (io && !--io->pending && io->off == io_bytes(io))
+        /* the last command of a request off the queue (whole, or cancelled) */
+        if (io && !--io->pending && (io->off == io_bytes(io) || io->tries == CANCELLED))
             done[n++] = io;
     }
     c->issued = c->nissued = 0;

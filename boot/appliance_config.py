@@ -59,6 +59,7 @@ class Guest:
         self.options = []               # kernel-line words besides name= and mem=, in file order
         self.ramdisk = None             # absolute path of a ramdisk module
         self.sata = None                # (disk, partition name or number) for disk=sataN:X
+        self.nvme = None                # the same for disk=nvmeN:X (a disk of the machine, not the image)
         self.disk_value = None          # its disk = line, for messages
         self.mem_line = line            # where its memory is set (its header when defaulted)
 
@@ -257,7 +258,12 @@ def disk_value(app, base, g, v):
     if m and colon and (PART_NAME.match(rest) or re.fullmatch(r"\d{1,3}", rest)):
         g.sata = (int(m.group(1)), int(rest) if rest.isdigit() else rest)
         return
-    app.error(v.line, f"disk = {v.text}: write ramdisk:PATH, sata0:PARTITION-NAME or sata0:PARTITION-NUMBER")
+    m = re.fullmatch(r"nvme(\d{1,2})", kind)
+    if m and colon and (PART_NAME.match(rest) or re.fullmatch(r"\d{1,3}", rest)):
+        g.nvme = (int(m.group(1)), int(rest) if rest.isdigit() else rest)
+        return
+    app.error(v.line, f"disk = {v.text}: write ramdisk:PATH, sata0:PARTITION-NAME or sata0:PARTITION-NUMBER "
+                      f"(or nvmeN:... for a partition of an NVMe disk)")
 
 
 def partition_section(app, s, base):
@@ -286,7 +292,15 @@ def partition_section(app, s, base):
 def check_disks(app):
     """sata0 is the appliance's own disk: its partitions are the file's."""
     users = {}                          # partition name -> guest
+    nvme_users = {}                     # (disk, partition) -> guest: only the same words can be told apart
     for g in app.guests:
+        if g.nvme:
+            if g.nvme in nvme_users:
+                first = nvme_users[g.nvme]
+                app.error(g.disk_value.line, f"disk = nvme{g.nvme[0]}:{g.nvme[1]} is already the disk of guest "
+                                             f"'{first.name}' (line {first.disk_value.line}); two guests cannot "
+                                             f"share a partition")
+            nvme_users.setdefault(g.nvme, g)
         if not g.sata:
             continue
         disk, part = g.sata
@@ -337,6 +351,8 @@ def module_line(g):
     words = ["kernel", f"name={g.name}", f"mem={g.mem >> 20}M"] + g.options
     if g.sata:
         words.append(f"disk=sata{g.sata[0]}:{g.sata[1]}")
+    if g.nvme:
+        words.append(f"disk=nvme{g.nvme[0]}:{g.nvme[1]}")
     if g.args:
         words += ["--"] + g.args
     return " ".join(words)

@@ -272,6 +272,19 @@ static struct ahci_port *port_create(struct hba *h, uint32_t n, uint32_t cap)
         frames_free(mem, 1 + TABLE_FRAMES);
         return 0;
     }
+    memcpy(d->blk.name, d->name, sizeof(d->blk.name));
+    d->blk.kind = "SATA";
+    d->blk.sectors = d->sectors;
+    d->blk.max_sectors = AHCI_MAX_SECTORS;
+    d->blk.align = 2;
+    d->blk.ops = &ahci_blk_ops;
+    if (!blk_register(&d->blk)) {
+        log_warn("%s: more than %d disks in all; not used", d->name, BLK_MAX_DEVS);
+        port_stop(p);
+        ahci_ndisks--;
+        frames_free(mem, 1 + TABLE_FRAMES);
+        return 0;
+    }
     bool ncq = (cap & CAP_SNCQ) && (ident[76] & (1u << 8));
     uint32_t qd = (ident[75] & 0x1F) + 1;
     d->ncq = ncq;

@@ -18,36 +18,23 @@
 #define DRIVERS_AHCI_H
 #include <stdbool.h>
 #include <stdint.h>
+#include <stddef.h>
+#include "drivers/blkdev.h"
 
 #define AHCI_MAX_DISKS 8
 #define AHCI_TIMEOUT_NS 10000000000ull
 #define AHCI_TRIES 3
 #define AHCI_MAX_SECTORS 65536u     /* per request: what one READ/WRITE EXT moves */
-#define AHCI_MAX_SEGS 256u
 
-enum ahci_op { AHCI_READ, AHCI_WRITE, AHCI_FLUSH, AHCI_IDENTIFY };
+enum ahci_op { AHCI_READ = BLK_READ, AHCI_WRITE = BLK_WRITE, AHCI_FLUSH = BLK_FLUSH, AHCI_IDENTIFY = BLK_IDENTIFY };
 
-/* A piece of the buffer: physical (= virtual) address and length, both
- * even (AHCI moves words); nothing crosses 4 GiB on this machine. */
-struct ahci_seg { uint32_t addr, len; };
-
-struct ahci_io {
-    uint8_t op;
-    uint64_t lba;
-    uint32_t sectors;           /* 1..AHCI_MAX_SECTORS for READ/WRITE */
-    uint32_t nseg;              /* <= AHCI_MAX_SEGS, total = sectors * 512 */
-    const struct ahci_seg *seg;
-    /* status 0, or -1: the request failed (the log says why) */
-    void (*done)(struct ahci_io *io, int status);
-    void *ctx;
-    /* the driver's */
-    struct ahci_io *next;
-    uint32_t tries;
-};
+/* Requests are struct blk_io (drivers/blkdev.h); for AHCI every segment's
+ * address and length are even (AHCI moves words). */
 
 struct ahci_port;
 
 struct ahci_disk {
+    struct blk_dev blk;         /* what the partition layer and virtio block see */
     char name[8];               /* sata0 ... */
     char model[41];
     uint64_t sectors;           /* 512-byte */
@@ -58,8 +45,16 @@ struct ahci_disk {
     uint64_t reads, writes, flushes, read_bytes, written_bytes, errors, resets;
 };
 
+static inline struct ahci_disk *ahci_of(struct blk_dev *b)
+{
+    return (struct ahci_disk *)((char *)b - offsetof(struct ahci_disk, blk));
+}
+
 extern struct ahci_disk ahci_disks[AHCI_MAX_DISKS];
 extern uint32_t ahci_ndisks;
+
+/* The disks' operations for blk_dev (ahci_io.c). */
+extern const struct blk_ops ahci_blk_ops;
 
 /* Finds, resets and brings up every controller and disk (after pci_scan,
  * with timers running); logs each. Returns the disks found. */
@@ -69,7 +64,7 @@ struct ahci_disk *ahci_find(const char *name);
 
 /* Queues io; see above. io and its segments stay the caller's and must
  * live until done is called. */
-void ahci_submit(struct ahci_disk *d, struct ahci_io *io);
+void ahci_submit(struct ahci_disk *d, struct blk_io *io);
 /* Runs completions and error handling now (the interrupt handler's work). */
 void ahci_service(struct ahci_disk *d);
 /* Synchronous, polled (boot time, the benchmark): 0 or -1. */
@@ -79,9 +74,10 @@ int ahci_sync(struct ahci_disk *d, uint8_t op, uint64_t lba, uint32_t sectors, v
  * (polled, at most 2 s; then the port is reset, which stops its DMA, and
  * they fail while the others are reissued). Every callback still runs
  * exactly once. Afterwards the device touches none of their memory. */
-void ahci_cancel(struct ahci_disk *d, bool (*mine)(const struct ahci_io *io, void *arg), void *arg);
+void ahci_cancel(struct ahci_disk *d, bool (*mine)(const struct blk_io *io, void *arg), void *arg);
 /* The idle loop, before it halts: watches busy disks for up to
- * AHCI_IDLE_POLL_NS and handles what ended; true if anything did. */
+ * AHCI_IDLE_POLL_NS and handles what ended; true if anything did, or
+ * if a wake-up IPI came meanwhile (the caller then looks for work again). */
 #define AHCI_IDLE_POLL_NS 100000u
 bool ahci_idle_poll(void);
 /* Requests of d queued or on the device. */

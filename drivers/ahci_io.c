@@ -24,13 +24,13 @@ static const char *op_name(uint8_t op)
     return op < 4 ? n[op] : "?";
 }
 
-static bool queued_op(const struct ahci_port *p, const struct ahci_io *io)
+static bool queued_op(const struct ahci_port *p, const struct blk_io *io)
 {
     return p->disk->ncq && (io->op == AHCI_READ || io->op == AHCI_WRITE);
 }
 
 /* Builds the FIS and PRDT of io in slot s and hands it to the HBA. */
-static void issue(struct ahci_port *p, uint32_t s, struct ahci_io *io)
+static void issue(struct ahci_port *p, uint32_t s, struct blk_io *io)
 {
     struct ahci_cmd_table *t = &p->tables[s];
     uint8_t *f = t->cfis;
@@ -83,7 +83,7 @@ static void issue(struct ahci_port *p, uint32_t s, struct ahci_io *io)
     ahci_port_arm_watchdog(p);
 }
 
-static void finish(struct ahci_port *p, struct ahci_io *io, int status)
+static void finish(struct ahci_port *p, struct blk_io *io, int status)
 {
     struct ahci_disk *d = p->disk;
     if (status) {
@@ -105,7 +105,7 @@ static void finish(struct ahci_port *p, struct ahci_io *io, int status)
 static void dispatch(struct ahci_port *p)
 {
     while (p->head && !p->dead) {
-        struct ahci_io *io = p->head;
+        struct blk_io *io = p->head;
         bool q = queued_op(p, io);
         uint32_t depth = p->careful ? 1 : p->disk->depth;
         if (p->exclusive || (!q && p->nissued) || p->nissued >= depth)
@@ -127,7 +127,7 @@ static void dispatch(struct ahci_port *p)
 static void fail_all(struct ahci_port *p)
 {
     for (uint32_t s = 0; s < AHCI_SLOTS; s++) {
-        struct ahci_io *io = p->slot[s];
+        struct blk_io *io = p->slot[s];
         if (!io)
             continue;
         p->slot[s] = 0;
@@ -136,7 +136,7 @@ static void fail_all(struct ahci_port *p)
     p->issued = p->nissued = 0;
     p->exclusive = false;
     while (p->head) {
-        struct ahci_io *io = p->head;
+        struct blk_io *io = p->head;
         p->head = io->next;
         finish(p, io, -1);
     }
@@ -156,7 +156,7 @@ static void recover(struct ahci_port *p, const char *why)
     d->resets++;
     p->last_is = 0;
     /* take the commands back, oldest first */
-    struct ahci_io *back[AHCI_SLOTS];
+    struct blk_io *back[AHCI_SLOTS];
     uint32_t n = 0;
     while (p->issued) {
         uint32_t best = 0;
@@ -172,10 +172,10 @@ static void recover(struct ahci_port *p, const char *why)
     bool ok = ahci_port_reset(p);
     /* requeue in front, keeping the order; those out of tries fail (their
      * callbacks last, when the queue is whole again) */
-    struct ahci_io *failed[AHCI_SLOTS];
+    struct blk_io *failed[AHCI_SLOTS];
     uint32_t nfailed = 0;
     for (uint32_t i = n; i-- > 0;) {
-        struct ahci_io *io = back[i];
+        struct blk_io *io = back[i];
         if (io->tries == CANCELLED) {
             failed[nfailed++] = io;                 /* ahci_cancel's: no error of the disk's */
             continue;
@@ -228,7 +228,7 @@ void ahci_port_service(struct ahci_port *p)
         if (!(done & (1u << s)))
             continue;
         done &= ~(1u << s);
-        struct ahci_io *io = p->slot[s];
+        struct blk_io *io = p->slot[s];
         p->slot[s] = 0;
         p->issued &= ~(1u << s);
         p->nissued--;
@@ -266,7 +266,7 @@ void ahci_port_arm_watchdog(struct ahci_port *p)
     timer_arm(&p->watchdog, clock_ns() + (p->polled ? POLL_NS : WATCHDOG_NS));
 }
 
-void ahci_submit(struct ahci_disk *d, struct ahci_io *io)
+void ahci_submit(struct ahci_disk *d, struct blk_io *io)
 {
     struct ahci_port *p = d->port;
     io->next = 0;
@@ -294,7 +294,7 @@ uint32_t ahci_busy(const struct ahci_disk *d)
     return d->port->nissued + d->port->queued;
 }
 
-static void sync_done(struct ahci_io *io, int status)
+static void sync_done(struct blk_io *io, int status)
 {
     *(volatile int *)io->ctx = status;
 }
@@ -318,21 +318,21 @@ static void poll_until(struct ahci_port *p, volatile int *flag)
 int ahci_sync(struct ahci_disk *d, uint8_t op, uint64_t lba, uint32_t sectors, void *buf)
 {
     volatile int status = 1;
-    struct ahci_seg seg = { (uint32_t)buf, sectors * 512 };
-    struct ahci_io io = { .op = op, .lba = lba, .sectors = sectors, .nseg = op == AHCI_FLUSH ? 0 : 1,
+    struct blk_seg seg = { (uint32_t)buf, sectors * 512 };
+    struct blk_io io = { .op = op, .lba = lba, .sectors = sectors, .nseg = op == AHCI_FLUSH ? 0 : 1,
                           .seg = &seg, .done = sync_done, .ctx = (void *)&status };
     ahci_submit(d, &io);
     poll_until(d->port, &status);
     return status;
 }
 
-void ahci_cancel(struct ahci_disk *d, bool (*mine)(const struct ahci_io *io, void *arg), void *arg)
+void ahci_cancel(struct ahci_disk *d, bool (*mine)(const struct blk_io *io, void *arg), void *arg)
 {
     struct ahci_port *p = d->port;
     /* the waiting ones: unlinked, never started, ended at once */
-    struct ahci_io **link = &p->head, *last = 0, *dropped = 0;
+    struct blk_io **link = &p->head, *last = 0, *dropped = 0;
     while (*link) {
-        struct ahci_io *io = *link;
+        struct blk_io *io = *link;
         if (mine(io, arg)) {
             *link = io->next;
             p->queued--;
@@ -345,7 +345,7 @@ void ahci_cancel(struct ahci_disk *d, bool (*mine)(const struct ahci_io *io, voi
     }
     p->tail = last;
     while (dropped) {
-        struct ahci_io *io = dropped;
+        struct blk_io *io = dropped;
         dropped = io->next;
         finish(p, io, -1);
     }
@@ -380,7 +380,8 @@ void ahci_cancel(struct ahci_disk *d, bool (*mine)(const struct ahci_io *io, voi
  * microseconds then costs no interrupt and no wake-up of the CPU, which
  * is most of a single request's latency. The registers are only read
  * while watching, without the big lock and with interrupts on; what ended
- * is then handled with the lock. true if something did. */
+ * is then handled with the lock. true if something did, or a wake-up
+ * came. */
 bool ahci_idle_poll(void)
 {
     struct ahci_port *busy[AHCI_MAX_DISKS];
@@ -406,10 +407,28 @@ bool ahci_idle_poll(void)
             hit |= (mask[i] & ~(port_rd(busy[i], PX_CI) | port_rd(busy[i], PX_SACT))) != 0;
         pause();
     }
+    /* an IPI taken during the watch was a wake-up for this CPU: the
+     * caller must look for work again rather than halt (it would sleep
+     * through the wake-up it just consumed) */
+    bool woken = *(volatile uint64_t *)&c->ipis != ipis;
     cli();
     big_lock();
     if (hit)
         for (uint32_t i = 0; i < n; i++)
             ahci_port_service(busy[i]);
-    return hit;
+    return hit || woken;
 }
+
+/* The block-device interface (drivers/blkdev.h) over the above. */
+static void blk_submit(struct blk_dev *b, struct blk_io *io) { ahci_submit(ahci_of(b), io); }
+static void blk_cancel(struct blk_dev *b, bool (*mine)(const struct blk_io *io, void *arg), void *arg)
+{
+    ahci_cancel(ahci_of(b), mine, arg);
+}
+static uint32_t blk_busy(const struct blk_dev *b) { return ahci_busy(ahci_of((struct blk_dev *)b)); }
+static int blk_sync(struct blk_dev *b, uint8_t op, uint64_t lba, uint32_t sectors, void *buf)
+{
+    return ahci_sync(ahci_of(b), op, lba, sectors, buf);
+}
+static void blk_service(struct blk_dev *b) { ahci_service(ahci_of(b)); }
+const struct blk_ops ahci_blk_ops = { blk_submit, blk_cancel, blk_busy, blk_sync, blk_service };

@@ -20,14 +20,14 @@ struct ahci_port {
     uint8_t *fis;
     struct ahci_cmd_table *tables;
     uint32_t nslots;            /* command slots the HBA has */
-    struct ahci_io *slot[AHCI_SLOTS];
+    struct blk_io *slot[AHCI_SLOTS];
     uint64_t issued_ns[AHCI_SLOTS];
     uint32_t issued;            /* slots on the device */
     uint32_t nissued;
     bool exclusive;             /* a non-queued command is on the device */
     bool dead;                  /* did not come back from a reset: everything fails */
     bool polled;                /* no interrupt: the watchdog polls */
-    struct ahci_io *head, *tail;   /* waiting, in order */
+    struct blk_io *head, *tail;   /* waiting, in order */
     uint32_t queued;
     uint32_t careful;           /* after a reset: this many more one at a time */
     uint32_t last_is;           /* the interrupt status that led to a recovery, for its log line */

@@ -11,7 +11,7 @@
 #include "arch/x86/x86.h"
 #include "kernel/clock.h"
 #include "kernel/frames.h"
-#include "drivers/ahci_bench.h"
+#include "drivers/disk_bench.h"
 #include "drivers/e1000.h"
 #include "kernel/log.h"
 #include "kernel/timer.h"
@@ -208,7 +208,8 @@ void bench_baselines(void)
             e1000_rx_baseline(sizes[i]);
         }
     }
-    ahci_bench_baselines();
+    disk_bench_baselines("sata0:bench", "ahci");
+    disk_bench_baselines("nvme0:bench", "nvme");
     log_info("bench-baseline int_iret_rt %lu cycles", (unsigned long)int_iret());
     log_info("bench-baseline cr3_reload %lu cycles", (unsigned long)cr3_reload());
     log_info("bench-baseline host_timer_latency %lu cycles", (unsigned long)timer_latency());

@@ -17,8 +17,9 @@
 #include "arch/x86/smp.h"
 #include "drivers/acpi.h"
 #include "drivers/ahci.h"
+#include "drivers/nvme.h"
 #include "drivers/e1000.h"
-#include "drivers/sata_part.h"
+#include "drivers/disk_part.h"
 #include "drivers/pci.h"
 #include "kernel/bench.h"
 #include "kernel/bootinfo.h"
@@ -229,8 +230,10 @@ void kmain(uint32_t magic, const void *info)
     if (opt.pci) {
         pci_scan();
         e1000_probe();
-        if (ahci_init())
-            sata_parts_scan();
+        ahci_init();
+        nvme_init();
+        if (blk_ndevs)
+            disk_parts_scan();
     }
 
     watchdog_init(opt.watchdog);

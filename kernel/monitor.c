@@ -22,7 +22,8 @@
 #include "drivers/ramdisk.h"
 #include "virtio/net.h"
 #include "drivers/ahci.h"
-#include "drivers/sata_part.h"
+#include "drivers/nvme.h"
+#include "drivers/disk_part.h"
 #include "arch/x86/smp.h"
 #include "kernel/percpu.h"
 #include "kernel/sched.h"
@@ -142,7 +143,7 @@ static void cmd_disks(void)
                    guests[i].name, (unsigned long)(d->size / 512), (unsigned long)d->reads,
                    (unsigned long)(d->read_bytes >> 10), (unsigned long)d->writes,
                    (unsigned long)(d->written_bytes >> 10), (unsigned long)d->flushes);
-        const struct sata_part *p = guests[i].part;
+        const struct disk_part *p = guests[i].part;
         if (p)
             printf("%-8s %s, %lu sectors from LBA %lu\n", guests[i].name, p->label, (unsigned long)p->sectors,
                    (unsigned long)p->first);
@@ -155,6 +156,15 @@ static void cmd_disks(void)
                (unsigned long)(d->read_bytes >> 10), (unsigned long)d->writes, (unsigned long)(d->written_bytes >> 10),
                (unsigned long)d->flushes, (unsigned long)d->errors, (unsigned long)d->resets,
                (unsigned long)ahci_busy(d));
+    }
+    for (uint32_t i = 0; i < nvme_ndisks; i++) {
+        const struct nvme_disk *d = &nvme_disks[i];
+        printf("%-8s '%s', %lu MiB, depth %lu: %lu reads (%lu KiB), %lu writes (%lu KiB), %lu flushes, "
+               "%lu errors, %lu controller resets, %lu busy\n", d->blk.name, d->model,
+               (unsigned long)(d->blk.sectors >> 11), (unsigned long)nvme_depth(d), (unsigned long)d->reads,
+               (unsigned long)(d->read_bytes >> 10), (unsigned long)d->writes, (unsigned long)(d->written_bytes >> 10),
+               (unsigned long)d->flushes, (unsigned long)d->errors, (unsigned long)d->resets,
+               (unsigned long)nvme_busy(d));
     }
 }
 

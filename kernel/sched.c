@@ -16,6 +16,7 @@
 #include "kernel/percpu.h"
 #include "kernel/sched.h"
 #include "drivers/ahci.h"
+#include "drivers/nvme.h"
 #include "drivers/watchdog.h"
 #include "virtio/netswitch.h"
 
@@ -280,7 +281,7 @@ void sched_loop(void)
         uint64_t now = clock_ns();
         struct guest *g = pick(c, now);
         if (!g) {
-            if (idle_zero(c) || ahci_idle_poll())
+            if (idle_zero(c) || ahci_idle_poll() || nvme_idle_poll())
                 continue;
             wake_for_caps(c, now);
             c->busy_ns += now - c->since;

@@ -65,6 +65,10 @@ CASES = [
     ("bad-disk", GUEST + "disk = usb:stick\n", [(3, "write ramdisk:PATH, sata0:")]),
     ("missing-ramdisk", GUEST + "disk = ramdisk:gone.img\n", [(3, "ramdisk file gone.img")]),
     ("other-disk-unchecked", GUEST + "disk = sata1:anything\n", []),
+    ("nvme-disk-unchecked", GUEST + "disk = nvme0:anything\n", []),
+    ("nvme-two-guests", GUEST + "disk = nvme0:data\n[guest b]\nkernel = k.elf\ndisk = nvme0:data\n",
+     [(6, "disk = nvme0:data is already the disk of guest 'web' (line 3)")]),
+    ("nvme-bad-partition", GUEST + "disk = nvme0:\n", [(3, "or nvmeN:")]),
     ("bad-option-word", "[hypervisor]\noptions = console=com1 verbose\n" + GUEST, [(2, "option 'verbose'")]),
     ("quotes-in-args", GUEST + "args = init=\"/bin/sh\"\n", [(3, "quotes cannot be passed")]),
     ("args-too-long", GUEST + "args = " + "x" * 2048 + "\n", [(3, "longer than 2047")]),
@@ -164,6 +168,9 @@ def good_file():
         results.append(("appliance/parser/good-module-line", line == want, f"got {line!r}"))
         results.append(("appliance/parser/good-defaults", appliance_config.module_line(db) ==
                         "kernel name=db mem=64M", appliance_config.module_line(db)))
+        nv = parse_text(d, GUEST + "disk = nvme1:7\n", "nvme.cfg")
+        nv_line = appliance_config.module_line(nv.guests[0]) if not nv.errors and nv.guests else str(nv.errors)
+        results.append(("appliance/parser/nvme-module-line", nv_line.endswith(" disk=nvme1:7"), nv_line))
         results.append(("appliance/parser/good-relative-paths",
                         web.kernel == db.kernel == os.path.join(d, "k.elf") and
                         db.ramdisk == os.path.join(d, "disk.img"), f"{web.kernel} {db.kernel} {db.ramdisk}"))

@@ -556,7 +556,39 @@ def sata_bench():
         print(out[-3000:])
 
 
+NVME_BASELINE = {k.replace("ahci", "nvme"): (b.replace("ahci", "nvme"), u) for k, (b, u) in SATA_BASELINE.items()}
+
+
+def nvme_bench():
+    """The same as sata_bench on QEMU's NVMe controller: the hypervisor
+    drives nvme0's partition "bench" itself (drivers/disk_bench.c), then a
+    guest with disk=nvme0:bench runs test=satabench prefix=nvme through
+    virtio-blk, in the same boot. Ratio = guest / bare."""
+    global ok
+    import mkgpt
+    import nvme_tests
+    os.makedirs(TESTDIR, exist_ok=True)
+    img = os.path.join(TESTDIR, "bench-nvme.img")
+    mkgpt.write_image(img, 2048 + SATA_BENCH_SECTORS + 2048, [("bench", 2048, SATA_BENCH_SECTORS, None)])
+    b = boot(until=ALL_STOPPED, timeout=600, kernel=ELF, append="console=com1 bench=on", e1000=False,
+             initrd=f"{cases.GUEST_ELF} kernel name=io mem=16M net=off disk=nvme0:bench -- test=satabench prefix=nvme",
+             extra=nvme_tests.drive_args(img))
+    out = b.output
+    base = {m.group(1): int(m.group(2)) for m in re.finditer(r"bench-baseline (nvme_\S+) (\d+) ", out)}
+    figs = io_figures(out)
+    for name, (bname, unit) in NVME_BASELINE.items():
+        v = figs.get(name)
+        line(name, v and v[0], unit, bname, base.get(bname),
+             v and re.sub(rf"^{unit} \((.*)\)$", r"\1", v[1]))
+    why = guest_verdict(out, "io")
+    if why or b.timed_out:
+        ok = False
+        print(f"bench nvme: guest failed: {why or 'timed out'}")
+        print(out[-3000:])
+
+
 SECTIONS = {"cycles": lambda: cycles_bench(), "blk": lambda: blk_bench(), "sata": lambda: sata_bench(),
+            "nvme": lambda: nvme_bench(),
             "net": lambda: net_bench(), "tso": lambda: tso_bench(), "smp": lambda: smp_bench(), "wake": lambda: wake_bench(),
             "ipi": lambda: ipi_bench()}
 

@@ -28,6 +28,7 @@ import pae_tests  # noqa: E402
 import appliance_tests  # noqa: E402
 import appliance_parser_tests  # noqa: E402
 import sata_tests  # noqa: E402
+import nvme_tests  # noqa: E402
 
 
 def unit_tests():
@@ -51,6 +52,7 @@ def unit_tests():
 # host-only): once is enough.
 ONCE = {"console/slow-reader"} | net_tests.ONCE | {n for n, _ in appliance_tests.tests() + appliance_parser_tests.tests()}
 ONCE |= {"sata/pc/power-cycle", "sata/pc/io-errors", "sata/q35/block", "sata/pc/abandon", "sata/pc/vring-hostile"}
+ONCE |= {"nvme/pc/power-cycle", "nvme/pc/io-errors", "nvme/q35/block", "nvme/pc/abandon", "nvme/pc/polled"}
 PASSES = [("", {}), ("smp2:", {"TEST_SMP": "2"}), ("cpus1:", {"TEST_SMP": "2", "TEST_APPEND": "cpus=1"})]
 FAILED = []      # every failure, repeated at the end
 
@@ -82,7 +84,7 @@ def main():
              + device_tests.tests() + net_tests.tests() + irq_tests.tests()
              + smp_tests.tests() + limits_tests.tests() + console_tests.tests() + debug_tests.tests()
              + generation_tests.tests() + pae_tests.tests() + appliance_parser_tests.tests() + appliance_tests.tests()
-             + sata_tests.tests())
+             + sata_tests.tests() + nvme_tests.tests())
     tests = [(n, f) for n, f in tests if not filters or any(s in n for s in filters)]
     if any(n != "unit" for n, _ in tests):
         boot_tests.prepare()

@@ -1,13 +1,15 @@
-/* The SATA backend of virtio block: a guest's disk is a GPT partition
- * (drivers/sata_part.h) and its requests go to the AHCI driver without a
- * copy: the driver's PRDs point at the guest's own buffers (guest memory
+/* The real-disk backend of virtio block: a guest's disk is a GPT
+ * partition (drivers/disk_part.h) of a SATA disk or an NVMe namespace, and
+ * its requests go to the disk's driver through drivers/blkdev.h without a
+ * copy: the driver's PRDs (AHCI) or PRPs (NVMe) point at the guest's own
+ * buffers (guest memory
  * is one contiguous, identity-mapped host range). The kick takes up to
  * VBLK_SATA_DEPTH requests off the ring and submits them; each completion
  * (the controller's interrupt, on the boot CPU, under the big lock like
  * the kick) writes the status byte, returns the request, signals the
  * guest and takes more off the ring. A write is returned only once the
- * device said it is done; a FLUSH becomes FLUSH CACHE EXT, which the
- * driver issues only after every earlier request has finished.
+ * device said it is done; a FLUSH becomes FLUSH CACHE EXT (NVMe: FLUSH),
+ * which the driver issues only after every earlier request has finished.
  *
  * The guest's memory must not be written by the device once the guest
  * has stopped, restarted or reset the device: the reset (vbus teardown
@@ -17,14 +19,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include "virtio/block.h"
-#include "drivers/ahci.h"
-#include "drivers/sata_part.h"
+#include "drivers/blkdev.h"
+#include "drivers/disk_part.h"
 #include "kernel/lguest/guest.h"
 #include "kernel/log.h"
 
 struct inflight {
-    struct ahci_io io;          /* first: the callback's io is the slot */
-    struct ahci_seg seg[AHCI_MAX_SEGS];
+    struct blk_io io;          /* first: the callback's io is the slot */
+    struct blk_seg seg[BLK_MAX_SEGS];
     struct vblk_sata *st;
     bool busy;
     uint16_t head;
@@ -60,10 +62,11 @@ int vblk_sata_setup(struct guest *g)
 }
 
 /* The byte range [off, off + len) of the request's readable (out) or
- * writable part as host segments; false if a piece is not word-aligned
- * (AHCI moves 16-bit words), which a real driver never sends. */
+ * writable part as host segments; false if a piece is not aligned as the
+ * device needs (AHCI moves 16-bit words), which a real driver never
+ * sends. Pieces that follow each other in memory become one. */
 static bool map(struct guest *g, const struct vring_req *r, bool writable, uint32_t off, uint32_t len,
-                struct ahci_seg *seg, uint32_t *nseg)
+                uint32_t align, struct blk_seg *seg, uint32_t *nseg)
 {
     uint32_t n = 0, pos = 0;
     for (uint32_t i = 0; i < r->nseg && len; i++) {
@@ -77,9 +80,14 @@ static bool map(struct guest *g, const struct vring_req *r, bool writable, uint3
         uint32_t skip = off > pos ? off - pos : 0;
         uint32_t take = s->len - skip < len ? s->len - skip : len;
         uint8_t *host = gmem_ptr(&g->mem, s->gpa + skip, take);     /* also zeroes a fresh page first */
-        if (!host || ((uint32_t)host | take) & 1 || n == AHCI_MAX_SEGS)
+        if (!host || ((uint32_t)host | take) & (align - 1))
             return false;
-        seg[n++] = (struct ahci_seg){ (uint32_t)host, take };
+        if (n && seg[n - 1].addr + seg[n - 1].len == (uint32_t)host)
+            seg[n - 1].len += take;
+        else if (n == BLK_MAX_SEGS)
+            return false;
+        else
+            seg[n++] = (struct blk_seg){ (uint32_t)host, take };
         pos += s->len;
         off += take;
         len -= take;
@@ -97,7 +105,7 @@ static void answer(struct guest *g, struct vdevice *d, uint16_t head, uint32_t s
     vdev_push(g, d, 0, head, written);
 }
 
-static void done(struct ahci_io *io, int status)
+static void done(struct blk_io *io, int status)
 {
     struct inflight *f = (struct inflight *)io;
     struct vblk_sata *st = f->st;
@@ -126,7 +134,7 @@ static void take(struct guest *g, struct vdevice *d, struct vblk_sata *st, bool 
         return;
     }
     vring_copy_from(&g->mem, &req, 0, &hdr, sizeof(hdr));
-    struct sata_part *part = g->part;
+    struct disk_part *part = g->part;
     struct inflight *f = 0;
     for (uint32_t i = 0; i < VBLK_SATA_DEPTH && !f; i++)
         if (!st->slot[i].busy)
@@ -140,18 +148,19 @@ static void take(struct guest *g, struct vdevice *d, struct vblk_sata *st, bool 
         status = vblk_check_rw(&req, hdr.type, hdr.sector, part->sectors, &len);
         if (status || !len)
             break;                                  /* nothing to move: answered now */
-        if (len / 512 > AHCI_MAX_SECTORS || !map(g, &req, in, in ? 0 : 16, len, f->seg, &f->io.nseg)) {
+        if (len / 512 > part->disk->max_sectors ||
+            !map(g, &req, in, in ? 0 : 16, len, part->disk->align, f->seg, &f->io.nseg)) {
             status = VBLK_S_IOERR;
             break;
         }
-        f->io.op = in ? AHCI_READ : AHCI_WRITE;
+        f->io.op = in ? BLK_READ : BLK_WRITE;
         f->io.lba = part->first + hdr.sector;
         f->io.sectors = len / 512;
         f->written = (in ? len : 0) + 1;
         goto submit;
     }
     case VBLK_T_FLUSH:
-        f->io.op = AHCI_FLUSH;
+        f->io.op = BLK_FLUSH;
         f->io.nseg = 0;
         f->io.sectors = 0;
         f->written = 1;
@@ -175,7 +184,7 @@ submit:
     f->status_gpa = status_gpa;
     f->busy = true;
     st->nbusy++;
-    ahci_submit(part->disk, &f->io);
+    part->disk->ops->submit(part->disk, &f->io);
 }
 
 void vblk_sata_kick(struct guest *g, struct vdevice *d)
@@ -208,7 +217,7 @@ void vblk_sata_kick(struct guest *g, struct vdevice *d)
         vdev_signal(g, d, 0);
 }
 
-static bool mine(const struct ahci_io *io, void *arg)
+static bool mine(const struct blk_io *io, void *arg)
 {
     const struct inflight *f = (const struct inflight *)io;
     return io->done == done && f->st == arg;
@@ -222,13 +231,14 @@ void vblk_sata_reset(struct guest *g, struct vdevice *d)
         return;
     st->dropping = true;
     uint32_t n = st->nbusy;
-    ahci_cancel(g->part->disk, mine, st);
+    g->part->disk->ops->cancel(g->part->disk, mine, st);
     st->dropping = false;
-    log_info("guest %s: %lu SATA request(s) in flight at the device reset: dropped, none answered",
-             g->name, (unsigned long)n);
+    const char *kind = g->part->disk->kind;
+    log_info("guest %s: %lu %s request(s) in flight at the device reset: dropped, none answered",
+             g->name, (unsigned long)n, kind);
     if (st->nbusy)
-        log_err("guest %s: %lu SATA request(s) still counted after the cancel", g->name,
-                (unsigned long)st->nbusy);
+        log_err("guest %s: %lu %s request(s) still counted after the cancel", g->name,
+                (unsigned long)st->nbusy, kind);
     st->nbusy = 0;
     for (uint32_t i = 0; i < VBLK_SATA_DEPTH; i++)
         st->slot[i].busy = false;

@@ -13,7 +13,7 @@
 #include "kernel/lguest/guest.h"
 #include "kernel/log.h"
 #include "drivers/ramdisk.h"
-#include "drivers/sata_part.h"
+#include "drivers/disk_part.h"
 
 #define PAGE 4096u
 

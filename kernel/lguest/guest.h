@@ -153,7 +153,7 @@ struct guest {
     struct vbus bus;
     struct vpci pci;            /* 4.x guests: the same devices on virtio-pci */
     struct ramdisk *disk;       /* kept across restarts */
-    struct sata_part *part;     /* or a SATA partition (disk=), kept too */
+    struct disk_part *part;     /* or a SATA partition (disk=), kept too */
     struct vblk_sata *sata;     /* its request slots (virtio/block_sata.c) */
     uint8_t mac[6];
     struct net_stats net_stats;

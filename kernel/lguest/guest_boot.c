@@ -17,7 +17,7 @@
 #include "kernel/lguest/kversion.h"
 #include "kernel/log.h"
 #include "drivers/ramdisk.h"
-#include "drivers/sata_part.h"
+#include "drivers/disk_part.h"
 #include "virtio/block.h"
 #include "virtio/net.h"
 
@@ -170,7 +170,7 @@ int guest_create(struct guest *g, const struct guest_config *cfg, uint32_t id)
     }
     if (cfg->sata[0]) {
         char why[128];
-        if (!(g->part = sata_part_claim(cfg->sata, g->name, why, sizeof(why)))) {
+        if (!(g->part = disk_part_claim(cfg->sata, g->name, why, sizeof(why)))) {
             log_err("guest %s: %s; not started", g->name, why);
             snprintf(g->stop_reason, sizeof(g->stop_reason), "its disk is not there: %s", why);
             return -1;

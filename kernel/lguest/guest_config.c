@@ -82,11 +82,11 @@ static int parse_mac(const char *s, uint8_t mac[6])
     return (mac[0] & 1) ? -1 : 0;
 }
 
-/* "sataN:NAME" or "sataN:NUMBER": whether the partition exists is only
- * known once the disks are read; here only its shape. */
+/* "sataN:NAME" or "sataN:NUMBER" (or nvmeN:...): whether the partition
+ * exists is only known once the disks are read; here only its shape. */
 static int valid_sata(const char *s)
 {
-    if (strncmp(s, "sata", 4) != 0 || !isdigit((unsigned char)s[4]))
+    if ((strncmp(s, "sata", 4) != 0 && strncmp(s, "nvme", 4) != 0) || !isdigit((unsigned char)s[4]))
         return 0;
     const char *p = s + 4;
     while (isdigit((unsigned char)*p))
@@ -226,7 +226,7 @@ static int parse_line(uint32_t idx, const char *s, struct parsed *p, struct diag
         } else if (strcmp(t.key, "disk") == 0 && t.has_value && p->role == ROLE_KERNEL) {
             if (!valid_sata(t.value)) {
                 diag_add(d, "module %lu: disk=%s is not sataN:NAME or sataN:NUMBER (a GPT partition "
-                         "by name or number)", (unsigned long)idx, t.value);
+                         "by name or number; nvmeN: likewise)", (unsigned long)idx, t.value);
                 bad = 1;
             } else {
                 memcpy(p->sata, t.value, strlen(t.value) + 1);    /* valid_sata checked the length */

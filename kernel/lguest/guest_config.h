@@ -29,7 +29,8 @@
 /* One guest as its GRUB modules describe it:
  *   module2 /boot/vmlinux  kernel name=web mem=64M [on_kill=restart] [net=off] [mac=02:..] [cpu=N]
  *                          [weight=N] [cap=PERCENT] [restart_limit=N] [restart_delay=MS] [gdb=on] [rng=on]
- *                          [disk=sataN:NAME | disk=sataN:NUMBER] [abi=2.6|3.10|4] [paging=2level|pae]
+ *                          [disk=sataN:NAME | disk=sataN:NUMBER | disk=nvmeN:...] [abi=2.6|3.10|4]
+ *                          [paging=2level|pae]
  *                          -- console=hvc0 root=/dev/vda
  *   module2 /boot/initrd   initrd name=web
  *   module2 /boot/root.img disk   name=web
@@ -47,7 +48,7 @@ struct guest_config {
     int kernel;                 /* module indexes; -1 when absent */
     int initrd;
     int disk;
-    char sata[GUEST_SATA_MAX];  /* disk=sataN:NAME|NUMBER, a GPT partition; "" when none */
+    char sata[GUEST_SATA_MAX];  /* disk=sataN:NAME|NUMBER (or nvmeN:), a GPT partition; "" when none */
     uint32_t mem;               /* bytes of guest RAM, a multiple of 1 MiB */
     int restart_on_kill;        /* on_kill=restart: start afresh when stopped for bad input */
     uint32_t restart_limit;     /* quick failures in a row before it is left stopped; 0: none */

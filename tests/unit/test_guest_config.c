@@ -279,6 +279,18 @@ static void sata_disk_option(void)
     CHECK_STR(g[0].sata, "");
 }
 
+static void nvme_disk_option(void)
+{
+    const char *l[] = { "kernel name=a disk=nvme0:data-web", "kernel name=b disk=nvme1:3",
+                        "kernel name=c disk=nvme0", "kernel name=d disk=nvmex:1", "kernel name=e disk=nvm0:1", NULL };
+    CHECK_EQ(parse(l), 2);
+    CHECK_STR(g[0].sata, "nvme0:data-web");
+    CHECK_STR(g[1].sata, "nvme1:3");
+    CHECK_CONTAINS(d.msg[0], "module 2: disk=nvme0 is not");
+    CHECK_CONTAINS(d.msg[1], "module 3: disk=nvmex:1 is not");
+    CHECK_CONTAINS(d.msg[2], "module 4: disk=nvm0:1 is not");
+}
+
 static void sata_disk_and_disk_module_is_an_error(void)
 {
     const char *l[] = { "kernel name=a disk=sata0:1", "disk name=a", "kernel name=b", NULL };
@@ -347,6 +359,7 @@ int main(void)
     RUN(second_initrd_stops_the_guest);
     RUN(args_only_for_kernels);
     RUN(sata_disk_option);
+    RUN(nvme_disk_option);
     RUN(sata_disk_and_disk_module_is_an_error);
     RUN(too_many_guests);
     RUN(unterminated_quote_is_an_error);

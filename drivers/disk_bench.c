@@ -1,13 +1,15 @@
-/* Bare AHCI baselines for make bench: see ahci_bench.h. The same work as
+/* Bare-disk baselines for make bench (AHCI or NVMe, through
+ * drivers/blkdev.h): see disk_bench.h. The same work as
  * the guest's test=satabench (guest/tests/satabench.c): one sequential
  * pass of 64 KiB requests over the partition, one in flight, reading then
  * writing; then RANDOM_READS 4 KiB reads at places from the same
  * generator, one in flight and 32 in flight. Completions are polled
  * (interrupts are off in hypervisor code): the bare driver's best case. */
 #include <string.h>
-#include "drivers/ahci_bench.h"
-#include "drivers/ahci.h"
-#include "drivers/sata_part.h"
+#include <stdio.h>
+#include "drivers/disk_bench.h"
+#include "drivers/blkdev.h"
+#include "drivers/disk_part.h"
 #include "kernel/clock.h"
 #include "kernel/frames.h"
 #include "kernel/log.h"
@@ -24,23 +26,23 @@ static uint64_t next_random(uint64_t sectors)
 }
 
 struct qd_state {
-    struct ahci_disk *disk;
-    struct sata_part part;
+    struct blk_dev *disk;
+    struct disk_part part;
     uint32_t issued, done;
     int failed;
-    struct ahci_io io[QD];
-    struct ahci_seg seg[QD];
+    struct blk_io io[QD];
+    struct blk_seg seg[QD];
 };
 static struct qd_state qs;
 
-static void qd_done(struct ahci_io *io, int status)
+static void qd_done(struct blk_io *io, int status)
 {
     qs.done++;
     qs.failed |= status;
     if (qs.issued < RANDOM_READS) {
         io->lba = qs.part.first + next_random(qs.part.sectors);
         qs.issued++;
-        ahci_submit(qs.disk, io);
+        qs.disk->ops->submit(qs.disk, io);
     }
 }
 
@@ -51,14 +53,14 @@ static uint64_t random_reads(uint32_t depth, uint8_t *buf)
     qs.failed = 0;
     uint64_t t = clock_ns();
     for (uint32_t i = 0; i < depth; i++) {
-        qs.seg[i] = (struct ahci_seg){ (uint32_t)buf + i * 4096, 4096 };
-        qs.io[i] = (struct ahci_io){ .op = AHCI_READ, .lba = qs.part.first + next_random(qs.part.sectors),
+        qs.seg[i] = (struct blk_seg){ (uint32_t)buf + i * 4096, 4096 };
+        qs.io[i] = (struct blk_io){ .op = BLK_READ, .lba = qs.part.first + next_random(qs.part.sectors),
                                      .sectors = 8, .nseg = 1, .seg = &qs.seg[i], .done = qd_done };
         qs.issued++;
-        ahci_submit(qs.disk, &qs.io[i]);
+        qs.disk->ops->submit(qs.disk, &qs.io[i]);
     }
     while (qs.done < qs.issued)
-        ahci_service(qs.disk);
+        qs.disk->ops->service(qs.disk);
     uint64_t ns = clock_ns() - t;
     return qs.failed || !ns ? 0 : (uint64_t)RANDOM_READS * 1000000000u / ns;
 }
@@ -67,7 +69,7 @@ static uint32_t sequential(uint8_t op, uint8_t *buf)
 {
     uint64_t t = clock_ns(), bytes = 0;
     for (uint64_t s = 0; s + 128 <= qs.part.sectors; s += 128) {
-        if (ahci_sync(qs.disk, op, qs.part.first + s, 128, buf))
+        if (qs.disk->ops->sync(qs.disk, op, qs.part.first + s, 128, buf))
             return 0;
         bytes += 65536;
     }
@@ -75,11 +77,16 @@ static uint32_t sequential(uint8_t op, uint8_t *buf)
     return ns ? (uint32_t)(bytes * 1000 / ns) : 0;
 }
 
-void ahci_bench_baselines(void)
+static void result(const char *prefix, const char *what, uint32_t v, const char *unit)
+{
+    log_info("bench-baseline %s_bare_%s %lu %s", prefix, what, (unsigned long)v, unit);
+}
+
+void disk_bench_baselines(const char *spec, const char *prefix)
 {
     char why[128];
-    if (sata_part_find("sata0:bench", &qs.part, why, sizeof(why))) {
-        log_info("bench-baseline ahci: none (%s)", why);
+    if (disk_part_find(spec, &qs.part, why, sizeof(why))) {
+        log_info("bench-baseline %s: none (%s)", prefix, why);
         return;
     }
     qs.disk = qs.part.disk;
@@ -89,10 +96,10 @@ void ahci_bench_baselines(void)
         return;
     uint8_t *buf = (uint8_t *)mem;
     memset(buf, 0xA5, 65536);
-    log_info("bench-baseline ahci_bare_read_64k %lu MB/s", (unsigned long)sequential(AHCI_READ, buf));
-    log_info("bench-baseline ahci_bare_write_64k %lu MB/s", (unsigned long)sequential(AHCI_WRITE, buf));
-    ahci_sync(qs.disk, AHCI_FLUSH, 0, 0, buf);
-    log_info("bench-baseline ahci_bare_randread_4k_qd1 %lu IOPS", (unsigned long)random_reads(1, buf));
-    log_info("bench-baseline ahci_bare_randread_4k_qd32 %lu IOPS", (unsigned long)random_reads(QD, buf));
+    result(prefix, "read_64k", sequential(BLK_READ, buf), "MB/s");
+    result(prefix, "write_64k", sequential(BLK_WRITE, buf), "MB/s");
+    qs.disk->ops->sync(qs.disk, BLK_FLUSH, 0, 0, buf);
+    result(prefix, "randread_4k_qd1", (uint32_t)random_reads(1, buf), "IOPS");
+    result(prefix, "randread_4k_qd32", (uint32_t)random_reads(QD, buf), "IOPS");
     frames_free(mem, pages);
 }

@@ -1,27 +1,27 @@
-/* SATA partitions: see sata_part.h. */
+/* Partitions of the hypervisor's disks: see disk_part.h. */
 #include <stdio.h>
 #include <string.h>
 #include "drivers/u64dec.h"
-#include "drivers/sata_part.h"
+#include "drivers/disk_part.h"
 #include "drivers/gpt.h"
 #include "kernel/log.h"
 
 #define MAX_CLAIMS 64               /* one per guest */
 
-static struct gpt_table tables[AHCI_MAX_DISKS];
-static bool have_table[AHCI_MAX_DISKS];
-static char table_why[AHCI_MAX_DISKS][120];
-static struct sata_part claims[MAX_CLAIMS];
+static struct gpt_table tables[BLK_MAX_DEVS];
+static bool have_table[BLK_MAX_DEVS];
+static char table_why[BLK_MAX_DEVS][120];
+static struct disk_part claims[MAX_CLAIMS];
 static uint32_t nclaims;
 
 static uint8_t bounce[65536] __attribute__((aligned(4096)));
 
 static int rd(void *ctx, uint64_t lba, uint32_t count, void *buf)
 {
-    struct ahci_disk *d = ctx;
+    struct blk_dev *d = ctx;
     while (count) {
         uint32_t n = count < sizeof(bounce) / 512 ? count : sizeof(bounce) / 512;
-        if (lba + n > d->sectors || ahci_sync(d, AHCI_READ, lba, n, bounce))
+        if (lba + n > d->sectors || d->ops->sync(d, BLK_READ, lba, n, bounce))
             return -1;
         memcpy(buf, bounce, n * 512);
         buf = (uint8_t *)buf + n * 512;
@@ -33,13 +33,13 @@ static int rd(void *ctx, uint64_t lba, uint32_t count, void *buf)
 
 static void warn(void *ctx, const char *msg)
 {
-    log_warn("%s: GPT: %s", ((struct ahci_disk *)ctx)->name, msg);
+    log_warn("%s: GPT: %s", ((struct blk_dev *)ctx)->name, msg);
 }
 
-void sata_parts_scan(void)
+void disk_parts_scan(void)
 {
-    for (uint32_t i = 0; i < ahci_ndisks; i++) {
-        struct ahci_disk *d = &ahci_disks[i];
+    for (uint32_t i = 0; i < blk_ndevs; i++) {
+        struct blk_dev *d = blk_devs[i];
         struct gpt_table *t = &tables[i];
         if (gpt_parse(rd, warn, d, d->sectors, t, table_why[i], sizeof(table_why[i]))) {
             log_warn("%s: no usable GPT (%s); no guest can use it", d->name, table_why[i]);
@@ -57,7 +57,7 @@ void sata_parts_scan(void)
     }
 }
 
-int sata_part_find(const char *spec, struct sata_part *out, char *why, uint32_t why_len)
+int disk_part_find(const char *spec, struct disk_part *out, char *why, uint32_t why_len)
 {
     char disk[16];
     const char *colon = strchr(spec, ':');
@@ -67,13 +67,16 @@ int sata_part_find(const char *spec, struct sata_part *out, char *why, uint32_t 
     }
     memcpy(disk, spec, (size_t)(colon - spec));
     disk[colon - spec] = 0;
-    struct ahci_disk *d = ahci_find(disk);
+    struct blk_dev *d = blk_find(disk);
     if (!d) {
-        snprintf(why, why_len, "disk=%s: there is no disk %s (%lu SATA disk(s) found)", spec, disk,
-                 (unsigned long)ahci_ndisks);
+        const char *kind = strncmp(disk, "nvme", 4) == 0 ? "NVMe" : "SATA";
+        snprintf(why, why_len, "disk=%s: there is no disk %s (%lu %s disk(s) found)", spec, disk,
+                 (unsigned long)blk_count(kind), kind);
         return -1;
     }
-    uint32_t di = (uint32_t)(d - ahci_disks);
+    uint32_t di = 0;
+    while (blk_devs[di] != d)
+        di++;
     if (!have_table[di]) {
         snprintf(why, why_len, "disk=%s: %s has no usable GPT (%s)", spec, disk, table_why[di]);
         return -1;
@@ -93,10 +96,10 @@ int sata_part_find(const char *spec, struct sata_part *out, char *why, uint32_t 
     return 0;
 }
 
-struct sata_part *sata_part_claim(const char *spec, const char *guest, char *why, uint32_t why_len)
+struct disk_part *disk_part_claim(const char *spec, const char *guest, char *why, uint32_t why_len)
 {
-    struct sata_part p;
-    if (sata_part_find(spec, &p, why, why_len))
+    struct disk_part p;
+    if (disk_part_find(spec, &p, why, why_len))
         return 0;
     for (uint32_t i = 0; i < nclaims; i++)
         if (claims[i].disk == p.disk && claims[i].number == p.number) {
@@ -105,10 +108,10 @@ struct sata_part *sata_part_claim(const char *spec, const char *guest, char *why
             return 0;
         }
     if (nclaims == MAX_CLAIMS) {
-        snprintf(why, why_len, "disk=%s: more than %d SATA partitions in use", spec, MAX_CLAIMS);
+        snprintf(why, why_len, "disk=%s: more than %d disk partitions in use", spec, MAX_CLAIMS);
         return 0;
     }
-    struct sata_part *c = &claims[nclaims++];
+    struct disk_part *c = &claims[nclaims++];
     *c = p;
     snprintf(c->owner, sizeof(c->owner), "%s", guest);
     return c;

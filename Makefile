@@ -178,7 +178,7 @@ test: deps all $(BUILD)/lgvisor.iso $(DEMO_DISK)
 # (DISK's default above is the demo disk, which is not a Linux root: it is not passed on.)
 test-linux: $(if $(LINUX),deps all)
 	@python3 tests/linux_tests.py --linux "$(LINUX)" --initrd "$(INITRD)" \
-	    --disk "$(filter-out $(DEMO_DISK),$(DISK))" --linux26 "$(LINUX26)" --linux4 "$(LINUX4)" \
+	    --disk "$(filter-out $(DEMO_DISK),$(DISK))" --linux26 "$(LINUX26)" --linux4 "$(LINUX4)" --linuxpae "$(LINUXPAE)" \
 	    --plain $(PLAIN) $(if $(ONLY),-- $(ONLY))
 
 bench: deps all

@@ -224,6 +224,15 @@ static struct guest *pick(struct percpu *c, uint64_t now)
     return best;
 }
 
+/* Some guest of c's could run now (pick() without its side effects). */
+static bool any_runnable(struct percpu *c, uint64_t now)
+{
+    for (uint32_t i = 0; i < nguests; i++)
+        if (guests[i].cpu == c->index && runnable(&guests[i], now))
+            return true;
+    return false;
+}
+
 /* The CPU sleeps while only capped guests are ready: its slice timer wakes
  * it when the first of them has a new window. */
 static void wake_for_caps(struct percpu *c, uint64_t now)
@@ -282,6 +291,13 @@ void sched_loop(void)
         struct guest *g = pick(c, now);
         if (!g) {
             if (idle_zero(c) || ahci_idle_poll() || nvme_idle_poll())
+                continue;
+            /* Those ran with interrupts on: an interrupt of this CPU's own
+             * (a guest's timer, a completion polled or taken here) may have
+             * made a guest ready without any IPI, and the hlt below would
+             * sleep through it. */
+            now = clock_ns();
+            if (any_runnable(c, now))
                 continue;
             wake_for_caps(c, now);
             c->busy_ns += now - c->since;

@@ -1012,7 +1012,9 @@ def test_multi():
         peer.close()
 
 
-GENERATIONS = (("26", "2.6.32", r"2\.6\.3\d"), ("310", "3.10", r"3\.\d+"), ("4", "4.x", r"4\.\d+"))
+GENERATIONS = (("26", "2.6.32", r"2\.6\.3\d"), ("310", "3.10", r"3\.\d+"), ("4", "4.x", r"4\.\d+"),
+               ("pae", "3.10", r"3\.\d+"))
+LABELS = {"pae": "3.10-pae"}    # a HIGHMEM64G 3.10 kernel (LINUXPAE=): PAE page tables
 
 
 def test_generations():
@@ -1022,10 +1024,11 @@ def test_generations():
     boots to a shell, reports its own release, reads and writes its disk,
     pings every other and the wire, and the boot log names its generation."""
     tag = "linux/generations"
-    kernels = {"26": IMAGES.get("linux26"), "310": IMAGES["linux"], "4": IMAGES.get("linux4")}
+    kernels = {"26": IMAGES.get("linux26"), "310": IMAGES["linux"], "4": IMAGES.get("linux4"),
+               "pae": IMAGES.get("linuxpae")}
     have = [g for g in GENERATIONS if kernels[g[0]]]
     if len(have) < 2 or not IMAGES["disk"]:
-        print(f"SKIP {tag}: needs DISK and two of LINUX26=, LINUX=, LINUX4=")
+        print(f"SKIP {tag}: needs DISK and two of LINUX26=, LINUX=, LINUX4=, LINUXPAE=")
         return
     guests, shells, ips = [], {}, {}
     for i, (key, _gen, _rel) in enumerate(have):
@@ -1036,36 +1039,41 @@ def test_generations():
     q, peer = wire_run("generations", guests)
     try:
         for (key, gen, rel), g in zip(have, guests):
+            label = LABELS.get(key, gen)
             sh = shells[g.name] = Shell(q, g.name)
-            if not check(f"{tag}/{gen}/shell", sh.ready(300), f"no shell on {g.name}: " + q.text[-1500:]):
+            if not check(f"{tag}/{label}/shell", sh.ready(300), f"no shell on {g.name}: " + q.text[-1500:]):
                 return
-            check(f"{tag}/{gen}/generation-logged",
+            check(f"{tag}/{label}/generation-logged",
                   q.wait(rf"guest {g.name}: lguest generation {re.escape(gen)} ", 1), "no generation line")
-            sh.ok(f"{tag}/{gen}/release", "uname -r", want=rf"^{rel}")
+            sh.ok(f"{tag}/{label}/release", "uname -r", want=rf"^{rel}")
+            mode = "PAE (3-level)" if key == "pae" else "2-level"
+            check(f"{tag}/{label}/paging-logged", q.wait(rf"guest {g.name}: {re.escape(mode)} page tables", 1),
+                  f"no '{mode} page tables' line")
             sh.run(f"ifconfig eth0 {ips[g.name]} netmask 255.255.255.0 up")
-            got = sh.ok(f"{tag}/{gen}/disk", f"seq 1 20000 > /root/gen && sync && md5sum /root/gen",
+            got = sh.ok(f"{tag}/{label}/disk", f"seq 1 20000 > /root/gen && sync && md5sum /root/gen",
                         want=r"^([0-9a-f]{32}) ")
             want = hashlib.md5("".join(f"{i}\n" for i in range(1, 20001)).encode()).hexdigest()
-            check(f"{tag}/{gen}/disk-content", got and got.group(1) == want, f"{got and got.group(1)} vs {want}")
+            check(f"{tag}/{label}/disk-content", got and got.group(1) == want, f"{got and got.group(1)} vs {want}")
             # virtio-rng (rng=on): /dev/hwrng reads, if the kernel has the driver
             rc, out, _ = sh.run("cat /sys/class/misc/hw_random/rng_current 2>/dev/null || echo none")
             if out and "virtio" in out[-1]:
-                reads = [sh.ok(f"{tag}/{gen}/hwrng-{n}", "dd if=/dev/hwrng bs=32 count=1 2>/dev/null | md5sum",
+                reads = [sh.ok(f"{tag}/{label}/hwrng-{n}", "dd if=/dev/hwrng bs=32 count=1 2>/dev/null | md5sum",
                                want=r"^([0-9a-f]{32}) ") for n in (1, 2)]
                 empty = hashlib.md5(b"").hexdigest()
-                check(f"{tag}/{gen}/hwrng-random", all(reads) and reads[0].group(1) != reads[1].group(1) and
+                check(f"{tag}/{label}/hwrng-random", all(reads) and reads[0].group(1) != reads[1].group(1) and
                       empty not in (reads[0].group(1), reads[1].group(1)), "two reads of /dev/hwrng: "
                       f"{[r and r.group(1) for r in reads]}")
             else:
-                info(f"{tag}/{gen}/hwrng", f"no virtio hw_random in this kernel ({out[-1:] if out else out})")
-        for (_k, gen, _r), g in zip(have, guests):
+                info(f"{tag}/{label}/hwrng", f"no virtio hw_random in this kernel ({out[-1:] if out else out})")
+        for (key, gen, _r), g in zip(have, guests):
+            label = LABELS.get(key, gen)
             for other in guests:
                 if other is not g:
-                    ping_check(f"{tag}/{gen}/ping-{other.name}", shells[g.name], ips[other.name], 5)
+                    ping_check(f"{tag}/{label}/ping-{other.name}", shells[g.name], ips[other.name], 5)
             ip = ips[g.name]
-            if check(f"{tag}/{gen}/wire-arp", peer.arp(ip, timeout=1.0, tries=3)[0], "no ARP reply"):
+            if check(f"{tag}/{label}/wire-arp", peer.arp(ip, timeout=1.0, tries=3)[0], "no ARP reply"):
                 r = peer.ping(ip, 10, sizes=[56, 1472])
-                check(f"{tag}/{gen}/wire-ping", r["received"] == 10 and not r["bad"],
+                check(f"{tag}/{label}/wire-ping", r["received"] == 10 and not r["bad"],
                       f"{r['received']}/{r['sent']} intact")
         common_end(tag, q, [g.name for g in guests])
     finally:
@@ -1215,6 +1223,7 @@ def main():
     ap.add_argument("--plain", nargs="*", default=os.environ.get("PLAIN", "").split())
     ap.add_argument("--linux26", default=os.environ.get("LINUX26", ""), help="a 2.6.32-era lguest kernel")
     ap.add_argument("--linux4", default=os.environ.get("LINUX4", ""), help="a 4.x lguest kernel")
+    ap.add_argument("--linuxpae", default=os.environ.get("LINUXPAE", ""), help="a 3.10 HIGHMEM64G (PAE) lguest kernel")
     ap.add_argument("only", nargs="*", help="run only the tests whose names contain one of these")
     a = ap.parse_args()
     if not a.linux:
@@ -1222,7 +1231,7 @@ def main():
               "  make test-linux LINUX=/path/vmlinux INITRD=/path/initramfs.cpio.gz "
               "[DISK=/path/root.ext2] [PLAIN=/path/non-lguest-vmlinux]")
         return 2
-    for what in ("linux", "initrd", "disk", "linux26", "linux4") + tuple(f"plain{i}" for i in range(len(a.plain))):
+    for what in ("linux", "initrd", "disk", "linux26", "linux4", "linuxpae") + tuple(f"plain{i}" for i in range(len(a.plain))):
         path = getattr(a, what, None) if not what.startswith("plain") else a.plain[int(what[5:])]
         if path and not os.path.isfile(path):
             print(f"{what}: no such file: {path}")
@@ -1237,7 +1246,8 @@ def main():
     IMAGES.update(linux=os.path.abspath(a.linux), initrd=os.path.abspath(a.initrd),
                   disk=os.path.abspath(a.disk) if a.disk else "",
                   plain=[os.path.abspath(p) for p in a.plain],
-                  linux26=a.linux26 and os.path.abspath(a.linux26), linux4=a.linux4 and os.path.abspath(a.linux4))
+                  linux26=a.linux26 and os.path.abspath(a.linux26), linux4=a.linux4 and os.path.abspath(a.linux4),
+                  linuxpae=a.linuxpae and os.path.abspath(a.linuxpae))
     os.makedirs(LOGDIR, exist_ok=True)
     start = time.monotonic()
     for name, fn in TESTS:

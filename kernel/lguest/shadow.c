@@ -246,6 +246,15 @@ HOT uint32_t shadow_entry(struct guest *g, uint32_t va)
 HOT static void unpark(struct guest *g, struct shadow_root *r, uint32_t i)
 {
     uint32_t *spt = SPDE_TABLE(r->pd[i]);
+    if (g->shadow.pae) {
+        if (shadow_pae_recheck(g, r->gpgd, i, spt)) {
+            r->pd[i] = (uint32_t)spt | PTE_P | PTE_W | PTE_U;
+        } else {
+            shadow_frame_free(g, spt);
+            r->pd[i] = 0;
+        }
+        return;
+    }
     uint32_t pde;
     const volatile uint32_t *gpt = 0;
     if (gmem_read_u32(&g->mem, r->gpgd + i * 4, &pde) && (pde & PTE_P) && !guest_pde_check(pde, g->pfn_limit))
@@ -587,7 +596,7 @@ HOT void shadow_set_pmd(struct guest *g, uint32_t pmd, uint32_t index)
 
 HOT void shadow_flush(struct guest *g, bool all)
 {
-    if (all && !g->shadow.linear && !g->shadow.pae) {
+    if (all && !g->shadow.linear) {
         /* Anything may have changed (a Linux highmem guest says so after
          * every kmap_atomic), but dropping every table made such a guest
          * refill its working set at each kmap. Tables are kept: those the

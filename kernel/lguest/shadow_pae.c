@@ -102,3 +102,35 @@ HOT bool shadow_pae_pte_lo(struct guest *g, uint32_t pmd_lo, uint32_t i, uint32_
     *lo = (uint32_t)pte;
     return true;
 }
+
+HOT bool shadow_pae_recheck(struct guest *g, uint32_t gpdpt, uint32_t i, uint32_t *spt)
+{
+    uint64_t pdpte;
+    if (!gmem_read(&g->mem, gpdpt + (i >> 8) * 8, &pdpte, 8) || !(pdpte & PTE_P) ||
+        pae_pdpte_check(pdpte, g->pfn_limit))
+        return false;
+    uint32_t base = (uint32_t)g->mem.base, limit = g->pfn_limit, kept_halves = 0;
+    for (uint32_t h = 0; h < 2; h++) {
+        uint32_t *half = spt + h * 512;
+        uint64_t pmd;
+        const volatile uint64_t *gpt = 0;
+        uint32_t pmd_gpa = (uint32_t)(pdpte & PAE_FRAME_MASK) + ((i & 255) * 2 + h) * 8;
+        if (gmem_read(&g->mem, pmd_gpa, &pmd, 8) && (pmd & PTE_P) && !pae_pmd_check(pmd, limit))
+            gpt = gmem_ptr(&g->mem, (uint32_t)(pmd & PAE_FRAME_MASK), PAGE_SIZE);
+        uint32_t fold = gpt ? ~((~(uint32_t)pmd) & (PTE_W | PTE_U)) : 0;
+        for (uint32_t j = 0; j < 512; j++) {
+            uint32_t se = half[j];
+            if (!se)
+                continue;
+            uint64_t pte = gpt ? gpt[j] : 0;
+            /* a high word means NX, reserved bits or a frame above 4 GiB:
+             * nothing a shadow entry was made from */
+            if (!gpt || (pte >> 32) || !shadow_pte_current(se, (uint32_t)pte, fold, base, limit)) {
+                half[j] = 0;
+                g->stats.shadow_unpark_dropped++;
+            }
+        }
+        kept_halves += gpt != 0;
+    }
+    return kept_halves != 0;
+}

@@ -26,4 +26,11 @@ enum shadow_result shadow_pae_walk(struct guest *g, uint32_t gpdpt, uint32_t va,
  * be copied now (absent, not accessed, or failing its check). */
 bool shadow_pae_pte_lo(struct guest *g, uint32_t pmd_lo, uint32_t i, uint32_t *lo);
 
+/* A shadow table kept over a full flush (shadow.c's unpark), for PAE: the
+ * entries of the 4 MiB at directory index i that are still exactly what a
+ * fill from the guest's two 2 MiB tables would make are kept, the rest
+ * cleared. False when neither guest table is there any more: the caller
+ * drops the whole table. */
+bool shadow_pae_recheck(struct guest *g, uint32_t gpdpt, uint32_t i, uint32_t *spt);
+
 #endif

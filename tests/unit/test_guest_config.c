@@ -176,6 +176,17 @@ static void abi_choices(void)
     CHECK_EQ(g[0].abi, GUEST_ABI_AUTO);
 }
 
+static void paging_choices(void)
+{
+    const char *l[] = { "kernel name=a paging=pae", "kernel name=b paging=2level", "kernel name=c",
+                        "kernel name=e paging=3level", NULL };
+    CHECK_EQ(parse(l), 3);
+    CHECK_EQ(g[0].paging, GUEST_PAGING_PAE);
+    CHECK_EQ(g[1].paging, GUEST_PAGING_2LEVEL);
+    CHECK_EQ(g[2].paging, GUEST_PAGING_AUTO);
+    CHECK_CONTAINS(d.msg[0], "module 3: paging=3level is not 2level or pae");
+}
+
 static void on_kill_restart_kept(void)
 {
     const char *l[] = { "kernel name=a on_kill=restart -- x", NULL };
@@ -353,6 +364,7 @@ int main(void)
     RUN(limits);
     RUN(gdb_choices);
     RUN(abi_choices);
+    RUN(paging_choices);
     RUN(bad_names);
     RUN(duplicate_names);
     RUN(orphan_and_ambiguous_attachments);

@@ -82,6 +82,23 @@ void mm_init(void)
     pgtable_window(DEMAND_PDE);
 }
 
+/* In the PAE build the entry's high word stays 0 (our frames are below
+ * 4 GiB, no NX), and so does ESI, its half of the call. */
+void set_pte(u32 *pgd, u32 va, u32 value)
+{
+    u32 *pte = pte_lookup(pgd, va);
+    if (!pte)
+        panic("set_pte: no page table for 0x%x", (unsigned)va);
+    *pte = value;
+    hcall(LHCALL_SET_PTE, pgd_pa(pgd), va, value);
+}
+
+void mm_switch(u32 *pgd)
+{
+    cur_pgd_pa = pgd_pa(pgd);
+    hcall(LHCALL_NEW_PGTABLE, cur_pgd_pa, 0, 0);
+}
+
 u32 kmap(unsigned slot, u32 pa, u32 flags)
 {
     u32 va = KMAP_VA + slot * PAGE_SIZE;
@@ -99,6 +116,23 @@ int mm_demand_fault(u32 cr2, u32 error)
     u32 va = cr2 & ~0xFFFu;
     set_pte(kernel_pgd, va, page_alloc() | PTE_W | PTE_P | PTE_OWNED);
     demand_faults++;
+    return 1;
+}
+
+int user_range_ok(u32 *pgd, u32 va, u32 len, int write)
+{
+    if (!len)
+        return 1;
+    if (va >= KERNEL_BASE || len > KERNEL_BASE - va)
+        return 0;
+    for (u32 page = va & ~0xFFFu; page <= ((va + len - 1) & ~0xFFFu); page += PAGE_SIZE) {
+        u32 *dir = pde_lookup(pgd, page);
+        if (!dir || (*dir & (PTE_P | PTE_U)) != (PTE_P | PTE_U))
+            return 0;
+        u32 pte = *pte_lookup(pgd, page);
+        if ((pte & (PTE_P | PTE_U)) != (PTE_P | PTE_U) || (write && !(pte & PTE_W)))
+            return 0;
+    }
     return 1;
 }
 

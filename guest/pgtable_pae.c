@@ -122,39 +122,4 @@ void map_page(u32 *pgd, u32 va, u32 pa, u32 flags, int lazy)
     call(LHCALL_SET_PTE, pgd_pa(pgd), va, pte[0]);
 }
 
-void set_pte(u32 *pgd, u32 va, u32 value)
-{
-    u32 *pte = pte_lookup(pgd, va);
-    if (!pte)
-        panic("set_pte: no page table for 0x%x", (unsigned)va);
-    pte[1] = 0;
-    pte[0] = value;
-    hcall4(LHCALL_SET_PTE, pgd_pa(pgd), va, value, pte[1]);
-}
-
-void mm_switch(u32 *pgd)
-{
-    cur_pgd_pa = pgd_pa(pgd);
-    hcall(LHCALL_NEW_PGTABLE, cur_pgd_pa, 0, 0);
-}
-
-int user_range_ok(u32 *pgd, u32 va, u32 len, int write)
-{
-    if (!len)
-        return 1;
-    if (va >= KERNEL_BASE || len > KERNEL_BASE - va)
-        return 0;
-    for (u32 page = va & ~0xFFFu; page <= ((va + len - 1) & ~0xFFFu); page += PAGE_SIZE) {
-        u64 e = pdpt_of(pgd)[page >> 30];
-        if (!(e & PTE_P))
-            return 0;
-        e = table_of(e)[(page >> 21) & 511];
-        if ((e & (PTE_P | PTE_U)) != (PTE_P | PTE_U))
-            return 0;
-        u32 pte = *pte_lookup(pgd, page);
-        if ((pte & (PTE_P | PTE_U)) != (PTE_P | PTE_U) || (write && !(pte & PTE_W)))
-            return 0;
-    }
-    return 1;
-}
 #endif

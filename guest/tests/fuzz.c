@@ -170,11 +170,26 @@ static void mk_set_pte(struct call *c)
     *c = (struct call){ LHCALL_SET_PTE, some_pgd(), below_switcher(edge()), edge() };
 }
 
+#ifdef LG_PAE
+/* The PAE build's entries as the hypervisor prints them: 16 hex digits. */
+#define ENTRY "0x00000000%08x"
+#define DIR_ENTRY "bad page middle directory entry " ENTRY " for 0x%08x: bad page middle directory entry"
+#define DIR_SPAN 512u                   /* pages under one directory-level entry */
+#else
+#define ENTRY "0x%08x"
+#define DIR_ENTRY "bad page directory entry " ENTRY " for 0x%08x: bad page directory entry"
+#define DIR_SPAN 1024u
+#endif
+
 static void mk_set_pgd(struct call *c)
 {
+#ifdef LG_PAE
+    u32 i = below(4);               /* a PDPT has 4 entries; more is fatal */
+#else
     static const u32 idx[] = { 0, 1, 767, 768, 769, 1022, 1023, KMAP_PDE, DEMAND_PDE, SPARE_PDE,
                                USER_SCRATCH_VA >> 22 };
     u32 i = one_in(2) ? idx[below(ARRAY_SIZE(idx))] : edge() % 1024;
+#endif
     *c = (struct call){ LHCALL_SET_PGD, some_pgd(), i, edge() };
 }
 
@@ -183,7 +198,12 @@ static void mk_set_pgd(struct call *c)
 static void mk_new_pgtable(struct call *c)
 {
     u32 pa = one_in(2) ? pgd_pa(kernel_pgd) : pgd_pa(space2);
-    *c = (struct call){ LHCALL_NEW_PGTABLE, pa | (one_in(3) ? rnd() & 0xFFF : 0), edge(), edge() };
+#ifdef LG_PAE
+    const u32 low = 0x1F;           /* a PDPT's CR3 ignores only bits 0-4 */
+#else
+    const u32 low = 0xFFF;
+#endif
+    *c = (struct call){ LHCALL_NEW_PGTABLE, pa | (one_in(3) ? rnd() & low : 0), edge(), edge() };
 }
 
 /* Vectors nobody uses here: 0x40-0x7F and 0x81-0xFF (IRQ lines stop at
@@ -637,8 +657,15 @@ static void f_pgd_index(void)
 {
     static const u32 idx[] = { 1024, 1025, 4096, 0x80000000, 0xFFFFFFFF };
     u32 i = one_in(3) ? 1024 + below(0xFFFFFBFF) : idx[below(ARRAY_SIZE(idx))];
+#ifdef LG_PAE
+    i = 4 + i % 1020;
+    u32 pdpt = one_in(2) ? pgd_pa(kernel_pgd) : edge();
+    fatal_call("pgd-index", LHCALL_SET_PGD, pdpt, i, 0, "SET_PGD 0x%08x %u: bad pgd index: a PDPT has 4 entries",
+               (unsigned)(pdpt & ~0x1Fu), (unsigned)i);
+#else
     fatal_call("pgd-index", LHCALL_SET_PGD, one_in(2) ? pgd_pa(kernel_pgd) : edge(), i, 0,
                "bad pgd index %u", (unsigned)i);
+#endif
 }
 
 static void f_pte_switcher(void)
@@ -653,8 +680,14 @@ static void f_pte_switcher(void)
 static void f_new_pgtable(void)
 {
     u32 gpa = one_in(3) ? mem_end : one_in(2) ? 0xFFFFFFFF : mem_end + below(0u - mem_end);
+#ifdef LG_PAE
+    /* a PDPT address is 32-byte granular */
+    fatal_call("new-pgtable-outside", LHCALL_NEW_PGTABLE, gpa, 0, 0, "bad page table address 0x%08x",
+               (unsigned)(gpa & ~0x1Fu));
+#else
     fatal_call("new-pgtable-outside", LHCALL_NEW_PGTABLE, gpa, 0, 0, "bad page table address 0x%08x",
                (unsigned)(gpa & ~0xFFFu));
+#endif
 }
 
 static void f_notify(void)
@@ -669,21 +702,20 @@ static void touch(u32 va) { (void)*(volatile u32 *)va; }
 static void f_pde(void)
 {
     static const u32 forbidden[] = { 0x008, 0x010, 0x080, 0x100, 0x200, 0x400, 0x800 };
-    u32 va = SPARE_VA + (below(1024) << 12) + (below(1024) << 2), pde;
+    u32 va = SPARE_VA + (below(DIR_SPAN) << 12) + (below(1024) << 2), pde;
     if (one_in(2)) {
         pde = page_alloc() | PDE_USER | forbidden[below(ARRAY_SIZE(forbidden))];
-        announce("pde-flag", "bad page directory entry 0x%08x for 0x%08x: bad page directory entry: forbidden flag",
+        announce("pde-flag", DIR_ENTRY ": forbidden flag",
                  (unsigned)pde, (unsigned)va);
     } else {
         pde = (mem_end + (below((0u - mem_end) >> 12) << 12)) | (rnd() & 0x066) | PTE_P;
-        announce("pde-beyond", "bad page directory entry 0x%08x for 0x%08x: bad page directory entry: frame "
-                 "beyond guest memory", (unsigned)pde, (unsigned)va);
+        announce("pde-beyond", DIR_ENTRY ": frame beyond guest memory", (unsigned)pde, (unsigned)va);
     }
-    kernel_pgd[SPARE_PDE] = pde;
-    hcall(LHCALL_SET_PGD, pgd_pa(kernel_pgd), SPARE_PDE, 0);
+    *pde_lookup(kernel_pgd, SPARE_VA) = pde;
+    pde_announce(kernel_pgd, SPARE_VA);
     touch(va);
-    kernel_pgd[SPARE_PDE] = 0;
-    hcall(LHCALL_SET_PGD, pgd_pa(kernel_pgd), SPARE_PDE, 0);
+    *pde_lookup(kernel_pgd, SPARE_VA) = 0;
+    pde_announce(kernel_pgd, SPARE_VA);
 }
 
 /* The PTE is announced with SET_PTE(va, 0), Linux's "forget this page",
@@ -693,11 +725,11 @@ static void f_pte(void)
     u32 base = KMAP_VA + FZ_KMAP_BAD * PAGE_SIZE, va = base + (below(1024) << 2), pte;
     if (one_in(2)) {
         pte = page_alloc() | (rnd() & 0xF7E) | PTE_PSE | PTE_P;
-        announce("pte-pat", "bad page table entry 0x%08x for 0x%08x: bad page table entry: PAT bit",
+        announce("pte-pat", "bad page table entry " ENTRY " for 0x%08x: bad page table entry: PAT bit",
                  (unsigned)pte, (unsigned)va);
     } else {
         pte = (mem_end + (below((0u - mem_end) >> 12) << 12)) | (rnd() & 0xF7E) | PTE_P;
-        announce("pte-beyond", "bad page table entry 0x%08x for 0x%08x: bad page table entry: frame beyond "
+        announce("pte-beyond", "bad page table entry " ENTRY " for 0x%08x: bad page table entry: frame beyond "
                  "guest memory", (unsigned)pte, (unsigned)va);
     }
     *pte_lookup(kernel_pgd, base) = pte;

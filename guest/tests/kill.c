@@ -166,7 +166,6 @@ static void pae_pgd_index(void) { hcall(LHCALL_SET_PGD, pgd_pa(kernel_pgd), 4, 0
 static void pae_2level_pgd(void) { hcall(LHCALL_SET_PGD, pgd_pa(kernel_pgd), SPARE_PDE, 0); }
 static void pae_pmd_index(void) { hcall(LHCALL_SET_PMD, kpmd_pa(), 512, 0); }
 static void pae_pmd_unaligned(void) { hcall(LHCALL_SET_PMD, kpmd_pa() + 8, 0, 0); }
-static void pae_pgtable_unaligned(void) { hcall(LHCALL_NEW_PGTABLE, pgd_pa(kernel_pgd) + 0x10, 0, 0); }
 static void pae_pgtable_outside(void) { hcall(LHCALL_NEW_PGTABLE, BEYOND_MEMORY, 0, 0); }
 
 /* A page at SPARE_VA whose PTE has high word hi, then touched. */
@@ -249,7 +248,6 @@ static const struct kill_case {
     { "pae-2level-pgd", pae_2level_pgd },
     { "pae-pmd-index", pae_pmd_index },
     { "pae-pmd-unaligned", pae_pmd_unaligned },
-    { "pae-pgtable-unaligned", pae_pgtable_unaligned },
     { "pae-pgtable-outside", pae_pgtable_outside },
     { "pae-pte-nx", pae_pte_nx },
     { "pae-pte-reserved", pae_pte_reserved },

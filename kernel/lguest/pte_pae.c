@@ -65,11 +65,6 @@ const char *pae_set_pmd_check(uint32_t pmd_page, uint32_t index)
     return NULL;
 }
 
-const char *pae_new_pgtable_check(uint32_t pdpt)
-{
-    return pdpt & 0x1F ? "bad PDPT address: not 32-byte aligned" : NULL;
-}
-
 bool pae_looks_like_pdpt(uint32_t gpgd, const uint32_t words[8])
 {
     if (gpgd & 0xFFFu)

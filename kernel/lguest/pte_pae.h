@@ -36,10 +36,9 @@ static inline uint32_t pae_pte_index(uint32_t va) { return (va >> 12) & 511; }
 /* The hypercall arguments of the PAE forms (Linux 3.10's lguest_set_pud and
  * lguest_set_pmd): SET_PGD names the 32-byte aligned PDPT and an index
  * 0-3 (the reference host's check lets 4 through), SET_PMD the PMD page and
- * an index 0-511; NEW_PGTABLE names a 32-byte aligned PDPT. */
+ * an index 0-511. */
 const char *pae_set_pgd_check(uint32_t pdpt, uint32_t index);
 const char *pae_set_pmd_check(uint32_t pmd_page, uint32_t index);
-const char *pae_new_pgtable_check(uint32_t pdpt);
 /* What the first NEW_PGTABLE's table looks like: true for a PAE PDPT. The
  * 3.10 PAE kernel's first table (head_32.S's initial_page_table) is four
  * 8-byte entries with only P set and their high words zero; a 2-level

@@ -435,10 +435,9 @@ HOT void shadow_new_pgtable(struct guest *g, uint32_t gpgd)
     if (s->linear && !shadow_pae_decide(g, gpgd))
         return;
     if (s->pae) {
-        const char *why = pae_new_pgtable_check(gpgd);
-        if (why || !gmem_ok(&g->mem, gpgd, 32)) {
-            guest_kill(g, "bad page table address 0x%08lx%s%s", (unsigned long)gpgd, why ? ": " : "",
-                       why ? why : "");
+        gpgd &= ~0x1Fu;     /* what CR3 ignores in PAE paging, as ~0xFFF below */
+        if (!gmem_ok(&g->mem, gpgd, 32)) {
+            guest_kill(g, "bad page table address 0x%08lx", (unsigned long)gpgd);
             return;
         }
     } else {
@@ -539,6 +538,7 @@ HOT void shadow_set_pgd(struct guest *g, uint32_t gpgd, uint32_t index)
 {
     if (g->shadow.pae) {
         /* one PDPT entry: 1 GiB, 256 shadow tables */
+        gpgd &= ~0x1Fu;     /* as a 2-level directory's low bits: names no other table */
         const char *why = pae_set_pgd_check(gpgd, index);
         if (why) {
             guest_kill(g, "SET_PGD 0x%08lx %lu: %s", (unsigned long)gpgd, (unsigned long)index, why);

@@ -104,9 +104,6 @@ static void hcall_arguments(void)
     CHECK(pae_set_pmd_check(0x01234000u, 511) == NULL);
     CHECK_CONTAINS(why(pae_set_pmd_check(0x01234000u, 512)), "pmd index");
     CHECK_CONTAINS(why(pae_set_pmd_check(0x01234008u, 0)), "aligned");
-    CHECK(pae_new_pgtable_check(0x01234FE0u) == NULL);
-    CHECK(pae_new_pgtable_check(0x01234000u) == NULL);
-    CHECK_CONTAINS(why(pae_new_pgtable_check(0x01234FF0u)), "aligned");
 }
 
 /* The first table a guest names: a PDPT (3.10 PAE's initial_page_table:

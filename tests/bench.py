@@ -528,63 +528,48 @@ SATA_BASELINE = {
 SATA_BENCH_SECTORS = 32768      # the "bench" partition: 16 MiB
 
 
-def sata_bench():
-    """A GPT image with a 16 MiB partition "bench" on QEMU's AHCI: the
-    hypervisor drives it itself first (bench=on, drivers/ahci_bench.c),
-    then a guest with disk=sata0:bench runs the same work through
-    virtio-blk (test=satabench). Ratio = guest / bare."""
+def disk_bench(kind, disk, drive_args, baseline, guest_args=""):
+    """A GPT image with a 16 MiB partition "bench" on one of QEMU's disk
+    controllers: the hypervisor drives it itself first (bench=on,
+    drivers/disk_bench.c), then a guest with disk=DISK:bench runs the same
+    work through virtio-blk (test=satabench). Ratio = guest / bare."""
     global ok
     import mkgpt
-    import sata_tests
     os.makedirs(TESTDIR, exist_ok=True)
-    img = os.path.join(TESTDIR, "bench-sata.img")
+    img = os.path.join(TESTDIR, f"bench-{kind}.img")
     mkgpt.write_image(img, 2048 + SATA_BENCH_SECTORS + 2048, [("bench", 2048, SATA_BENCH_SECTORS, None)])
     b = boot(until=ALL_STOPPED, timeout=600, kernel=ELF, append="console=com1 bench=on", e1000=False,
-             initrd=f"{cases.GUEST_ELF} kernel name=io mem=16M net=off disk=sata0:bench -- test=satabench",
-             extra=sata_tests.drive_args("pc", img))
+             initrd=f"{cases.GUEST_ELF} kernel name=io mem=16M net=off disk={disk}:bench -- test=satabench"
+                    + guest_args, extra=drive_args(img))
     out = b.output
-    base = {m.group(1): int(m.group(2)) for m in re.finditer(r"bench-baseline (ahci_\S+) (\d+) ", out)}
+    prefix = next(iter(baseline.values()))[0].split("_")[0]
+    base = {m.group(1): int(m.group(2)) for m in re.finditer(rf"bench-baseline ({prefix}_\S+) (\d+) ", out)}
     figs = io_figures(out)
-    for name, (bname, unit) in SATA_BASELINE.items():
+    for name, (bname, unit) in baseline.items():
         v = figs.get(name)
         line(name, v and v[0], unit, bname, base.get(bname),
              v and re.sub(rf"^{unit} \((.*)\)$", r"\1", v[1]))
     why = guest_verdict(out, "io")
     if why or b.timed_out:
         ok = False
-        print(f"bench sata: guest failed: {why or 'timed out'}")
+        print(f"bench {kind}: guest failed: {why or 'timed out'}")
         print(out[-3000:])
+
+
+def sata_bench():
+    """The disk bench on QEMU's AHCI controller (sata0)."""
+    import sata_tests
+    disk_bench("sata", "sata0", lambda img: sata_tests.drive_args("pc", img), SATA_BASELINE)
 
 
 NVME_BASELINE = {k.replace("ahci", "nvme"): (b.replace("ahci", "nvme"), u) for k, (b, u) in SATA_BASELINE.items()}
 
 
 def nvme_bench():
-    """The same as sata_bench on QEMU's NVMe controller: the hypervisor
-    drives nvme0's partition "bench" itself (drivers/disk_bench.c), then a
-    guest with disk=nvme0:bench runs test=satabench prefix=nvme through
-    virtio-blk, in the same boot. Ratio = guest / bare."""
-    global ok
-    import mkgpt
+    """The disk bench on QEMU's NVMe controller (nvme0); the guest's rows
+    are named nvme_* (prefix=nvme)."""
     import nvme_tests
-    os.makedirs(TESTDIR, exist_ok=True)
-    img = os.path.join(TESTDIR, "bench-nvme.img")
-    mkgpt.write_image(img, 2048 + SATA_BENCH_SECTORS + 2048, [("bench", 2048, SATA_BENCH_SECTORS, None)])
-    b = boot(until=ALL_STOPPED, timeout=600, kernel=ELF, append="console=com1 bench=on", e1000=False,
-             initrd=f"{cases.GUEST_ELF} kernel name=io mem=16M net=off disk=nvme0:bench -- test=satabench prefix=nvme",
-             extra=nvme_tests.drive_args(img))
-    out = b.output
-    base = {m.group(1): int(m.group(2)) for m in re.finditer(r"bench-baseline (nvme_\S+) (\d+) ", out)}
-    figs = io_figures(out)
-    for name, (bname, unit) in NVME_BASELINE.items():
-        v = figs.get(name)
-        line(name, v and v[0], unit, bname, base.get(bname),
-             v and re.sub(rf"^{unit} \((.*)\)$", r"\1", v[1]))
-    why = guest_verdict(out, "io")
-    if why or b.timed_out:
-        ok = False
-        print(f"bench nvme: guest failed: {why or 'timed out'}")
-        print(out[-3000:])
+    disk_bench("nvme", "nvme0", nvme_tests.drive_args, NVME_BASELINE, " prefix=nvme")
 
 
 SECTIONS = {"cycles": lambda: cycles_bench(), "blk": lambda: blk_bench(), "sata": lambda: sata_bench(),

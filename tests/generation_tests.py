@@ -77,12 +77,10 @@ def traps_test():
     return results
 
 
-def block_test():
-    """The 2.6.32 status protocol (every status write notified, the device
-    started at DRIVER_OK or its first kick) with the whole block test."""
+def block_run(tag, elf):
+    """The whole block test in guest t, built as elf: (results, output)."""
     results = []
-    tag = "gen/2632/block"
-    mods = [f"{ELF_2632} kernel name=t mem=16M -- {dev.block_args('t')}", f"{dev.disk_image()} disk name=t"]
+    mods = [f"{elf} kernel name=t mem=16M -- {dev.block_args('t')}", f"{dev.disk_image()} disk name=t"]
     b = boot(until=ALL_STOPPED, timeout=400, kernel=ELF, append="console=com1", initrd=",".join(mods),
              e1000=False)
     out = b.output
@@ -90,6 +88,14 @@ def block_test():
     check(results, f"{tag}/finished", not b.timed_out, "timed out: " + out[-1500:])
     dev.block_checks(results, tag, out, "t", False)
     dev.no_broken_device(results, tag, out, ["t"])
+    return results, out
+
+
+def block_test():
+    """The 2.6.32 status protocol (every status write notified, the device
+    started at DRIVER_OK or its first kick) with the whole block test."""
+    tag = "gen/2632/block"
+    results, out = block_run(tag, ELF_2632)
     check(results, f"{tag}/recognised", f"guest t: {GEN_LINE}" in out, out[-1500:])
     return results
 

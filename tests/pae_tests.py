@@ -9,6 +9,7 @@ same results; the PAE misuse a host must refuse stops only that guest."""
 import re
 
 import device_tests as dev
+import generation_tests as gen
 import guest_cases as cases
 import net_tests as net
 from boot_tests import ELF, check
@@ -84,16 +85,8 @@ def programs_test():
 def block_test():
     """The whole block test in a PAE guest: its buffers reached through
     its three-level tables."""
-    results = []
     tag = "pae/block"
-    mods = [f"{ELF_PAE} kernel name=t mem=16M -- {dev.block_args('t')}", f"{dev.disk_image()} disk name=t"]
-    b = boot(until=ALL_STOPPED, timeout=400, kernel=ELF, append="console=com1", initrd=",".join(mods),
-             e1000=False)
-    out = b.output
-    dev.save_log(tag, out)
-    check(results, f"{tag}/finished", not b.timed_out, "timed out: " + out[-1500:])
-    dev.block_checks(results, tag, out, "t", False)
-    dev.no_broken_device(results, tag, out, ["t"])
+    results, out = gen.block_run(tag, ELF_PAE)
     mode_checks(results, tag, out, ["t"], [])
     return results
 

@@ -201,7 +201,7 @@ HOT static void h_set_pmd(struct guest *g, uint32_t pmd, uint32_t index, uint32_
 
 HOT static void h_set_pte(struct guest *g, uint32_t pgd, uint32_t va, uint32_t pte, uint32_t a4)
 {
-    shadow_set_pte(g, pgd, va, pte, a4);
+    shadow_set_pte(g, pgd, va, pte);
 }
 
 HOT static void h_set_pgd(struct guest *g, uint32_t pgd, uint32_t index, uint32_t a3, uint32_t a4)

@@ -496,16 +496,12 @@ HOT static uint32_t root_key(const struct guest *g, uint32_t gpgd)
     return gpgd & (g->shadow.pae ? ~0x1Fu : ~0xFFFu);
 }
 
-HOT void shadow_set_pte(struct guest *g, uint32_t gpgd, uint32_t va, uint32_t gpte, uint32_t hi)
+HOT void shadow_set_pte(struct guest *g, uint32_t gpgd, uint32_t va, uint32_t gpte)
 {
     if (va >= SWITCHER_VA) {
         guest_kill(g, "attempt to set pte in the switcher (0x%08lx)", (unsigned long)va);
         return;
     }
-    /* hi is not checked: a 2-level guest's three-argument call may leave
-     * anything in ESI (some lguest kernels make it with kvm_hypercall3),
-     * and a PAE guest's entry is read afresh from its tables before use */
-    (void)hi;
     gpgd = root_key(g, gpgd);
     struct shadow_root *cur = &g->shadow.roots[g->shadow.cur];
     bool in_cur;

@@ -71,8 +71,11 @@ bool shadow_pin_stack(struct guest *g);
 
 /* The page-table hypercalls (ABI 6.3). */
 void shadow_new_pgtable(struct guest *g, uint32_t gpgd);
-/* hi: the PTE's high word, which only a PAE guest may set. */
-void shadow_set_pte(struct guest *g, uint32_t gpgd, uint32_t va, uint32_t gpte, uint32_t hi);
+/* Only the low word of a PAE guest's PTE (ESI holds the high one) is
+ * passed: the entry is read afresh from its tables before any use, and a
+ * 2-level guest's three-argument call may leave anything in ESI (some
+ * lguest kernels make it with kvm_hypercall3). */
+void shadow_set_pte(struct guest *g, uint32_t gpgd, uint32_t va, uint32_t gpte);
 void shadow_set_pgd(struct guest *g, uint32_t gpgd, uint32_t index);
 void shadow_set_pmd(struct guest *g, uint32_t pmd, uint32_t index);
 void shadow_flush(struct guest *g, bool all);

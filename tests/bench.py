@@ -51,6 +51,12 @@ Three boots:
      trip of 200 pings (ratio: lower is better; the peer's own time is in
      both).
 
+  7. console_slow_reader: the checksum neighbour of a spamming and a
+     crash-looping guest on one CPU with the serial port read at 115,200
+     bit/s, against the same with a reader as fast as it comes; three
+     pairs, each pair side by side, totals compared (ratio: the cost of a
+     slow line, lower is better; the goal is at most 1.10).
+
 Under QEMU's software emulation (the default) cycles and rates are emulated
 time: compare ratios, not absolute numbers, with real hardware (ACCEL=kvm)."""
 import os
@@ -519,6 +525,24 @@ def ipi_bench():
          f"median of 200 wire pings to an idle guest; max {far and far[1]} vs {near and near[1]} us")
 
 
+def console_bench():
+    """console_slow_reader: what a console line that cannot keep up costs a
+    neighbour (console output never waits for the UART; lines are dropped)."""
+    import console_tests as ct
+    from concurrent.futures import ThreadPoolExecutor
+    from serial_socket import LINE_RATE
+    fast, slow = [], []
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for _ in range(3):
+            f, s = pool.submit(ct.neighbour_run, None), pool.submit(ct.neighbour_run, LINE_RATE)
+            fast.append(f.result()[0])
+            slow.append(s.result()[0])
+    done = all(fast) and all(slow)
+    line("console_slow_reader", done and sum(slow), "ms", "console_fast_reader", done and sum(fast),
+         f"checksum neighbour, 3 side-by-side pairs: {slow} ms at {LINE_RATE} bytes/s, {fast} ms read "
+         "as fast as it comes; goal ratio <= 1.10")
+
+
 SATA_BASELINE = {
     "ahci_read_64k": ("ahci_bare_read_64k", "MB/s"),
     "ahci_write_64k": ("ahci_bare_write_64k", "MB/s"),
@@ -575,7 +599,7 @@ def nvme_bench():
 SECTIONS = {"cycles": lambda: cycles_bench(), "blk": lambda: blk_bench(), "sata": lambda: sata_bench(),
             "nvme": lambda: nvme_bench(),
             "net": lambda: net_bench(), "tso": lambda: tso_bench(), "smp": lambda: smp_bench(), "wake": lambda: wake_bench(),
-            "ipi": lambda: ipi_bench()}
+            "ipi": lambda: ipi_bench(), "console": lambda: console_bench()}
 
 
 def main():

@@ -156,36 +156,39 @@ int vblk_request(u32 type, u64 sector, const struct vseg *data, unsigned nseg, u
     return s;
 }
 
-/* Whole sectors: one segment per physically contiguous run of pages (up
- * to size_max), requests cut at seg_max segments. */
+unsigned vblk_segs(u32 *buf, u32 *bytes, int write, struct vseg *segs)
+{
+    unsigned n = 0;
+    while (*bytes && n < seg_max) {
+        u32 pa = __pa(*buf);
+        u32 len = PAGE_SIZE - (pa & (PAGE_SIZE - 1));
+        if (len > *bytes)
+            len = *bytes;
+        if (n && segs[n - 1].pa + segs[n - 1].len == pa &&
+            (!size_max || segs[n - 1].len + len <= size_max))
+            segs[n - 1].len += len;     /* physically contiguous: one segment, as Linux merges them */
+        else
+            segs[n++] = (struct vseg){ pa, len, write };
+        *buf += len;
+        *bytes -= len;
+    }
+    return n;
+}
+
+/* Whole sectors, in as many requests as vblk_segs needs. */
 static int rw(u32 type, u64 sector, u32 buf, u32 bytes)
 {
     if ((buf | bytes) % VBLK_SECTOR)
         return VBLK_E_ARGS;
     if (!q)
         return VBLK_E_NODEV;
-    struct vseg *segs = rw_segs;
     while (bytes) {
-        unsigned n = 0;
-        u32 req_bytes = 0;
-        while (bytes && n < seg_max) {
-            u32 pa = __pa(buf);
-            u32 len = PAGE_SIZE - (pa & (PAGE_SIZE - 1));
-            if (len > bytes)
-                len = bytes;
-            if (n && segs[n - 1].pa + segs[n - 1].len == pa &&
-                (!size_max || segs[n - 1].len + len <= size_max))
-                segs[n - 1].len += len;     /* physically contiguous: one segment, as Linux merges them */
-            else
-                segs[n++] = (struct vseg){ pa, len, type == VIRTIO_BLK_T_IN };
-            buf += len;
-            bytes -= len;
-            req_bytes += len;
-        }
-        int s = vblk_request(type, sector, segs, n, 0);
+        u32 left = bytes;
+        unsigned n = vblk_segs(&buf, &bytes, type == VIRTIO_BLK_T_IN, rw_segs);
+        int s = vblk_request(type, sector, rw_segs, n, 0);
         if (s != VIRTIO_BLK_S_OK)
             return s;
-        sector += req_bytes / VBLK_SECTOR;
+        sector += (left - bytes) / VBLK_SECTOR;
     }
     return VIRTIO_BLK_S_OK;
 }

@@ -69,6 +69,10 @@ int vblk_get_id(char id[VBLK_ID_BYTES]);
  * (device-readable ones first, whatever their order here), status byte.
  * Not kicked; 0 or VBLK_E_NOROOM. */
 int vblk_submit(struct vblk_req *r, u32 type, u64 sector, const struct vseg *data, unsigned nseg);
+/* The data segments of one request from *bytes at *buf (both advanced
+ * past what they cover): one per physically contiguous run of pages, up
+ * to size_max each and seg_max in all. Their number. */
+unsigned vblk_segs(u32 *buf, u32 *bytes, int write, struct vseg *segs);
 void vblk_kick(void);
 /* Sleeps until r is back: its status, or VBLK_E_TIMEOUT / VBLK_E_BROKEN.
  * Anyone may put a request on vblk_queue() by hand with the vblk_req as

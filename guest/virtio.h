@@ -89,6 +89,7 @@ struct vq {
     int broken;                     /* the used ring named a buffer we never gave */
     u32 indirect_pa[VQ_NUM_MAX];    /* one table page per head, made on first use, kept */
     volatile u16 *used_event, *avail_event;
+    u32 kicks;                      /* notifications sent (vq_kick decided one was wanted) */
 };
 
 /* One device descriptor on the bus; in the 4.x build one virtio-pci

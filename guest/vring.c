@@ -189,6 +189,7 @@ void vq_kick(struct vq *q)
     q->num_added = 0;
     int kick = q->event_idx ? need_event(*q->avail_event, new_idx, old)
                             : !(q->used->flags & VRING_USED_F_NO_NOTIFY);
+    q->kicks += kick != 0;
     irq_restore(flags);
 #ifdef LG_GEN4
     if (kick)

@@ -117,9 +117,14 @@ def line(name, value, unit, bname, bvalue, comment=""):
 
 
 def io_figures(out):
-    """BENCH_IO name value unit (details) lines of the guest named io."""
-    return {m.group(1): (int(m.group(2)), m.group(3))
-            for m in re.finditer(r"^\[io\] BENCH_IO (\S+) (\d+) (.*)$", out, re.M)}
+    """BENCH_IO name value unit (details) lines of the guest named io; of a
+    figure given several times (rounds), the best (every one is a rate)."""
+    figs = {}
+    for m in re.finditer(r"^\[io\] BENCH_IO (\S+) (\d+) (.*)$", out, re.M):
+        v = (int(m.group(2)), m.group(3))
+        if m.group(1) not in figs or v[0] > figs[m.group(1)][0]:
+            figs[m.group(1)] = v
+    return figs
 
 
 def guest_verdict(out, name):
@@ -546,6 +551,8 @@ def console_bench():
 SATA_BASELINE = {
     "ahci_read_64k": ("ahci_bare_read_64k", "MB/s"),
     "ahci_write_64k": ("ahci_bare_write_64k", "MB/s"),
+    "ahci_read_64k_qd8": ("ahci_bare_read_64k_qd8", "MB/s"),
+    "ahci_write_64k_qd8": ("ahci_bare_write_64k_qd8", "MB/s"),
     "ahci_randread_4k_qd1": ("ahci_bare_randread_4k_qd1", "IOPS"),
     "ahci_randread_4k_qd32": ("ahci_bare_randread_4k_qd32", "IOPS"),
 }
@@ -567,7 +574,9 @@ def disk_bench(kind, disk, drive_args, baseline, guest_args=""):
                     + guest_args, extra=drive_args(img))
     out = b.output
     prefix = next(iter(baseline.values()))[0].split("_")[0]
-    base = {m.group(1): int(m.group(2)) for m in re.finditer(rf"bench-baseline ({prefix}_\S+) (\d+) ", out)}
+    base = {}
+    for m in re.finditer(rf"bench-baseline ({prefix}_\S+) (\d+) ", out):     # rounds: the best
+        base[m.group(1)] = max(base.get(m.group(1), 0), int(m.group(2)))
     figs = io_figures(out)
     for name, (bname, unit) in baseline.items():
         v = figs.get(name)

@@ -192,7 +192,7 @@ def console_focus_test(machine):
 # ---- block ----
 
 BLOCK_PHASE1 = ["attach", "features", "capacity", "config", "get-id", "read-image", "used-len",
-                "write-shapes", "readback", "queue-depth", "past-end", "straddle-end",
+                "write-shapes", "readback", "queue-depth", "rolling", "past-end", "straddle-end",
                 "straddle-write-untouched", "huge-sector", "unsupported", "wrong-direction",
                 "still-works", "short-header", "flush", "marker-written"]
 BLOCK_PHASE2 = ["marker-found", "persisted", "persisted-checksum"]

@@ -64,6 +64,7 @@ def block_test(machine):
         program_checks(results, tag, out, "t", BLOCK_EXPECT)
         check(results, f"{tag}/restarted", "guest t: restarting: block phase 1 done" in out, "no restart")
         no_broken_device(results, tag, out, ["t"])
+        st.rolling_kicks(results, tag, out)
         data = st.part_bytes(img, "alpha")
         check(results, f"{tag}/on-disk-marker", data[:20] == b"LGTEST BLOCK PHASE 2", repr(data[:20]))
         want = st.pattern(st.SEED_WRITE, PART_SECTORS)

@@ -35,6 +35,10 @@ uint32_t vblk_get_id(struct guest *g, const struct vring_req *r);
 /* The SATA backend (block_sata.c). */
 int vblk_sata_setup(struct guest *g);   /* at guest creation: 0 or -1 (logged) */
 void vblk_sata_kick(struct guest *g, struct vdevice *d);
+/* After each exit of a guest with requests on its disk: takes what it
+ * posted without a kick (the ring asks for none while requests are in
+ * flight). */
+void vblk_sata_exit(struct guest *g);
 void vblk_sata_reset(struct guest *g, struct vdevice *d);
 
 #endif

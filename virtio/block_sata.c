@@ -24,6 +24,12 @@
 #include "kernel/lguest/guest.h"
 #include "kernel/log.h"
 
+/* With this many in flight the guest need not kick for more: their
+ * completions take what was posted meanwhile, and so does the guest's
+ * next exit (vblk_sata_exit: the halt of a guest that waits), so a
+ * request posted behind a long one does not wait for it. */
+#define QUIET_BUSY 1u
+
 struct inflight {
     struct blk_io io;          /* first: the callback's io is the slot */
     struct blk_seg seg[BLK_MAX_SEGS];
@@ -202,6 +208,10 @@ void vblk_sata_kick(struct guest *g, struct vdevice *d)
     do {
         st->rekick = false;
         while (st->nbusy < VBLK_SATA_DEPTH && !st->dropping) {
+            /* with requests on the disk, their completions come back here
+             * and take whatever was posted meanwhile: no kick (an exit)
+             * needed for it */
+            d->vq[0].ring.quiet = st->nbusy >= QUIET_BUSY;
             int got = vdev_pop(g, d, 0, &req);
             if (got <= 0)
                 break;
@@ -215,6 +225,16 @@ void vblk_sata_kick(struct guest *g, struct vdevice *d)
     st->in_kick = false;
     if (answered)
         vdev_signal(g, d, 0);
+}
+
+void vblk_sata_exit(struct guest *g)
+{
+    struct vblk_sata *st = g->sata;
+    if (!st || !st->nbusy || st->nbusy >= VBLK_SATA_DEPTH || st->dropping || st->in_kick)
+        return;
+    struct vdevice *d = st->d;
+    if (d && d->started && !d->broken && guest_alive(g) && vdev_has_avail(g, d, 0))
+        vblk_sata_kick(g, d);
 }
 
 static bool mine(const struct blk_io *io, void *arg)

@@ -166,17 +166,32 @@ int vring_pop(const struct gmem *m, struct vring *vr, struct vring_req *r, char 
     }
     uint16_t avail = rg.avail[AVAIL_IDX];
     uint16_t waiting = (uint16_t)(avail - vr->last_avail);
-    if (waiting > vr->num) {
-        snprintf(err, VRING_ERR_MAX, "avail index moved from %u to %u in a ring of %lu", vr->last_avail,
-                 avail, (unsigned long)vr->num);
-        return -1;
-    }
     if (!waiting) {
+        if (vr->quiet) {
+            if (vr->event_idx)
+                rg.used[AVAIL_EVENT(vr->num)] = (uint16_t)(vr->last_avail - 1);    /* passed: no kick */
+            else
+                rg.used[USED_FLAGS] |= VRING_USED_F_NO_NOTIFY;
+            return 0;
+        }
         /* kick us for the next one, or (a device that also looks at the
          * ring by itself) only once event_ahead more are waiting */
         if (vr->event_idx)
             rg.used[AVAIL_EVENT(vr->num)] = (uint16_t)(vr->last_avail + vr->event_ahead);
-        return 0;
+        else if (rg.used[USED_FLAGS] & VRING_USED_F_NO_NOTIFY)
+            rg.used[USED_FLAGS] &= (uint16_t)~VRING_USED_F_NO_NOTIFY;
+        /* A guest on another CPU may have posted after we read the index
+         * and before it could see that wish: look once more, after it. */
+        mb();
+        avail = rg.avail[AVAIL_IDX];
+        waiting = (uint16_t)(avail - vr->last_avail);
+        if (!waiting)
+            return 0;
+    }
+    if (waiting > vr->num) {
+        snprintf(err, VRING_ERR_MAX, "avail index moved from %u to %u in a ring of %lu", vr->last_avail,
+                 avail, (unsigned long)vr->num);
+        return -1;
     }
     barrier();                  /* entries after the index that published them */
     uint16_t head = rg.avail[AVAIL_RING(vr->last_avail & (vr->num - 1))];
@@ -222,7 +237,7 @@ int vring_pop(const struct gmem *m, struct vring *vr, struct vring_req *r, char 
     }
     vr->last_avail++;
     if (vr->event_idx)
-        rg.used[AVAIL_EVENT(vr->num)] = vr->last_avail;
+        rg.used[AVAIL_EVENT(vr->num)] = (uint16_t)(vr->last_avail - (vr->quiet ? 1 : 0));
     return 1;
 }
 

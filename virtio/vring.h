@@ -29,6 +29,8 @@ struct vring {
     uint16_t used_idx;          /* next used entry we fill */
     uint16_t signalled_used;    /* used_idx at the last interrupt decision */
     uint16_t event_ahead;       /* EVENT_IDX: an empty ring asks for a kick only after this many more */
+    bool quiet;                 /* the device will look again by itself (requests in flight): ask for
+                                   no kick (avail_event left behind, or NO_NOTIFY without EVENT_IDX) */
     bool indirect, event_idx;   /* negotiated */
 };
 

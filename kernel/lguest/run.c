@@ -11,6 +11,7 @@
 #include "drivers/e1000.h"
 #include "kernel/lock.h"
 #include "kernel/percpu.h"
+#include "virtio/block.h"
 #include "virtio/net.h"
 #include "virtio/netswitch.h"
 
@@ -53,6 +54,8 @@ HOT void guest_run(struct guest *g)
         exit_tsc = rdtsc();
         guest_handle_exit(g);
         vnet_exit(g);           /* frames queued without a kick */
+        if (g->sata)
+            vblk_sata_exit(g);  /* disk requests likewise */
         if (e1000_pending)      /* frames from the wire: into guests' rings now */
             netsw_poll_wire();
     }

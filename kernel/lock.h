@@ -2,11 +2,13 @@
  *
  * lgvisor on several CPUs runs guests in parallel but does its own work one
  * CPU at a time: every CPU holds the big lock whenever it is in hypervisor
- * code, and lets go of it only while a guest runs on it and while it sleeps
- * in hlt. Guest execution, which is where the time goes, scales with the
- * CPUs; exits, devices, the log and the allocators need no locks of their
- * own, and every invariant of the single-CPU hypervisor still holds. The
- * rules that make this safe are in docs/ARCHITECTURE.md ("Several CPUs"). */
+ * code, and lets go of it only while a guest runs on it, while it sleeps
+ * in hlt, and in the few exits that touch nothing but that guest
+ * (kernel/lguest/fast_exit.c). Guest execution, which is where the time
+ * goes, scales with the CPUs; devices, the log and the allocators need no
+ * locks of their own, and every invariant of the single-CPU hypervisor
+ * still holds. The rules that make this safe are in docs/ARCHITECTURE.md
+ * ("Several CPUs"). */
 #ifndef KERNEL_LOCK_H
 #define KERNEL_LOCK_H
 #include <stdbool.h>

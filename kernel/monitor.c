@@ -84,6 +84,9 @@ static void cmd_exits(const char *arg)
     for (uint32_t v = 0; v < 256; v++)
         if (s->by_vector[v])
             printf(" %lu:%lu", (unsigned long)v, (unsigned long)s->by_vector[v]);
+    char fast[24];
+    printf("\n%s: %s of them without the big lock (page faults and SET_PTE that need only the guest)",
+           g->name, u64_str(s->fast_exits, fast));
     printf("\n%s: %lu page faults fixed (%lu to set dirty, %lu in the kernel), %lu reflected; "
            "hypercalls:", g->name, (unsigned long)s->pf_resolved, (unsigned long)s->pf_dirty,
            (unsigned long)s->pf_kernel, (unsigned long)s->pf_reflected);

@@ -440,6 +440,11 @@ void vnet_exit(struct guest *g)
         transmit(g, d);
 }
 
+bool vnet_watching(const struct guest *g)
+{
+    return tx_watch[port_of(g) - 1];
+}
+
 const struct vdev_ops vnet_ops = { "net", start, reset, kick };
 
 bool vnet_link_up(void)

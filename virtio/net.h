@@ -21,6 +21,8 @@ void vnet_check_held(void);
 /* After each exit of g (kernel/lguest/run.c): frames it queued without a
  * kick (EVENT_IDX lets it skip most) go now. */
 void vnet_exit(struct guest *g);
+/* vnet_exit has work to look for after g's exits (a read without the lock). */
+bool vnet_watching(const struct guest *g);
 /* What guests are told in VIRTIO_NET_S_LINK_UP: the uplink's link. */
 bool vnet_link_up(void);
 /* The uplink's link changed: every guest's config says so. */

@@ -33,6 +33,7 @@ struct guest_stats {
     uint64_t vmcalls_patched, vmcalls_emulated;     /* 2.6.32 guests' hypercall instruction */
     uint64_t shadow_checked_at_flush, shadow_unparked, shadow_unpark_dropped;  /* FLUSH_TLB(1), shadow.c */
     uint64_t host_cycles, host_samples; /* TSC cycles from an exit to the next entry */
+    uint64_t fast_exits;                /* handled without the big lock (fast_exit.c) */
     uint32_t by_vector[256];            /* exits, by the trap that caused them */
     uint32_t by_hcall[LHCALL_COUNT];    /* hypercalls, synchronous or queued */
 };
@@ -217,10 +218,19 @@ bool guest_has_deliverable_irq(struct guest *g);
 /* Pushes a trap frame on the guest's stack and points it at its handler
  * for vector (ABI 4.5). Returns false if the guest was killed. */
 bool guest_reflect(struct guest *g, uint32_t vector, bool has_error, uint32_t error);
+/* The same for a page fault, without the big lock, when it needs nothing
+ * but the shadow (interrupts.c); false, having changed nothing, otherwise. */
+bool guest_reflect_pf_fast(struct guest *g, uint32_t err, uint32_t cr2);
 void guest_set_time(struct guest *g);
 
 /* traps.c: everything after a guest exit */
 void guest_handle_exit(struct guest *g);
+/* Without the big lock (fast_exit.c): handles g's exit if it is one of the
+ * few that need nothing but g itself (true), else changes nothing (false). */
+bool guest_exit_fast(struct guest *g);
+/* After a fast exit: g can be entered again without the lock first. */
+struct percpu;
+bool guest_fast_again(struct guest *g, struct percpu *c);
 
 /* vcpu.c: loading a guest's descriptor tables and FPU onto the CPU */
 void vcpu_init(void);

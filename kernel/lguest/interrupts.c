@@ -124,6 +124,52 @@ HOT bool guest_reflect(struct guest *g, uint32_t vector, bool has_error, uint32_
     return true;
 }
 
+/* guest_reflect of a page fault without the big lock (fast_exit.c): only
+ * when the whole frame goes into one stack page that the shadow already
+ * maps writable (so there is nothing to check, mark or zero: the CPU
+ * would have written it through the same entry); false, having changed
+ * nothing, otherwise. */
+HOT bool guest_reflect_pf_fast(struct guest *g, uint32_t err, uint32_t cr2)
+{
+    struct trap_frame *f = g->regs;
+    uint64_t gate = g->idt[14];
+    if (!g->ld || !gate_present(gate))
+        return false;
+    bool from_user = (f->ss & 3) != 1;
+    if (from_user && !g->ss1)
+        return false;
+    uint32_t ss = from_user ? g->ss1 : f->ss, esp = from_user ? g->esp1 : f->esp;
+    uint32_t eflags = f->eflags;
+    if (!(g->ld->irq_enabled & EFLAGS_IF))
+        eflags &= ~EFLAGS_IF;
+    uint32_t frame[6], n = 0;
+    frame[n++] = err;
+    frame[n++] = f->eip;
+    frame[n++] = f->cs;
+    frame[n++] = eflags;
+    if (from_user) {
+        frame[n++] = f->esp;
+        frame[n++] = f->ss;
+    }
+    uint32_t low = esp - n * 4;
+    volatile uint32_t *dst = low < esp ? shadow_stack_fast(g, low, n * 4) : 0;
+    if (!dst)
+        return false;
+    for (uint32_t i = 0; i < n; i++)
+        dst[i] = frame[i];
+    g->ld->cr2 = cr2;
+    f->ss = ss;
+    f->esp = low;
+    f->cs = GUEST_KERNEL_CS_SEL;
+    f->eip = gate_offset(gate);
+    f->eflags &= ~(EFLAGS_TF | EFLAGS_NT | EFLAGS_RF);
+    if (gate_type(gate) == GATE_TYPE_INT)
+        g->ld->irq_enabled = 0;
+    g->stats.reflected++;
+    g->stats.pf_reflected++;
+    return true;
+}
+
 void guest_set_time(struct guest *g)
 {
     uint64_t ns = clock_wall_ns();

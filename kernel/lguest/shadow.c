@@ -13,14 +13,9 @@
 #include "kernel/lguest/pte_pae.h"
 #include "kernel/lguest/shadow_pae.h"
 
-#define PDE_INDEX(va) ((va) >> 22)
-#define PTE_INDEX(va) (((va) >> 12) & 1023)
+#include "kernel/lguest/shadow_int.h"
+
 #define FIRST_RESERVED_PDE PDE_INDEX(SWITCHER_VA)
-/* A shadow PDE is 0 (no table), live (table | P | W | U) or parked (table
- * | SPDE_PARKED, P clear): a table kept over a full flush, which the CPU
- * cannot use until unpark() has checked it against the guest's tables. */
-#define SPDE_PARKED 0x200u          /* a software bit: the CPU ignores it */
-#define SPDE_TABLE(pde) ((uint32_t *)((pde) & ~0xFFFu))
 #define EAGER_TABLES 16
 
 /* --- frames for shadow tables: a per-guest pool, capped --- */
@@ -220,11 +215,6 @@ HOT static bool mark_accessed(struct guest *g, const struct shadow_walk *w, uint
     return true;
 }
 
-/* The shadow page table that covers va in directory pd, or NULL. */
-static uint32_t *shadow_pt(const uint32_t *pd, uint32_t va)
-{
-    return pd && (pd[PDE_INDEX(va)] & PTE_P) ? (uint32_t *)(pd[PDE_INDEX(va)] & ~0xFFFu) : 0;
-}
 
 HOT uint32_t shadow_entry(struct guest *g, uint32_t va)
 {
@@ -310,8 +300,7 @@ HOT static enum shadow_result install(struct guest *g, uint32_t va, uint32_t gpt
  * marked accessed are taken, so A keeps its meaning; clean pages are mapped
  * read-only as always; an entry that fails its check is left for a fault
  * to judge. Every copy is a shadow entry like any other: the guest's next
- * SET_PTE or flush for it drops it. */
-#define PREFILL_ENTRIES 16u
+ * SET_PTE or flush for it drops it. (PREFILL_ENTRIES: shadow_int.h) */
 
 HOT static void prefill(struct guest *g, uint32_t va, uint32_t pde)
 {
@@ -421,13 +410,6 @@ HOT bool shadow_pin_stack(struct guest *g)
 
 /* --- the page-table hypercalls --- */
 
-HOT static struct shadow_root *find_root(struct guest *g, uint32_t gpgd)
-{
-    for (uint32_t i = 0; i < SHADOW_ROOTS; i++)
-        if (g->shadow.roots[i].used && g->shadow.roots[i].gpgd == gpgd)
-            return &g->shadow.roots[i];
-    return 0;
-}
 
 HOT void shadow_new_pgtable(struct guest *g, uint32_t gpgd)
 {
@@ -482,19 +464,7 @@ void shadow_forget(struct guest *g, uint32_t gpgd)
     r->used = false;
 }
 
-HOT static void clear_pte(struct shadow_root *r, uint32_t va)
-{
-    uint32_t *pt = r->used && r->pd ? SPDE_TABLE(r->pd[PDE_INDEX(va)]) : 0;   /* live or parked */
-    if (pt)
-        pt[PTE_INDEX(va)] = 0;
-}
 
-/* The key a table address has among the roots: a 2-level directory is a
- * page, a PDPT 32 bytes. */
-HOT static uint32_t root_key(const struct guest *g, uint32_t gpgd)
-{
-    return gpgd & (g->shadow.pae ? ~0x1Fu : ~0xFFFu);
-}
 
 HOT void shadow_set_pte(struct guest *g, uint32_t gpgd, uint32_t va, uint32_t gpte)
 {

@@ -69,6 +69,19 @@ uint32_t shadow_fetch(struct guest *g, uint32_t va, uint8_t *buf, uint32_t *gpa,
  * always push its frame. False if the guest was killed. */
 bool shadow_pin_stack(struct guest *g);
 
+/* Without the big lock, on the guest's own CPU (shadow_fast.c). A page
+ * fault: FAST_FIXED as shadow_fault's SHADOW_FIXED, FAST_REFLECT as its
+ * SHADOW_GUEST_FAULT (*err updated), FAST_SLOW having changed nothing when
+ * the exit needs the usual path. */
+enum shadow_fast { FAST_SLOW, FAST_FIXED, FAST_REFLECT };
+enum shadow_fast shadow_fault_fast(struct guest *g, uint32_t va, uint32_t *err);
+/* As shadow_set_pte when nothing but the shadow tables is involved; false,
+ * having changed nothing, otherwise. */
+bool shadow_set_pte_fast(struct guest *g, uint32_t gpgd, uint32_t va, uint32_t gpte);
+/* The guest kernel's writable, already-shadowed [va, va + len) (one page,
+ * aligned words) in host memory, or NULL: for pushing a trap frame. */
+volatile uint32_t *shadow_stack_fast(struct guest *g, uint32_t va, uint32_t len);
+
 /* The page-table hypercalls (ABI 6.3). */
 void shadow_new_pgtable(struct guest *g, uint32_t gpgd);
 /* Only the low word of a PAE guest's PTE (ESI holds the high one) is

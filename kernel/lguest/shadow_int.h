@@ -1,0 +1,48 @@
+/* What shadow.c and shadow_fast.c share: the layout of a shadow directory
+ * and the small lookups both use. Not for anyone else. */
+#ifndef KERNEL_LGUEST_SHADOW_INT_H
+#define KERNEL_LGUEST_SHADOW_INT_H
+#include <stdint.h>
+#include "kernel/lguest/guest.h"
+#include "arch/x86/paging.h"
+
+#define PDE_INDEX(va) ((va) >> 22)
+#define PTE_INDEX(va) (((va) >> 12) & 1023)
+/* A shadow PDE is 0 (no table), live (table | P | W | U) or parked (table
+ * | SPDE_PARKED, P clear): a table kept over a full flush, which the CPU
+ * cannot use until unpark() has checked it against the guest's tables. */
+#define SPDE_PARKED 0x200u          /* a software bit: the CPU ignores it */
+#define SPDE_TABLE(pde) ((uint32_t *)((pde) & ~0xFFFu))
+/* neighbours copied after a fault is fixed (shadow.c, prefill) */
+#define PREFILL_ENTRIES 16u
+
+/* The live shadow page table that covers va in directory pd, or NULL. */
+static inline uint32_t *shadow_pt(const uint32_t *pd, uint32_t va)
+{
+    return pd && (pd[PDE_INDEX(va)] & PTE_P) ? (uint32_t *)(pd[PDE_INDEX(va)] & ~0xFFFu) : 0;
+}
+
+/* Drops va's entry from root r's table, live or parked. */
+static inline void clear_pte(struct shadow_root *r, uint32_t va)
+{
+    uint32_t *pt = r->used && r->pd ? SPDE_TABLE(r->pd[PDE_INDEX(va)]) : 0;
+    if (pt)
+        pt[PTE_INDEX(va)] = 0;
+}
+
+static inline struct shadow_root *find_root(struct guest *g, uint32_t gpgd)
+{
+    for (uint32_t i = 0; i < SHADOW_ROOTS; i++)
+        if (g->shadow.roots[i].used && g->shadow.roots[i].gpgd == gpgd)
+            return &g->shadow.roots[i];
+    return 0;
+}
+
+/* The key a table address has among the roots: a 2-level directory is a
+ * page, a PDPT 32 bytes. */
+static inline uint32_t root_key(const struct guest *g, uint32_t gpgd)
+{
+    return gpgd & (g->shadow.pae ? ~0x1Fu : ~0xFFFu);
+}
+
+#endif

@@ -154,7 +154,11 @@ static void test_clear(void *ctx)
             c->acq_phase ^= 1;
         }
     }
-    nvme_cq_bell(c, 0, c->acq_head);
+    /* only after taking something: QEMU counts every head write that
+     * leaves a queue empty as one queue less with entries, and a count
+     * gone below zero holds INTx asserted for good */
+    if (any)
+        nvme_cq_bell(c, 0, c->acq_head);
 }
 
 static void ctrl_irq(void *ctx)
@@ -301,15 +305,6 @@ static void ctrl_init(const struct pci_dev *pd)
     struct pci_irq_test test = { test_raise, test_clear, c };
     bool irq_ok = pci_irq_set_handler(pd, &test, ctrl_irq, c, c->name, &c->irq) == 0;
     test_clear(c);
-    if (irq_ok && c->irq.kind == PCI_IRQ_INTX) {
-        /* INTx hung the machine under QEMU (irq=pic, line 11) and the cause
-         * is not understood yet: polled instead, which is slower but never
-         * hangs */
-        log_warn("%s: INTx (%s) not used yet; polled", c->name, c->irq.how);
-        pci_irq_release(pd, &c->irq, ctrl_irq, c);
-        nvme_wr(c, NVME_INTMS, 1);
-        irq_ok = false;
-    }
     /* queues made before MSI-X was on may not signal it (QEMU binds a
      * queue's vector when the queue is created, and only with MSI-X on;
      * drivers make their queues after the interrupt): made again now */

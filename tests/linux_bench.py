@@ -28,12 +28,21 @@ On lgvisor (QEMU -m 512M, the guest mem=128M, a 16 MiB disk module):
             counters, so the comment gives lgvisor's exits, hypercalls,
             reflected traps and fixed page faults per operation and the
             extra time per exit against native.
+  tcp_rx, tcp_tx: TCP throughput through QEMU's user network (-netdev
+            user,restrict=on with a forward from 127.0.0.1) on an emulated
+            e1000, which lgvisor drives as its uplink for the guest's
+            virtio-net: the harness connects to `lgbench tcp` in the guest,
+            sends 16 MiB (rx: until the first byte comes back, since the
+            guest returns them only once it has all), then reads them back
+            (tx), byte-exact; MB = 10^6 bytes, best of the rounds; ratio =
+            lgvisor / native, higher is better here (goal: 0.80).
 Natively (QEMU -m 512M, `rdinit=/lgbench`, the kernel log on the serial
 port with earlyprintk=serial,keep: lgbench prints through /dev/kmsg):
   boot is QEMU start to lgbench's first line as init (so the native figure
   does not include the initramfs's own /init); the disk is attached with
   if=virtio (virtio-pci): a kernel without PCI and virtio-pci finds no disk
-  there, and dd_read then has no native baseline.
+  there, and dd_read then has no native baseline; likewise a kernel
+  without PCI and the e1000 driver has no tcp baseline.
 
 Everything runs in 3 rounds (a boot on lgvisor, then one natively) and
 each figure is the best one seen, since other work on the host only ever
@@ -44,9 +53,12 @@ TCG all times are emulated time: compare ratios.
 import argparse
 import bisect
 import gzip
+import hashlib
 import os
+import random
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -78,7 +90,12 @@ FIGURES = [
     ("fork_exit", "us/run", "forkexit", ("ratio", 9.4)),
     ("page_touch", "ns/page", "touch", ("ratio", 10.5)),
     ("pipe_rt", "ns/rt", "pipe", ("ratio", 3.6)),
+    ("tcp_rx", "MB/s", None, ("none", None)),
+    ("tcp_tx", "MB/s", None, ("none", None)),
 ]
+TCP_BYTES = 16 << 20            # each way: lgbench.c's TCP_BYTES
+TCP_DATA = random.Random(16).randbytes(TCP_BYTES)
+TCP_IP = "10.0.2.15"
 COUNTERS = ["exits", "hypercalls", "queued", "reflected", "pf_fixed", "irqs", "fpu", "syscall_exits"]
 GUESTS_RE = (r"{name}\s+running(?:\s+halted)?\s+cpu \d+,\s+\d+ MiB, (\d+) exits: (\d+) hypercalls \((\d+) queued\), "
              r"(\d+) reflected, (\d+) page faults fixed, (\d+) irqs, (\d+) fpu switches, (\d+) syscall exits")
@@ -147,10 +164,53 @@ class Qemu:
         self.thread.join(timeout=2)
 
 
-def qemu_base():
+def free_tcp_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def qemu_base(port):
+    """QEMU with an e1000 on the user network, restricted, port on 127.0.0.1
+    forwarded to the guest's TCP port 5000."""
     accel = os.environ.get("ACCEL", "tcg")
     return ["qemu-system-i386", "-machine", "pc", "-accel", accel, "-cpu", "coreduo", "-m", QEMU_MEM,
-            "-display", "none", "-no-reboot", "-monitor", "none", "-serial", "stdio", "-nic", "none"]
+            "-display", "none", "-no-reboot", "-monitor", "none", "-serial", "stdio", "-nic", "none",
+            "-netdev", f"user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-{TCP_IP}:5000",
+            "-device", "e1000,netdev=n0"]
+
+
+def tcp_figures(port):
+    """The harness's half of `lgbench tcp`: TCP_BYTES there, then back.
+    (MB/s to the guest, MB/s from it), or raises BenchError."""
+    try:
+        s = socket.create_connection(("127.0.0.1", port), timeout=60)
+    except OSError as e:
+        raise BenchError(f"tcp: cannot connect to the forward: {e}")
+    s.settimeout(120)
+    got = bytearray()
+    try:
+        t0 = time.monotonic()
+        w = threading.Thread(target=lambda: s.sendall(TCP_DATA), daemon=True)
+        w.start()
+        t1 = None
+        while len(got) < TCP_BYTES:
+            chunk = s.recv(1 << 20)
+            if not chunk:
+                break
+            if t1 is None:
+                t1 = time.monotonic()
+            got += chunk
+        t2 = time.monotonic()
+        w.join(10)
+    except OSError as e:
+        raise BenchError(f"tcp: {e} after {len(got)} bytes back")
+    finally:
+        s.close()
+    if len(got) != TCP_BYTES or hashlib.sha256(got).digest() != hashlib.sha256(TCP_DATA).digest():
+        raise BenchError(f"tcp: {len(got)} of {TCP_BYTES} bytes back" + (", contents differ" if
+                         len(got) == TCP_BYTES else ""))
+    return TCP_BYTES / (t1 - t0) / 1e6, TCP_BYTES / (t2 - t1) / 1e6
 
 
 # ---- inputs ----
@@ -281,7 +341,8 @@ def run_lgvisor(kernel, initrd, args):
     the dd runs, each between two `guests` readings."""
     mods = (f"{kernel} kernel name={NAME} mem={GUEST_MEM} -- {args},"
             f"{initrd} initrd name={NAME},{DISK} disk name={NAME}")
-    q = Qemu(qemu_base() + ["-kernel", ELF, "-append", "console=com1", "-initrd", mods])
+    port = free_tcp_port()
+    q = Qemu(qemu_base(port) + ["-kernel", ELF, "-append", "console=com1", "-initrd", mods])
     g = Guest(q)
     r = {"counters": {}, "results": {}}
     try:
@@ -338,6 +399,16 @@ def run_lgvisor(kernel, initrd, args):
         r["counters"]["dd"] = c
         r["dd_read"] = best(dd)
         r["dd_all"] = dd
+        # TCP through the guest's virtio-net and lgvisor's e1000
+        before = g.counters()
+        g.run(f"/lgbench tcp {TCP_IP}", rf"^\[{NAME}\] LGBENCH tcp (?:listening|none)[^\r\n]*", 60)
+        if "LGBENCH tcp none" in q.text()[g.pos - 200:g.pos]:
+            raise BenchError("lgbench tcp: " + q.text()[g.pos - 200:g.pos])
+        r["tcp_rx"], r["tcp_tx"] = tcp_figures(port)
+        g.wait(rf"^\[{NAME}\] LGBENCH tcp done", 60, "lgbench tcp to finish")
+        c = delta(before, g.counters())
+        c["_bytes"] = 2 * TCP_BYTES
+        r["counters"]["tcp"] = c
     except BenchError as e:
         r["error"] = str(e)
     finally:
@@ -349,7 +420,8 @@ def run_lgvisor(kernel, initrd, args):
 # ---- natively ----
 
 def run_native(kernel):
-    cmd = qemu_base() + ["-kernel", kernel, "-initrd", INITRD_OUT,
+    port = free_tcp_port()
+    cmd = qemu_base(port) + ["-kernel", kernel, "-initrd", INITRD_OUT,
                          "-append", "earlyprintk=serial,ttyS0,115200,keep console=ttyS0 rdinit=/lgbench",
                          "-drive", f"file={DISK},format=raw,if=virtio,readonly=on"]
     q = Qemu(cmd)
@@ -361,7 +433,12 @@ def run_native(kernel):
         r["kernel_done"] = q.arrival(freeing.end())
         up = q.expect(r"LGBENCH up", 120, 0, "lgbench as init (natively)")
         r["boot"] = q.arrival(up.end())
-        m = q.expect(r"LGBENCH done", 300, up.end(), "lgbench to finish (natively)")
+        t = q.expect(r"LGBENCH tcp (listening|none)[^\r\n]*", 300, up.end(), "lgbench tcp (natively)")
+        if t.group(1) == "listening":
+            r["tcp_rx"], r["tcp_tx"] = tcp_figures(port)
+        else:
+            r["tcp_why"] = t.group(0).split("none", 1)[1].strip(" ()")
+        m = q.expect(r"LGBENCH done", 300, t.end(), "lgbench to finish (natively)")
         text = q.text()[:m.end()]
         r["results"] = parse_results(text)
         runs = re.split(r"(?<=status=\d)", text[text.find("LGBENCH dd"):])
@@ -414,6 +491,16 @@ def merge(runs):
     for r in runs:
         if "dd_why" in r:
             m.setdefault("dd_why", r["dd_why"])
+        if "tcp_why" in r:
+            m.setdefault("tcp_why", r["tcp_why"])
+    for k in ("tcp_rx", "tcp_tx"):
+        have = [r[k] for r in runs if r.get(k)]
+        if have:
+            m[k] = max(have)
+            m[k + "_all"] = have
+    tcp = [r for r in runs if r.get("tcp_rx") and "tcp" in r.get("counters", {})]
+    if tcp:
+        m["counters"]["tcp"] = max(tcp, key=lambda r: r["tcp_rx"])["counters"]["tcp"]
     return m
 
 
@@ -486,7 +573,7 @@ def main():
         notes = []
         if ref[0] == "abs":
             notes.append(f"reference {ref[1]} {unit}")
-        else:
+        elif ref[0] == "ratio":
             notes.append(f"reference ratio {ref[1]}")
         if name == "boot" and v is not None:
             notes.append(f"best of " + "/".join(f"{x:.2f}" for x in lg["boot_all"])
@@ -502,10 +589,18 @@ def main():
             notes.append(f"best of {len(lg['dd_all'])} runs ({min(lg['dd_all']):.0f}-{max(lg['dd_all']):.0f})")
             if b is None:
                 notes.append(f"no native figure: {nat.get('dd_why') or nat.get('error', '?')}")
-        c = lg["counters"].get(test or ("dd" if name == "dd_read" else ""), None)
+        if name.startswith("tcp_") and v is not None:
+            notes.append(f"16 MiB {'to' if name == 'tcp_rx' else 'from'} the guest, best of "
+                         + "/".join(f"{x:.2f}" for x in lg[name + "_all"])
+                         + (" vs " + "/".join(f"{x:.2f}" for x in nat[name + "_all"]) if b is not None else ""))
+            notes.append("ratio: higher is better, goal 0.80")
+            if b is None:
+                notes.append(f"no native figure: {nat.get('tcp_why') or nat.get('error', '?')}")
+        key = test or {"dd_read": "dd", "tcp_rx": "tcp"}.get(name, "")
+        c = lg["counters"].get(key, None)
         if c and v is not None:
             per = c.get("_bytes", 0) / 65536 or res.get(test, {}).get("all") or 1
-            per_what = "per 64 KiB read" if "_bytes" in c else "per op"
+            per_what = ("per 64 KiB moved" if name == "tcp_rx" else "per 64 KiB read") if "_bytes" in c else "per op"
             notes.append(per_what + ": " + ", ".join(f"{k} {c[k] / per:.2f}" for k in
                                                      ("exits", "hypercalls", "reflected", "pf_fixed", "syscall_exits")))
             if b is not None and test and c["exits"] / per >= 0.5:
@@ -530,7 +625,7 @@ def main():
     print(f"{'figure':<16}{'lgvisor':>12}{'native':>12}{'ratio':>8}   {'reference (Linux lguest host)':<30}unit")
     for name, unit, test, ref, v, b in rows:
         ratio = f"{v / b:.2f}" if v is not None and b else "-"
-        refs = f"{ref[1]}x native" if ref[0] == "ratio" else f"{ref[1]} {unit}"
+        refs = f"{ref[1]}x native" if ref[0] == "ratio" else f"{ref[1]} {unit}" if ref[0] == "abs" else "-"
         print(f"{name:<16}{fmt(v):>12}{fmt(b):>12}{ratio:>8}   {refs:<30}{unit}")
     if "error" in lg:
         print(f"# lgvisor run failed: {lg['error']}")

@@ -22,6 +22,12 @@
  * Usage: lgbench [TEST...]   (no TEST: all of them, in the order above)
  *        lgbench run CMD [ARG...]   runs CMD, prints `LGBENCH run NS ns status=S`
  *                                   (the harness times dd with it)
+ *        lgbench tcp [IP]           TCP echo for the harness's throughput
+ *                                   figures: listens on port 5000, takes one
+ *                                   connection, reads TCP_BYTES, then sends
+ *                                   them back (the harness times both
+ *                                   halves); with IP, first brings eth0 up
+ *                                   with it (/24), as init must.
  *
  * Before measuring, it waits (until 3 s of uptime at most) for the kernel to
  * settle on the TSC clocksource: early after boot the kernel still runs on a
@@ -45,7 +51,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
@@ -59,6 +70,9 @@
 #define FORKEXEC_RUNS 200
 #define TOUCH_BYTES (32u << 20)
 #define PAGE 4096u
+#define TCP_PORT 5000
+#define TCP_BYTES (16u << 20)   /* each way; tests/linux_bench.py sends the same */
+#define TCP_IP "10.0.2.15"      /* QEMU's user network: the guest's usual address */
 
 static int out_fd = 1;
 static int have_tsc;
@@ -404,6 +418,85 @@ static void native_dd(void)
     }
 }
 
+/* ---- TCP throughput (timed by the harness) ---- */
+
+/* eth0 up with ip/24, by ioctl: as init there is no ifconfig to call. */
+static int eth0_up(const char *ip)
+{
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    if (s < 0)
+        return -1;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    strncpy(ifr.ifr_name, "eth0", IFNAMSIZ - 1);
+    struct sockaddr_in *a = (struct sockaddr_in *)&ifr.ifr_addr;
+    a->sin_family = AF_INET;
+    int r = inet_pton(AF_INET, ip, &a->sin_addr) == 1 ? ioctl(s, SIOCSIFADDR, &ifr) : -1;
+    if (r == 0) {
+        inet_pton(AF_INET, "255.255.255.0", &a->sin_addr);
+        r = ioctl(s, SIOCSIFNETMASK, &ifr);
+    }
+    if (r == 0 && (r = ioctl(s, SIOCGIFFLAGS, &ifr)) == 0) {
+        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+        r = ioctl(s, SIOCSIFFLAGS, &ifr);
+    }
+    close(s);
+    return r;
+}
+
+/* One datagram to the gateway, so that QEMU's user network learns our
+ * MAC before the harness's connection comes in. */
+static void hello_gateway(void)
+{
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    if (s < 0)
+        return;
+    struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9) };
+    inet_pton(AF_INET, "10.0.2.2", &to.sin_addr);
+    sendto(s, "hi", 2, 0, (struct sockaddr *)&to, sizeof(to));
+    close(s);
+}
+
+static int bench_tcp(const char *ip)
+{
+    if (ip && eth0_up(ip) != 0) {
+        say("LGBENCH tcp none (eth0: %s)", strerror(errno));
+        return 1;
+    }
+    static char buf[TCP_BYTES];
+    memset(buf, 0, sizeof(buf));    /* its page faults now, not inside the timed transfer */
+    int l = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+    struct sockaddr_in at = { .sin_family = AF_INET, .sin_port = htons(TCP_PORT) };
+    setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (l < 0 || bind(l, (struct sockaddr *)&at, sizeof(at)) < 0 || listen(l, 1) < 0) {
+        say("LGBENCH tcp none (listen: %s)", strerror(errno));
+        return 1;
+    }
+    for (int i = 0; i < 3; i++) {
+        hello_gateway();
+        usleep(100000);
+    }
+    say("LGBENCH tcp listening on %d, %u bytes each way", TCP_PORT, TCP_BYTES);
+    alarm(120);                 /* a harness that never connects does not hang the boot */
+    int c = accept(l, 0, 0);
+    if (c < 0) {
+        say("LGBENCH tcp failed (accept: %s)", strerror(errno));
+        return 1;
+    }
+    size_t n = 0;
+    ssize_t k;
+    while (n < TCP_BYTES && (k = read(c, buf + n, TCP_BYTES - n)) > 0)
+        n += k;
+    size_t sent = 0;
+    while (n == TCP_BYTES && sent < n && (k = write(c, buf + sent, n - sent)) > 0)
+        sent += k;
+    alarm(0);
+    close(c);
+    close(l);
+    say("LGBENCH tcp %s: %zu bytes in, %zu out", sent == TCP_BYTES ? "done" : "failed", n, sent);
+    return sent != TCP_BYTES;
+}
+
 /* ---- timing a command ---- */
 
 static int run_command(char **argv)
@@ -490,6 +583,10 @@ int main(int argc, char **argv)
         return 0;               /* the exec'd program when there is no /bin/true */
     if (argc > 2 && strcmp(argv[1], "run") == 0)
         return run_command(argv + 2);
+    if (argc > 1 && strcmp(argv[1], "tcp") == 0) {
+        signal(SIGPIPE, SIG_IGN);
+        return bench_tcp(argc > 2 ? argv[2] : 0);
+    }
     int init = getpid() == 1;
     if (init) {
         as_init();
@@ -524,6 +621,10 @@ int main(int argc, char **argv)
     }
     if (init) {
         native_dd();
+        if (access("/sys/class/net/eth0", F_OK) == 0)
+            bench_tcp(TCP_IP);
+        else
+            say("LGBENCH tcp none (no network device: the kernel found no NIC)");
         say("LGBENCH done");
         sync();
         reboot(RB_POWER_OFF);

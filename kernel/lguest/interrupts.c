@@ -74,53 +74,86 @@ static bool push_frame(struct guest *g, uint32_t *esp, const uint32_t *frame, ui
     return true;
 }
 
+/* A trap on its way into the guest: the gate, the stack it lands on and
+ * the frame pushed there (lowest address first), as the CPU would make
+ * them (ABI 4.5). */
+struct reflection {
+    uint64_t gate;
+    uint32_t ss, esp;
+    uint32_t frame[6], n;
+};
+
+enum plan { PLAN_OK, PLAN_NO_GATE, PLAN_NO_STACK };
+
+static enum plan plan(struct guest *g, uint32_t vector, bool has_error, uint32_t error, struct reflection *r)
+{
+    struct trap_frame *f = g->regs;
+    r->gate = g->idt[vector & 255];
+    if (!g->ld || !gate_present(r->gate))
+        return PLAN_NO_GATE;
+    r->ss = f->ss;
+    r->esp = f->esp;
+    bool from_user = (f->ss & 3) != 1;
+    if (from_user) {
+        if (!g->ss1)
+            return PLAN_NO_STACK;
+        r->ss = g->ss1;
+        r->esp = g->esp1;
+    }
+    uint32_t eflags = f->eflags;
+    if (!(g->ld->irq_enabled & EFLAGS_IF))
+        eflags &= ~EFLAGS_IF;
+    r->n = 0;
+    if (has_error)
+        r->frame[r->n++] = error;
+    r->frame[r->n++] = f->eip;
+    r->frame[r->n++] = f->cs;
+    r->frame[r->n++] = eflags;
+    if (from_user) {
+        r->frame[r->n++] = f->esp;
+        r->frame[r->n++] = f->ss;
+    }
+    return PLAN_OK;
+}
+
+/* The frame is on the guest's stack, which now ends at esp: into the
+ * handler. */
+static void enter(struct guest *g, const struct reflection *r, uint32_t esp)
+{
+    struct trap_frame *f = g->regs;
+    f->ss = r->ss;
+    f->esp = esp;
+    f->cs = GUEST_KERNEL_CS_SEL;
+    f->eip = gate_offset(r->gate);
+    /* as the CPU does on any gate: no single-stepping into the handler */
+    f->eflags &= ~(EFLAGS_TF | EFLAGS_NT | EFLAGS_RF);
+    if (gate_type(r->gate) == GATE_TYPE_INT)
+        g->ld->irq_enabled = 0;
+    g->stats.reflected++;
+}
+
 HOT bool guest_reflect(struct guest *g, uint32_t vector, bool has_error, uint32_t error)
 {
     struct trap_frame *f = g->regs;
-    uint64_t gate = g->idt[vector & 255];
-    if (!g->ld || !gate_present(gate)) {
+    struct reflection r;
+    switch (plan(g, vector, has_error, error, &r)) {
+    case PLAN_NO_GATE:
         /* a kernel that traps before LGUEST_INIT is almost always one
          * built without lguest support, running native code in ring 1 */
         guest_kill(g, "unhandled trap %lu at 0x%08lx (0x%lx)%s", (unsigned long)vector,
                    (unsigned long)f->eip, (unsigned long)(vector == 14 ? read_cr2() : error),
                    g->ld ? "" : " before LGUEST_INIT: not an lguest guest kernel?");
         return false;
-    }
-    uint32_t ss = f->ss, esp = f->esp;
-    bool from_user = (f->ss & 3) != 1;
-    if (from_user) {
-        if (!g->ss1) {
-            guest_kill(g, "trap %lu from user mode before SET_STACK", (unsigned long)vector);
-            return false;
-        }
-        ss = g->ss1;
-        esp = g->esp1;
-    }
-    uint32_t eflags = f->eflags;
-    if (!(g->ld->irq_enabled & EFLAGS_IF))
-        eflags &= ~EFLAGS_IF;
-    /* The frame as it will lie in memory, lowest address first. */
-    uint32_t frame[6], n = 0;
-    if (has_error)
-        frame[n++] = error;
-    frame[n++] = f->eip;
-    frame[n++] = f->cs;
-    frame[n++] = eflags;
-    if (from_user) {
-        frame[n++] = f->esp;
-        frame[n++] = f->ss;
-    }
-    if (!push_frame(g, &esp, frame, n, vector))
+    case PLAN_NO_STACK:
+        guest_kill(g, "trap %lu from user mode before SET_STACK", (unsigned long)vector);
         return false;
-    f->ss = ss;
-    f->esp = esp;
-    f->cs = GUEST_KERNEL_CS_SEL;
-    f->eip = gate_offset(gate);
-    /* as the CPU does on any gate: no single-stepping into the handler */
-    f->eflags &= ~(EFLAGS_TF | EFLAGS_NT | EFLAGS_RF);
-    if (gate_type(gate) == GATE_TYPE_INT)
-        g->ld->irq_enabled = 0;
-    g->stats.reflected++;
+    case PLAN_OK:
+        break;
+    }
+    uint32_t esp = r.esp;
+    if (!push_frame(g, &esp, r.frame, r.n, vector))
+        return false;
+    enter(g, &r, esp);
     return true;
 }
 
@@ -131,41 +164,17 @@ HOT bool guest_reflect(struct guest *g, uint32_t vector, bool has_error, uint32_
  * nothing, otherwise. */
 HOT bool guest_reflect_pf_fast(struct guest *g, uint32_t err, uint32_t cr2)
 {
-    struct trap_frame *f = g->regs;
-    uint64_t gate = g->idt[14];
-    if (!g->ld || !gate_present(gate))
+    struct reflection r;
+    if (plan(g, 14, true, err, &r) != PLAN_OK)
         return false;
-    bool from_user = (f->ss & 3) != 1;
-    if (from_user && !g->ss1)
-        return false;
-    uint32_t ss = from_user ? g->ss1 : f->ss, esp = from_user ? g->esp1 : f->esp;
-    uint32_t eflags = f->eflags;
-    if (!(g->ld->irq_enabled & EFLAGS_IF))
-        eflags &= ~EFLAGS_IF;
-    uint32_t frame[6], n = 0;
-    frame[n++] = err;
-    frame[n++] = f->eip;
-    frame[n++] = f->cs;
-    frame[n++] = eflags;
-    if (from_user) {
-        frame[n++] = f->esp;
-        frame[n++] = f->ss;
-    }
-    uint32_t low = esp - n * 4;
-    volatile uint32_t *dst = low < esp ? shadow_stack_fast(g, low, n * 4) : 0;
+    uint32_t low = r.esp - r.n * 4;
+    volatile uint32_t *dst = low < r.esp ? shadow_stack_fast(g, low, r.n * 4) : 0;
     if (!dst)
         return false;
-    for (uint32_t i = 0; i < n; i++)
-        dst[i] = frame[i];
+    for (uint32_t i = 0; i < r.n; i++)
+        dst[i] = r.frame[i];
     g->ld->cr2 = cr2;
-    f->ss = ss;
-    f->esp = low;
-    f->cs = GUEST_KERNEL_CS_SEL;
-    f->eip = gate_offset(gate);
-    f->eflags &= ~(EFLAGS_TF | EFLAGS_NT | EFLAGS_RF);
-    if (gate_type(gate) == GATE_TYPE_INT)
-        g->ld->irq_enabled = 0;
-    g->stats.reflected++;
+    enter(g, &r, low);
     g->stats.pf_reflected++;
     return true;
 }

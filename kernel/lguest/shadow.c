@@ -472,19 +472,8 @@ HOT void shadow_set_pte(struct guest *g, uint32_t gpgd, uint32_t va, uint32_t gp
         guest_kill(g, "attempt to set pte in the switcher (0x%08lx)", (unsigned long)va);
         return;
     }
-    gpgd = root_key(g, gpgd);
     struct shadow_root *cur = &g->shadow.roots[g->shadow.cur];
-    bool in_cur;
-    if (va >= g->kernel_address) {
-        for (uint32_t i = 0; i < SHADOW_ROOTS; i++)
-            clear_pte(&g->shadow.roots[i], va);
-        in_cur = true;
-    } else {
-        struct shadow_root *r = find_root(g, gpgd);
-        if (r)
-            clear_pte(r, va);
-        in_cur = r == cur;
-    }
+    bool in_cur = drop_pte(g, gpgd, va);
     /* A new entry the guest has already marked accessed is one it is
      * about to use (a page fault it just handled): fill the shadow now and
      * save the fault that would otherwise follow, as lguest does. The

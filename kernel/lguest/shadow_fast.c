@@ -138,19 +138,8 @@ HOT bool shadow_set_pte_fast(struct guest *g, uint32_t gpgd, uint32_t va, uint32
     struct shadow *s = &g->shadow;
     if (s->linear || s->pae || va >= SWITCHER_VA)
         return false;
-    gpgd = root_key(g, gpgd);
     struct shadow_root *cur = &s->roots[s->cur];
-    bool in_cur;
-    if (va >= g->kernel_address) {
-        for (uint32_t i = 0; i < SHADOW_ROOTS; i++)
-            clear_pte(&s->roots[i], va);
-        in_cur = true;
-    } else {
-        struct shadow_root *r = find_root(g, gpgd);
-        if (r)
-            clear_pte(r, va);
-        in_cur = r == cur;
-    }
+    bool in_cur = drop_pte(g, gpgd, va);
     /* as shadow_set_pte: an entry already marked accessed is about to be
      * used, so fill it now (here only when nothing else is needed for it;
      * otherwise its fault fills it, or refuses it) */

@@ -45,4 +45,20 @@ static inline uint32_t root_key(const struct guest *g, uint32_t gpgd)
     return gpgd & (g->shadow.pae ? ~0x1Fu : ~0xFFFu);
 }
 
+/* SET_PTE's first half: va's entry dropped from every root that can hold
+ * it (a kernel address: all of them, its mapping is shared; else the root
+ * of the guest table gpgd names). True if the current root was one. */
+static inline bool drop_pte(struct guest *g, uint32_t gpgd, uint32_t va)
+{
+    if (va >= g->kernel_address) {
+        for (uint32_t i = 0; i < SHADOW_ROOTS; i++)
+            clear_pte(&g->shadow.roots[i], va);
+        return true;
+    }
+    struct shadow_root *r = find_root(g, root_key(g, gpgd));
+    if (r)
+        clear_pte(r, va);
+    return r == &g->shadow.roots[g->shadow.cur];
+}
+
 #endif

@@ -8,6 +8,10 @@
 
 #define HEAP_KIB 8192u
 
+static uint64_t above_4g;       /* available RAM the map lists above 4 GiB */
+
+uint64_t memory_above_4g(void) { return above_4g; }
+
 static int inside_available(const struct boot_info *bi, uint64_t start, uint64_t end)
 {
     for (uint32_t i = 0; i < bi->nmmap; i++) {
@@ -57,6 +61,7 @@ void memory_init(const struct boot_info *bi)
              (unsigned long)(avail >> 10), (unsigned long)(avail >> 20),
              (unsigned long)(((uint32_t)__image_end - (uint32_t)__image_start) >> 10),
              (unsigned long)heap_kib, (unsigned long)heap, (unsigned long)frames_free_count() * 4);
+    above_4g = above4g;
     if (above4g)
         log_warn("memory: %lu MiB above 4 GiB cannot be used (no PAE)", (unsigned long)(above4g >> 20));
     if (!frames_free_count())

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "kernel/monitor.h"
+#include "kernel/memory.h"
 #include "kernel/bootinfo.h"
 #include "kernel/clock.h"
 #include "kernel/console.h"
@@ -206,10 +207,24 @@ static void cmd_guests(void)
         printf("no guests\n");
 }
 
+/* Free frames, what the hypervisor cannot use, and each guest's memory
+ * and paging mode (a guest's mode is known from its first NEW_PGTABLE). */
 static void cmd_mem(void)
 {
     printf("frames: %lu KiB free of %lu KiB\n", (unsigned long)frames_free_count() * 4,
            (unsigned long)frames_initial_count() * 4);
+    uint64_t high = memory_above_4g();
+    printf("paging: 2-level (no PAE); %lu MiB of RAM above 4 GiB %s\n", (unsigned long)(high >> 20),
+           high ? "seen, not used" : "in the memory map");
+    for (uint32_t i = 0; i < nguests; i++) {
+        const struct guest *g = &guests[i];
+        if (g->state != GUEST_RUNNING)
+            continue;
+        printf("%-8s %lu MiB at host 0x%08lx, %s\n", g->name, (unsigned long)(g->ram_size >> 20),
+               (unsigned long)(uint32_t)g->mem.base,
+               g->shadow.linear ? "paging not known yet (before its first NEW_PGTABLE)"
+               : g->shadow.pae ? "PAE (3-level) page tables" : "2-level page tables");
+    }
 }
 
 static void cmd_pci(void)

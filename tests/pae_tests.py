@@ -191,6 +191,31 @@ def fuzz_test():
     return results
 
 
+def monitor_mem_test():
+    """A 5 GiB machine: the boot log says how much RAM above 4 GiB is seen
+    and why it is not used, and the monitor's mem says the same and each
+    running guest's memory and paging mode (a PAE and a 2-level shell)."""
+    results = []
+    tag = "pae/monitor-mem"
+    mods = [f"{ELF_PAE} kernel name=pp mem=16M -- test=shell", f"{cases.GUEST_ELF} kernel name=np mem=24M -- test=shell"]
+    b = boot(until=r"(?m)^np +24 MiB at host 0x[0-9a-f]+, [^\n]*\n", timeout=120, kernel=ELF, append="console=com1",
+             initrd=",".join(mods), e1000=False, mem="5G",
+             send=[(r"\[pp\] lgtest shell", b""), (r"\[np\] lgtest shell", b"\x1d\x1d"),
+                   (r"lgvisor monitor", b"mem\r")])     # both shells up: both modes known
+    out = b.output
+    dev.save_log(tag, out)
+    m = re.search(r"memory: (\d+) MiB above 4 GiB cannot be used \(no PAE\)", out)
+    check(results, f"{tag}/boot-log", m and int(m.group(1)) >= 1024, "no above-4-GiB line: " + out[-1500:])
+    m2 = re.search(r"paging: 2-level \(no PAE\); (\d+) MiB of RAM above 4 GiB seen, not used", out)
+    check(results, f"{tag}/monitor-above-4g", m and m2 and m2.group(1) == m.group(1),
+          "the monitor's mem: " + out[-1200:])
+    check(results, f"{tag}/monitor-pae-guest", re.search(r"(?m)^pp +16 MiB at host 0x[0-9a-f]+, PAE \(3-level\) page tables", out),
+          "no PAE line for pp: " + out[-1200:])
+    check(results, f"{tag}/monitor-2level-guest", re.search(r"(?m)^np +24 MiB at host 0x[0-9a-f]+, 2-level page tables", out),
+          "no 2-level line for np: " + out[-1200:])
+    return results
+
+
 def tests():
-    return [("pae/side-by-side", side_by_side_test), ("pae/programs", programs_test), ("pae/block", block_test),
+    return [("pae/side-by-side", side_by_side_test), ("pae/monitor-mem", monitor_mem_test), ("pae/programs", programs_test), ("pae/block", block_test),
             ("pae/net", net_test), ("pae/hostile", hostile_test), ("pae/fuzz", fuzz_test)]

@@ -24,12 +24,6 @@
 #include "kernel/lguest/guest.h"
 #include "kernel/log.h"
 
-/* With this many in flight the guest need not kick for more: their
- * completions take what was posted meanwhile, and so does the guest's
- * next exit (vblk_sata_exit: the halt of a guest that waits), so a
- * request posted behind a long one does not wait for it. */
-#define QUIET_BUSY 1u
-
 struct inflight {
     struct blk_io io;          /* first: the callback's io is the slot */
     struct blk_seg seg[BLK_MAX_SEGS];
@@ -209,9 +203,11 @@ void vblk_sata_kick(struct guest *g, struct vdevice *d)
         st->rekick = false;
         while (st->nbusy < VBLK_SATA_DEPTH && !st->dropping) {
             /* with requests on the disk, their completions come back here
-             * and take whatever was posted meanwhile: no kick (an exit)
-             * needed for it */
-            d->vq[0].ring.quiet = st->nbusy >= QUIET_BUSY;
+             * and take whatever was posted meanwhile, and so does the
+             * guest's next exit (vblk_sata_exit: the halt of a guest that
+             * waits), so no kick (an exit) is needed for it, and a request
+             * posted behind a long one does not wait for that one */
+            d->vq[0].ring.quiet = st->nbusy > 0;
             int got = vdev_pop(g, d, 0, &req);
             if (got <= 0)
                 break;

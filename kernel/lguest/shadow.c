@@ -485,7 +485,7 @@ HOT void shadow_set_pte(struct guest *g, uint32_t gpgd, uint32_t va, uint32_t gp
         install(g, va, w.gpte);
     /* dropping the stack's mapping must not leave the direct syscall
      * gate without a stack */
-    if (g->stack_pages && va < g->esp1 && va >= g->esp1 - g->stack_pages * PAGE_SIZE - PAGE_SIZE)
+    if (stack_page(g, va))
         g->shadow.pin_needed = true;
 }
 

@@ -150,7 +150,7 @@ HOT bool shadow_set_pte_fast(struct guest *g, uint32_t gpgd, uint32_t va, uint32
         if (walk_fast(g, va, &w, &at, &pde) == FAST_FIXED && (w & PTE_A))
             spt[PTE_INDEX(va)] = shadow_pte_make(w, (uint32_t)g->mem.base);
     }
-    if (g->stack_pages && va < g->esp1 && va >= g->esp1 - g->stack_pages * PAGE_SIZE - PAGE_SIZE)
+    if (stack_page(g, va))
         s->pin_needed = true;
     return true;
 }

@@ -61,4 +61,11 @@ static inline bool drop_pte(struct guest *g, uint32_t gpgd, uint32_t va)
     return r == &g->shadow.roots[g->shadow.cur];
 }
 
+/* va is in the kernel stack or the page below it (SET_STACK): a change
+ * there means the direct syscall gate's stack must be faulted in again. */
+static inline bool stack_page(const struct guest *g, uint32_t va)
+{
+    return g->stack_pages && va < g->esp1 && va >= g->esp1 - g->stack_pages * PAGE_SIZE - PAGE_SIZE;
+}
+
 #endif

@@ -212,8 +212,9 @@ void kmain(uint32_t magic, const void *info)
     uint32_t nconfigs = configure_guests(&boot_info);
     acpi_init(&boot_info);      /* before paging: the tables may lie outside the identity map */
     uint64_t mapped = paging_init(&boot_info);
-    log_info("paging: %lu MiB identity-mapped with %s pages, page 0 unmapped",
-             (unsigned long)(mapped >> 20), cpu.pse ? "4 MiB" : "4 KiB");
+    log_info("paging: PAE (3-level), NX %s; %lu MiB identity-mapped with 2 MiB pages (4 KiB over the "
+             "image, its data no-execute), page 0 unmapped",
+             paging_xd ? "on" : "not offered by this CPU", (unsigned long)(mapped >> 20));
     switcher_init();
     log_info("switcher: at 0x%08lx, %lu MiB reserved at the top of every address space",
              (unsigned long)SWITCHER_VA, (unsigned long)(SWITCHER_RESERVE >> 20));

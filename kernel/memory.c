@@ -63,7 +63,8 @@ void memory_init(const struct boot_info *bi)
              (unsigned long)heap_kib, (unsigned long)heap, (unsigned long)frames_free_count() * 4);
     above_4g = above4g;
     if (above4g)
-        log_warn("memory: %lu MiB above 4 GiB cannot be used (no PAE)", (unsigned long)(above4g >> 20));
+        log_warn("memory: %lu MiB above 4 GiB not used (guest RAM still comes from below 4 GiB)",
+                 (unsigned long)(above4g >> 20));
     if (!frames_free_count())
         panic("no free memory left for guests");
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "kernel/monitor.h"
+#include "arch/x86/paging.h"
 #include "kernel/memory.h"
 #include "kernel/bootinfo.h"
 #include "kernel/clock.h"
@@ -214,7 +215,8 @@ static void cmd_mem(void)
     printf("frames: %lu KiB free of %lu KiB\n", (unsigned long)frames_free_count() * 4,
            (unsigned long)frames_initial_count() * 4);
     uint64_t high = memory_above_4g();
-    printf("paging: 2-level (no PAE); %lu MiB of RAM above 4 GiB %s\n", (unsigned long)(high >> 20),
+    printf("paging: PAE, NX %s; %lu MiB of RAM above 4 GiB %s\n", paging_xd ? "on" : "off",
+           (unsigned long)(high >> 20),
            high ? "seen, not used" : "in the memory map");
     for (uint32_t i = 0; i < nguests; i++) {
         const struct guest *g = &guests[i];

@@ -21,8 +21,8 @@ struct percpu {
     volatile bool online;           /* running its scheduler */
 
     /* address space and switcher pages */
-    uint32_t *pd;                   /* this CPU's page directory */
-    uint32_t *host_pt, *guest_pt;   /* the two page tables of the switcher slot */
+    uint32_t cr3;                   /* this CPU's address space: its PDPT */
+    uint64_t *host_pt, *guest_pt;   /* the two page tables of the switcher slot */
     uint8_t *tables;                /* its tables page, through the identity map */
     struct tss *df_tss;             /* its double-fault task */
 

@@ -192,8 +192,8 @@ def fuzz_test():
 
 
 def monitor_mem_test():
-    """A 5 GiB machine: the boot log says how much RAM above 4 GiB is seen
-    and why it is not used, and the monitor's mem says the same and each
+    """A 5 GiB machine: the boot log says the hypervisor pages with PAE and
+    NX, how much RAM above 4 GiB is seen and that it is not used yet, and the monitor's mem says the same and each
     running guest's memory and paging mode (a PAE and a 2-level shell)."""
     results = []
     tag = "pae/monitor-mem"
@@ -204,9 +204,11 @@ def monitor_mem_test():
                    (r"lgvisor monitor", b"mem\r")])     # both shells up: both modes known
     out = b.output
     dev.save_log(tag, out)
-    m = re.search(r"memory: (\d+) MiB above 4 GiB cannot be used \(no PAE\)", out)
+    m = re.search(r"memory: (\d+) MiB above 4 GiB not used \(guest RAM still comes from below 4 GiB\)", out)
     check(results, f"{tag}/boot-log", m and int(m.group(1)) >= 1024, "no above-4-GiB line: " + out[-1500:])
-    m2 = re.search(r"paging: 2-level \(no PAE\); (\d+) MiB of RAM above 4 GiB seen, not used", out)
+    m2 = re.search(r"paging: PAE, NX on; (\d+) MiB of RAM above 4 GiB seen, not used", out)
+    check(results, f"{tag}/boot-log-paging", re.search(r"paging: PAE \(3-level\), NX on; \d+ MiB identity-mapped", out),
+          "no PAE paging line in the boot log: " + out[-1500:])
     check(results, f"{tag}/monitor-above-4g", m and m2 and m2.group(1) == m.group(1),
           "the monitor's mem: " + out[-1200:])
     check(results, f"{tag}/monitor-pae-guest", re.search(r"(?m)^pp +16 MiB at host 0x[0-9a-f]+, PAE \(3-level\) page tables", out),

@@ -33,7 +33,14 @@ pm32:
     movw %ax, %es
     movw %ax, %ss
     movl AP_DATA_CR4(%ebx), %eax
-    movl %eax, %cr4
+    movl %eax, %cr4                             /* PAE before CR3: CR3 names a PDPT */
+    movl AP_DATA_EFER(%ebx), %eax
+    testl %eax, %eax
+    jz 1f
+    movl $0xC0000080, %ecx                      /* NXE before paging: entries carry XD */
+    xorl %edx, %edx
+    wrmsr
+1:
     movl AP_DATA_CR3(%ebx), %eax
     movl %eax, %cr3
     movl AP_DATA_CR0(%ebx), %eax

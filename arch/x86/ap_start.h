@@ -10,6 +10,7 @@
 #define AP_DATA_ESP    (AP_DATA + 0x0C)
 #define AP_DATA_ENTRY  (AP_DATA + 0x10)
 #define AP_DATA_INDEX  (AP_DATA + 0x14)
+#define AP_DATA_EFER   (AP_DATA + 0x18)    /* EFER's low word, or 0: no EFER to set */
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>

@@ -37,6 +37,10 @@ void cpu_detect(void)
             memcpy(cpu.brand + 16 * i, r, 16);
         }
     }
+    if (ext >= 0x80000001) {
+        cpuid(0x80000001, 0, r);
+        cpu.nx = (r[3] >> 20) & 1;
+    }
     if (ext >= 0x80000007) {
         cpuid(0x80000007, 0, r);
         cpu.invariant_tsc = (r[3] >> 8) & 1;
@@ -56,7 +60,8 @@ void cpu_log(void)
     log_info("cpu: %s family %lu model %lu stepping %lu%s%s", cpu.vendor,
              (unsigned long)cpu.family, (unsigned long)cpu.model, (unsigned long)cpu.stepping,
              *b ? ": " : "", b);
-    log_info("cpu: features%s%s%s%s%s%s%s%s, TSC %s", cpu.pse ? " pse" : "",
+    log_info("cpu: features%s%s%s%s%s%s%s%s%s%s, TSC %s", cpu.pae ? " pae" : "", cpu.nx ? " nx" : "",
+             cpu.pse ? " pse" : "",
              cpu.pge ? " pge" : "", cpu.tsc ? " tsc" : "", cpu.apic ? " apic" : "",
              cpu.msr ? " msr" : "", cpu.fxsr ? " fxsr" : "", cpu.sse ? " sse" : "",
              cpu.sse2 ? " sse2" : "",

@@ -7,6 +7,7 @@ struct cpu_info {
     char brand[49];
     uint32_t family, model, stepping;
     uint8_t fpu, pse, tsc, msr, pae, apic, pge, cmov, fxsr, sse, sse2;
+    uint8_t nx;             /* CPUID 0x80000001 EDX bit 20: PAE entries' XD bit */
     uint8_t invariant_tsc;  /* CPUID 0x80000007 EDX bit 8 */
     uint8_t constant_tsc;   /* rate does not follow P-states (invariant, or known model) */
 };

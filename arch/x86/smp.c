@@ -61,8 +61,9 @@ static bool boot_one(uint8_t *page, struct percpu *c)
         return false;
     }
     *(uint32_t *)(page + AP_DATA_CR0) = read_cr0();
-    *(uint32_t *)(page + AP_DATA_CR3) = (uint32_t)c->pd;
+    *(uint32_t *)(page + AP_DATA_CR3) = c->cr3;
     *(uint32_t *)(page + AP_DATA_CR4) = read_cr4();
+    *(uint32_t *)(page + AP_DATA_EFER) = paging_xd ? (uint32_t)rdmsr(MSR_EFER) : 0;
     *(uint32_t *)(page + AP_DATA_ESP) = (uint32_t)stack + AP_STACK;
     *(uint32_t *)(page + AP_DATA_ENTRY) = (uint32_t)ap_main;
     *(uint32_t *)(page + AP_DATA_INDEX) = c->index;

@@ -20,7 +20,6 @@
 extern const uint8_t switcher_start[], switcher_end[];
 extern const uint32_t switcher_stub_offsets[256], switcher_entry_offset;
 
-#define PT_INDEX(va) (((va) >> 12) & 1023)
 #define DF_STACK 8192u
 
 static uint32_t code;               /* the code pages, shared by every CPU */
@@ -29,7 +28,7 @@ static uint32_t code;               /* the code pages, shared by every CPU */
 HOT uint64_t *switcher_gdt(void) { return (uint64_t *)(SWITCHER_TABLES_VA + TBL_GDT); }
 HOT uint64_t *switcher_idt(void) { return (uint64_t *)(SWITCHER_TABLES_VA + TBL_IDT); }
 HOT struct tss *switcher_tss(void) { return (struct tss *)(SWITCHER_TABLES_VA + TBL_TSS); }
-HOT uint32_t switcher_guest_pde(void) { return (uint32_t)this_cpu()->guest_pt | PTE_P | PTE_W; }
+HOT uint64_t switcher_guest_pde(void) { return (uint32_t)this_cpu()->guest_pt | PTE_P | PTE_W; }
 
 static uint32_t zeroed_frame(void)
 {
@@ -49,8 +48,8 @@ uint64_t switcher_stub_gate(uint32_t vector, uint32_t dpl)
 HOT void switcher_set_regs_page(uint32_t phys)
 {
     struct percpu *c = this_cpu();
-    c->guest_pt[PT_INDEX(SWITCHER_REGS_VA)] = phys | PTE_P | PTE_W;
-    c->host_pt[PT_INDEX(SWITCHER_REGS_VA)] = phys | PTE_P | PTE_W;
+    c->guest_pt[PT_INDEX(SWITCHER_REGS_VA)] = phys | PTE_P | PTE_W | paging_xd;
+    c->host_pt[PT_INDEX(SWITCHER_REGS_VA)] = phys | PTE_P | PTE_W | paging_xd;
     invlpg(SWITCHER_REGS_VA);
 }
 
@@ -73,7 +72,7 @@ static void build_tables(struct percpu *c, uint64_t df_desc)
     idt[0x1F] = switcher_stub_gate(0x1F, 1);    /* the hypercall: guest kernel only */
     idt[8] = ((uint64_t)SEL_HOST_DF_TSS << 16) | ((uint64_t)0x8500 << 32);
 
-    *(uint32_t *)(c->tables + TBL_HOST_CR3) = (uint32_t)c->pd;
+    *(uint32_t *)(c->tables + TBL_HOST_CR3) = c->cr3;
     *(uint32_t *)(c->tables + TBL_CPU) = c->index;
 }
 
@@ -84,20 +83,21 @@ static int map_slot(struct percpu *c)
 {
     c->tables = (uint8_t *)zeroed_frame();
     uint32_t idle_regs = zeroed_frame();
-    c->host_pt = (uint32_t *)zeroed_frame();
-    c->guest_pt = (uint32_t *)zeroed_frame();
+    c->host_pt = (uint64_t *)zeroed_frame();
+    c->guest_pt = (uint64_t *)zeroed_frame();
     if (!c->tables || !idle_regs || !c->host_pt || !c->guest_pt)
         return -1;
     uint32_t g = cpu.pge ? PTE_G : 0;
+    uint64_t xd = paging_xd;
     for (uint32_t i = 0; i < SWITCHER_CODE_PAGES; i++) {
         uint32_t va = SWITCHER_VA + i * PAGE_SIZE;
         c->host_pt[PT_INDEX(va)] = (code + i * PAGE_SIZE) | PTE_P | g;
         c->guest_pt[PT_INDEX(va)] = (code + i * PAGE_SIZE) | PTE_P | g;
     }
-    c->host_pt[PT_INDEX(SWITCHER_TABLES_VA)] = (uint32_t)c->tables | PTE_P | PTE_W;
-    c->guest_pt[PT_INDEX(SWITCHER_TABLES_VA)] = (uint32_t)c->tables | PTE_P;
-    c->host_pt[PT_INDEX(SWITCHER_REGS_VA)] = idle_regs | PTE_P | PTE_W;
-    c->guest_pt[PT_INDEX(SWITCHER_REGS_VA)] = idle_regs | PTE_P | PTE_W;
+    c->host_pt[PT_INDEX(SWITCHER_TABLES_VA)] = (uint32_t)c->tables | PTE_P | PTE_W | xd;
+    c->guest_pt[PT_INDEX(SWITCHER_TABLES_VA)] = (uint32_t)c->tables | PTE_P | xd;
+    c->host_pt[PT_INDEX(SWITCHER_REGS_VA)] = idle_regs | PTE_P | PTE_W | xd;
+    c->guest_pt[PT_INDEX(SWITCHER_REGS_VA)] = idle_regs | PTE_P | PTE_W | xd;
     return 0;
 }
 
@@ -125,7 +125,7 @@ void switcher_init(void)
     memcpy((void *)code, switcher_start, size);
 
     struct percpu *c = &cpus[0];
-    c->pd = (uint32_t *)paging_kernel_cr3();
+    c->cr3 = paging_kernel_cr3();
     if (map_slot(c))
         panic("switcher: out of memory");
     paging_set_switcher_pt((uint32_t)c->host_pt);
@@ -140,12 +140,12 @@ int switcher_prepare_cpu(struct percpu *c)
 {
     if (map_slot(c))
         return -1;
-    c->pd = paging_new_cpu_pd((uint32_t)c->host_pt);
+    c->cr3 = paging_new_cpu_space((uint32_t)c->host_pt);
     c->df_tss = malloc(sizeof(struct tss));
     uint8_t *df_stack = malloc(DF_STACK);
-    if (!c->pd || !c->df_tss || !df_stack)
+    if (!c->cr3 || !c->df_tss || !df_stack)
         return -1;
-    gdt_init_df_tss(c->df_tss, df_stack, DF_STACK, (uint32_t)c->pd);
+    gdt_init_df_tss(c->df_tss, df_stack, DF_STACK, c->cr3);
     build_tables(c, gdt_df_tss_desc(c->df_tss));
     return 0;
 }

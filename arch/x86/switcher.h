@@ -1,7 +1,7 @@
 /* The switcher: the few pages mapped at the top of the hypervisor's and of
  * every guest's address space, through which every guest entry and exit
  * passes (docs/ARCHITECTURE.md, "The switcher"). Layout of the top 4 MiB
- * (page-directory slot 1023):
+ * (of which only the first 2 MiB, SWITCHER_PDE, hold anything):
  *
  *   SWITCHER_VA + 0x0000  code (2 pages): entry, exit, one stub per vector
  *                         read-only and global in both address spaces
@@ -19,7 +19,7 @@
 #define SWITCHER_CODE_PAGES 2
 #define SWITCHER_REGS_VA    (SWITCHER_VA + SWITCHER_CODE_PAGES * 0x1000u)
 #define SWITCHER_TABLES_VA  (SWITCHER_REGS_VA + 0x1000u)
-#define SWITCHER_RESERVE    0x400000u   /* lguest_data.reserve_mem: all of slot 1023 */
+#define SWITCHER_RESERVE    0x400000u   /* lguest_data.reserve_mem: the top 4 MiB */
 
 /* Offsets inside the tables page. */
 #define TBL_GDT        0x000    /* 32 descriptors */
@@ -45,11 +45,11 @@ void switcher_init(void);
 int switcher_prepare_cpu(struct percpu *c);
 /* Moves the calling CPU onto its own GDT, TSS and IDT. */
 void switcher_load_cpu(void);
-/* The page-directory entry every guest address space holds in slot 1023. */
-uint32_t switcher_guest_pde(void);
+/* The directory entry every guest address space holds at SWITCHER_PDE. */
+uint64_t switcher_guest_pde(void);
 /* Points the switcher's register page at a guest's frame (host physical). */
 void switcher_set_regs_page(uint32_t phys);
-/* Enters the guest whose shadow page directory is cr3, and returns when it
+/* Enters the guest whose shadow PDPT is cr3, and returns when it
  * traps: SWITCH_EXIT or SWITCH_ENTRY_FAULT. */
 uint32_t switcher_run(uint32_t cr3);
 

@@ -19,6 +19,8 @@ static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
     __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
 }
 
+#define MSR_EFER 0xC0000080u
+#define EFER_NXE (1u << 11)
 #define CR0_PE 0x00000001u
 #define CR0_MP 0x00000002u
 #define CR0_EM 0x00000004u
@@ -27,6 +29,7 @@ static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 #define CR0_WP 0x00010000u
 #define CR0_PG 0x80000000u
 #define CR4_PSE 0x00000010u
+#define CR4_PAE 0x00000020u
 #define CR4_PGE 0x00000080u
 #define CR4_OSFXSR 0x00000200u
 #define CR4_OSXMMEXCPT 0x00000400u

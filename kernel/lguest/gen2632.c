@@ -55,7 +55,7 @@ bool gen2632_boot_tables(struct guest *g, uint32_t page_offset, uint32_t *pgdir_
     uint32_t tables = (pages + 1023) / 1024;
     uint32_t top = g->initrd_gpa ? g->initrd_gpa : g->ram_size;
     uint32_t need = (tables + 1) * PAGE_SIZE;
-    if ((page_offset & (LARGE_PAGE - 1)) || page_offset < g->ram_size ||
+    if ((page_offset & ((4u << 20) - 1)) || page_offset < g->ram_size ||
         (uint64_t)page_offset + g->ram_size > SWITCHER_VA) {
         guest_kill(g, "kernel address 0x%08lx leaves no room to map its %lu MiB at it",
                    (unsigned long)page_offset, (unsigned long)(g->ram_size >> 20));

@@ -15,6 +15,8 @@ struct gmem {
      * than all at once when it is loaded: a 128 MiB guest would otherwise
      * wait for 128 MiB of memset before its first instruction. */
     uint32_t *unzeroed;
+    uint64_t phys;          /* where base is in physical memory: for shadow
+                             * entries and device DMA */
 };
 
 /* The loop behind gmem_settle: zeroes every not-yet-zeroed page of

@@ -204,7 +204,7 @@ static int allocate(struct guest *g)
         snprintf(g->stop_reason, sizeof(g->stop_reason), "not enough memory");
         return -1;
     }
-    g->mem = (struct gmem){ (uint8_t *)phys, g->pfn_limit * PAGE_SIZE, 0 };
+    g->mem = (struct gmem){ (uint8_t *)phys, g->pfn_limit * PAGE_SIZE, 0, phys };
     g->regs_phys = regs;
     g->regs = (struct trap_frame *)(regs + PAGE_SIZE - sizeof(struct trap_frame));
     g->released = false;
@@ -323,7 +323,7 @@ void guest_release(struct guest *g)
     quiesce(g);
     frames_free((uint32_t)g->mem.base, g->pfn_limit);
     frame_free(g->regs_phys);
-    g->mem = (struct gmem){ 0, 0, 0 };
+    g->mem = (struct gmem){ 0, 0, 0, 0 };
     g->ld = 0;
     g->released = true;
 }

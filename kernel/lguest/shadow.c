@@ -15,14 +15,14 @@
 
 #include "kernel/lguest/shadow_int.h"
 
-#define FIRST_RESERVED_PDE PDE_INDEX(SWITCHER_VA)
-#define EAGER_TABLES 16
+#define EAGER_TABLES 32              /* 64 MiB of 2 MiB tables */
+#define ROOT_FRAMES 5               /* the PDPT's page, then the four directories */
 
 /* --- frames for shadow tables: a per-guest pool, capped --- */
 
 static void drop_everything(struct guest *g);
 
-HOT static uint32_t *shadow_frame(struct guest *g)
+HOT static uint64_t *shadow_frame(struct guest *g)
 {
     struct shadow *s = &g->shadow;
     uint32_t *f = s->pool;
@@ -37,33 +37,54 @@ HOT static uint32_t *shadow_frame(struct guest *g)
         s->frames++;
     }
     memset(f, 0, PAGE_SIZE);
-    return f;
+    return (uint64_t *)f;
 }
 
-HOT static void shadow_frame_free(struct guest *g, uint32_t *f)
+HOT static void shadow_frame_free(struct guest *g, uint64_t *t)
 {
+    uint32_t *f = (uint32_t *)t;
     f[0] = (uint32_t)g->shadow.pool;
     g->shadow.pool = f;
 }
 
 /* --- roots --- */
 
-HOT static void drop_pdes(struct guest *g, uint32_t *pd, uint32_t first, uint32_t end)
+/* Which directory entries of a root hold a table (live or parked): the
+ * loops over a root's 2046 entries visit only those. */
+HOT static inline void table_mark(struct shadow_root *r, uint32_t i) { r->tables[i >> 5] |= 1u << (i & 31); }
+HOT static inline void table_unmark(struct shadow_root *r, uint32_t i) { r->tables[i >> 5] &= ~(1u << (i & 31)); }
+
+/* The next entry at or after i, below end, that holds a table; end if none. */
+HOT static uint32_t next_table(const struct shadow_root *r, uint32_t i, uint32_t end)
 {
-    for (uint32_t i = first; i < end && i < FIRST_RESERVED_PDE; i++) {
-        if (SPDE_TABLE(pd[i]))              /* live or parked */
-            shadow_frame_free(g, SPDE_TABLE(pd[i]));
-        pd[i] = 0;
+    while (i < end) {
+        uint32_t w = r->tables[i >> 5] >> (i & 31);
+        if (w)
+            return i + (uint32_t)__builtin_ctz(w) < end ? i + (uint32_t)__builtin_ctz(w) : end;
+        i = (i | 31) + 1;
+    }
+    return end;
+}
+
+HOT static void drop_pdes(struct guest *g, struct shadow_root *r, uint32_t first, uint32_t end)
+{
+    if (end > FIRST_RESERVED_PDE)
+        end = FIRST_RESERVED_PDE;
+    for (uint32_t i = next_table(r, first, end); i < end; i = next_table(r, i + 1, end)) {
+        shadow_frame_free(g, spde_table(r->pd[i]));
+        r->pd[i] = 0;
+        table_unmark(r, i);
     }
 }
 
 static void drop_root(struct guest *g, struct shadow_root *r)
 {
     if (r->pd) {
-        drop_pdes(g, r->pd, 0, FIRST_RESERVED_PDE);
-        shadow_frame_free(g, r->pd);
+        drop_pdes(g, r, 0, FIRST_RESERVED_PDE);
+        frames_free((uint32_t)r->pdpt, ROOT_FRAMES);
     }
     r->pd = 0;      /* the root keeps its identity: it refills on demand */
+    r->pdpt = 0;
 }
 
 static void drop_everything(struct guest *g)
@@ -73,10 +94,11 @@ static void drop_everything(struct guest *g)
     g->shadow.pin_needed = true;
 }
 
-/* PDEs wholly or partly below kernel_address belong to the user half. */
+/* Shadow directory entries wholly or partly below kernel_address belong
+ * to the user half. */
 HOT static uint32_t user_pdes(const struct guest *g)
 {
-    return (uint32_t)(((uint64_t)g->kernel_address + (LARGE_PAGE - 1)) >> 22);
+    return (uint32_t)(((uint64_t)g->kernel_address + (LARGE_PAGE - 1)) >> 21);
 }
 
 void shadow_init(struct guest *g)
@@ -105,12 +127,19 @@ void shadow_release(struct guest *g)
     }
 }
 
-HOT static uint32_t *root_pd(struct guest *g, struct shadow_root *r)
+/* A root's PDPT and four directories, one allocation: made once, kept
+ * while the root is (its directories are what a flush empties). */
+HOT static uint64_t *root_pd(struct guest *g, struct shadow_root *r)
 {
+    (void)g;
     if (!r->pd) {
-        r->pd = shadow_frame(g);
-        if (!r->pd)
+        uint32_t block = frames_alloc(ROOT_FRAMES, 1);
+        if (!block)
             return 0;
+        memset((void *)block, 0, ROOT_FRAMES * PAGE_SIZE);
+        r->pdpt = (uint64_t *)block;
+        r->pd = (uint64_t *)(block + PAGE_SIZE);
+        paging_fill_pdpt(r->pdpt, (uint32_t)r->pd);
         r->pd[FIRST_RESERVED_PDE] = switcher_guest_pde();
     }
     return r->pd;
@@ -118,20 +147,21 @@ HOT static uint32_t *root_pd(struct guest *g, struct shadow_root *r)
 
 HOT uint32_t shadow_cr3(struct guest *g)
 {
-    uint32_t *pd = root_pd(g, &g->shadow.roots[g->shadow.cur]);
+    struct shadow_root *r = &g->shadow.roots[g->shadow.cur];
+    uint64_t *pd = root_pd(g, r);
     if (!pd) {
         drop_everything(g);
-        pd = root_pd(g, &g->shadow.roots[g->shadow.cur]);
+        pd = root_pd(g, r);
     }
     if (!pd) {
         guest_kill(g, "out of memory for shadow page tables");
         return 0;
     }
     /* the switcher slot of the CPU it runs on now */
-    uint32_t sw = switcher_guest_pde();
+    uint64_t sw = switcher_guest_pde();
     if (pd[FIRST_RESERVED_PDE] != sw)
         pd[FIRST_RESERVED_PDE] = sw;
-    return (uint32_t)pd;
+    return (uint32_t)r->pdpt;
 }
 
 /* --- walking the guest's tables --- */
@@ -159,7 +189,7 @@ HOT static enum shadow_result walk(struct guest *g, uint32_t va, struct shadow_w
     if (g->shadow.pae)
         return shadow_pae_walk(g, gpgd, va, w);
     uint32_t pde;
-    if (!gmem_read_u32(&g->mem, gpgd + PDE_INDEX(va) * 4, &pde)) {
+    if (!gmem_read_u32(&g->mem, gpgd + (va >> 22) * 4, &pde)) {
         guest_kill(g, "bad read address 0x%08lx len 4 (page directory)", (unsigned long)gpgd);
         return SHADOW_KILLED;
     }
@@ -171,7 +201,7 @@ HOT static enum shadow_result walk(struct guest *g, uint32_t va, struct shadow_w
                    (unsigned long)va, why);
         return SHADOW_KILLED;
     }
-    uint32_t gpa = (pde & ~0xFFFu) + PTE_INDEX(va) * 4;
+    uint32_t gpa = (pde & ~0xFFFu) + ((va >> 12) & 1023) * 4;
     uint32_t pte;
     if (!gmem_read_u32(&g->mem, gpa, &pte)) {
         guest_kill(g, "bad read address 0x%08lx len 4 (page table)", (unsigned long)gpa);
@@ -180,7 +210,7 @@ HOT static enum shadow_result walk(struct guest *g, uint32_t va, struct shadow_w
     if (!(pte & PTE_P))
         return SHADOW_GUEST_FAULT;
     if (__builtin_expect(g->gen == GEN_4, 0) && pte >> 12 >= g->pfn_limit && vpci_is_mmio(g, pte & ~0xFFFu)) {
-        w->gpte = pte & ~((~pde) & (PTE_W | PTE_U));
+        w->gpte = pte & pde_fold(pde);
         w->pde = pde;
         w->gpte_gpa = gpa;
         w->present = true;
@@ -193,7 +223,7 @@ HOT static enum shadow_result walk(struct guest *g, uint32_t va, struct shadow_w
         return SHADOW_KILLED;
     }
     /* Permissions are the intersection of both levels, as on the CPU. */
-    w->gpte = pte & ~((~pde) & (PTE_W | PTE_U));
+    w->gpte = pte & pde_fold(pde);
     w->pde = pde;
     w->gpte_gpa = gpa;
     w->present = true;
@@ -201,7 +231,7 @@ HOT static enum shadow_result walk(struct guest *g, uint32_t va, struct shadow_w
 }
 
 /* Sets A (and D for a write) in the guest's PTE, as the CPU would have. */
-HOT static bool mark_accessed(struct guest *g, const struct shadow_walk *w, uint32_t *pte, bool write)
+HOT static bool mark_accessed(struct guest *g, const struct shadow_walk *w, uint64_t *pte, bool write)
 {
     uint32_t want = PTE_A | (write ? PTE_D : 0);
     if (!w->gpte_gpa || (*pte & want) == want)
@@ -216,10 +246,10 @@ HOT static bool mark_accessed(struct guest *g, const struct shadow_walk *w, uint
 }
 
 
-HOT uint32_t shadow_entry(struct guest *g, uint32_t va)
+HOT uint64_t shadow_entry(struct guest *g, uint32_t va)
 {
-    uint32_t *pt = shadow_pt(g->shadow.roots[g->shadow.cur].pd, va);
-    return pt ? pt[PTE_INDEX(va)] : 0;
+    uint64_t *pt = shadow_pt(g->shadow.roots[g->shadow.cur].pd, va);
+    return pt ? pt[PT_INDEX(va)] : 0;
 }
 
 /* The table of root r at directory index i (parked, or live at a full
@@ -235,32 +265,37 @@ HOT uint32_t shadow_entry(struct guest *g, uint32_t va)
  * A clear, so the next flush can tell whether the CPU used it. */
 HOT static void unpark(struct guest *g, struct shadow_root *r, uint32_t i)
 {
-    uint32_t *spt = SPDE_TABLE(r->pd[i]);
+    uint64_t *spt = spde_table(r->pd[i]);
     if (g->shadow.pae) {
         if (shadow_pae_recheck(g, r->gpgd, i, spt)) {
             r->pd[i] = (uint32_t)spt | PTE_P | PTE_W | PTE_U;
         } else {
             shadow_frame_free(g, spt);
             r->pd[i] = 0;
+            table_unmark(r, i);
         }
         return;
     }
+    /* shadow table i is half (i & 1) of the guest's table under PDE i / 2 */
     uint32_t pde;
     const volatile uint32_t *gpt = 0;
-    if (gmem_read_u32(&g->mem, r->gpgd + i * 4, &pde) && (pde & PTE_P) && !guest_pde_check(pde, g->pfn_limit))
-        gpt = gmem_ptr(&g->mem, pde & ~0xFFFu, PAGE_SIZE);
+    if (gmem_read_u32(&g->mem, r->gpgd + split_gpde(i) * 4, &pde) && (pde & PTE_P) &&
+        !guest_pde_check(pde, g->pfn_limit))
+        gpt = gmem_ptr(&g->mem, (pde & ~0xFFFu) + split_half_offset(i), PAGE_SIZE / 2);
     if (!gpt) {
         shadow_frame_free(g, spt);
         r->pd[i] = 0;
+        table_unmark(r, i);
         return;
     }
-    uint32_t fold = ~((~pde) & (PTE_W | PTE_U)), base = (uint32_t)g->mem.base, limit = g->pfn_limit;
-    for (uint32_t j = 0; j < 1024; j++) {
-        uint32_t se = spt[j];
-        if (!se)
+    /* a live shadow entry always has P, in its low word */
+    uint32_t fold = (uint32_t)pde_fold(pde), base_lo = (uint32_t)g->mem.phys, base_hi = (uint32_t)(g->mem.phys >> 32);
+    uint32_t limit = g->pfn_limit, *words = (uint32_t *)spt;
+    for (uint32_t j = 0; j < PT_ENTRIES; j++) {
+        uint32_t lo = words[2 * j];
+        if (!lo)
             continue;
-        uint32_t pte = gpt[j];
-        if (!shadow_pte_current(se, pte, fold, base, limit)) {
+        if (!shadow_pte_current32(lo, words[2 * j + 1], gpt[j], fold, base_lo, base_hi, limit)) {
             spt[j] = 0;
             g->stats.shadow_unpark_dropped++;
         }
@@ -268,19 +303,21 @@ HOT static void unpark(struct guest *g, struct shadow_root *r, uint32_t i)
     r->pd[i] = (uint32_t)spt | PTE_P | PTE_W | PTE_U;
 }
 
-HOT static enum shadow_result install(struct guest *g, uint32_t va, uint32_t gpte)
+HOT static enum shadow_result install(struct guest *g, uint32_t va, uint64_t gpte)
 {
     struct shadow_root *r = &g->shadow.roots[g->shadow.cur];
-    uint32_t *pd = root_pd(g, r);
-    if (pd && (pd[PDE_INDEX(va)] & SPDE_PARKED)) {
+    uint64_t *pd = root_pd(g, r);
+    if (pd && (pd[PD_INDEX(va)] & SPDE_PARKED)) {
         g->stats.shadow_unparked++;
-        unpark(g, r, PDE_INDEX(va));
+        unpark(g, r, PD_INDEX(va));
     }
-    uint32_t *pt = shadow_pt(pd, va);
+    uint64_t *pt = shadow_pt(pd, va);
     if (pd && !pt) {
         pt = shadow_frame(g);
-        if (pt)
-            pd[PDE_INDEX(va)] = (uint32_t)pt | PTE_P | PTE_W | PTE_U;
+        if (pt) {
+            pd[PD_INDEX(va)] = (uint32_t)pt | PTE_P | PTE_W | PTE_U;
+            table_mark(r, PD_INDEX(va));
+        }
     }
     if (!pt) {
         /* out of shadow frames: start over with an empty cache and retry
@@ -288,8 +325,8 @@ HOT static enum shadow_result install(struct guest *g, uint32_t va, uint32_t gpt
         drop_everything(g);
         return shadow_cr3(g) ? SHADOW_FIXED : SHADOW_KILLED;
     }
-    gmem_settle(&g->mem, gpte & ~0xFFFu, PAGE_SIZE);    /* first sight of the page */
-    pt[PTE_INDEX(va)] = shadow_pte_make(gpte, (uint32_t)g->mem.base);
+    gmem_settle(&g->mem, (uint32_t)gpte & ~0xFFFu, PAGE_SIZE);  /* first sight of the page */
+    pt[PT_INDEX(va)] = shadow_pte_make(gpte, g->mem.phys);
     return SHADOW_FIXED;
 }
 
@@ -304,25 +341,25 @@ HOT static enum shadow_result install(struct guest *g, uint32_t va, uint32_t gpt
 
 HOT static void prefill(struct guest *g, uint32_t va, uint32_t pde)
 {
-    uint32_t *spt = shadow_pt(g->shadow.roots[g->shadow.cur].pd, va);
+    uint64_t *spt = shadow_pt(g->shadow.roots[g->shadow.cur].pd, va);
     if (!spt)
         return;
-    uint32_t first = PTE_INDEX(va) & ~(PREFILL_ENTRIES - 1);
-    uint32_t fold = ~((~pde) & (PTE_W | PTE_U));
+    uint32_t first = PT_INDEX(va) & ~(PREFILL_ENTRIES - 1);
+    uint64_t fold = pde_fold(pde);
     if (g->shadow.pae) {
         /* the same run of pages in the guest's 512-entry table */
-        uint32_t gfirst = first & 511;
         for (uint32_t i = 0; i < PREFILL_ENTRIES; i++) {
-            uint32_t pte;
-            if (spt[first + i] || !shadow_pae_pte_lo(g, pde, gfirst + i, &pte))
+            uint64_t pte;
+            if (spt[first + i] || !shadow_pae_pte(g, pde, first + i, &pte))
                 continue;
-            gmem_settle(&g->mem, pte & ~0xFFFu, PAGE_SIZE);
-            spt[first + i] = shadow_pte_make(pte & fold, (uint32_t)g->mem.base);
+            gmem_settle(&g->mem, (uint32_t)pte & ~0xFFFu, PAGE_SIZE);
+            spt[first + i] = shadow_pte_make(pte & fold, g->mem.phys);
         }
         return;
     }
+    /* the guest's 1024-entry table: the half this shadow table covers */
     const volatile uint32_t *gpt =
-        gmem_ptr(&g->mem, (pde & ~0xFFFu) + first * 4, PREFILL_ENTRIES * 4);
+        gmem_ptr(&g->mem, (pde & ~0xFFFu) + split_half_offset(PD_INDEX(va)) + first * 4, PREFILL_ENTRIES * 4);
     if (!gpt)
         return;
     for (uint32_t i = 0; i < PREFILL_ENTRIES; i++) {
@@ -331,7 +368,7 @@ HOT static void prefill(struct guest *g, uint32_t va, uint32_t pde)
             guest_pte_check(pte, g->pfn_limit))
             continue;
         gmem_settle(&g->mem, pte & ~0xFFFu, PAGE_SIZE);
-        spt[first + i] = shadow_pte_make(pte & fold, (uint32_t)g->mem.base);
+        spt[first + i] = shadow_pte_make(pte & fold, g->mem.phys);
     }
 }
 
@@ -446,7 +483,7 @@ HOT void shadow_new_pgtable(struct guest *g, uint32_t gpgd)
         /* Kernel mappings are the same in every address space (ABI 6.3):
          * a recycled root keeps its kernel half and loses its user half. */
         if (r->pd)
-            drop_pdes(g, r->pd, 0, user_pdes(g));
+            drop_pdes(g, r, 0, user_pdes(g));
         r->used = true;
         r->gpgd = gpgd;
     }
@@ -460,7 +497,7 @@ void shadow_forget(struct guest *g, uint32_t gpgd)
     if (!r || r == &g->shadow.roots[g->shadow.cur])
         return;
     if (r->pd)
-        drop_pdes(g, r->pd, 0, user_pdes(g));
+        drop_pdes(g, r, 0, user_pdes(g));
     r->used = false;
 }
 
@@ -501,7 +538,7 @@ HOT void shadow_set_pgd(struct guest *g, uint32_t gpgd, uint32_t index)
         }
         struct shadow_root *r = find_root(g, gpgd);
         if (r && r->pd)
-            drop_pdes(g, r->pd, index * 256, index * 256 + 256);
+            drop_pdes(g, r, index * PT_ENTRIES, index * PT_ENTRIES + PT_ENTRIES);
         g->shadow.pin_needed = true;
         return;
     }
@@ -509,9 +546,11 @@ HOT void shadow_set_pgd(struct guest *g, uint32_t gpgd, uint32_t index)
         guest_kill(g, "bad pgd index %lu", (unsigned long)index);
         return;
     }
+    /* a guest directory entry is two shadow ones (drop_pdes spares the
+     * switcher's) */
     struct shadow_root *r = find_root(g, gpgd & ~0xFFFu);
-    if (r && r->pd && index < FIRST_RESERVED_PDE)
-        drop_pdes(g, r->pd, index, index + 1);
+    if (r && r->pd)
+        drop_pdes(g, r, split_first_spde(index), split_first_spde(index) + 2);
     g->shadow.pin_needed = true;
 }
 
@@ -541,8 +580,8 @@ HOT void shadow_set_pmd(struct guest *g, uint32_t pmd, uint32_t index)
         }
         for (uint32_t k = 0; k < 4; k++) {
             if ((pdpt[k] & PTE_P) && (pdpt[k] & PAE_FRAME_MASK) == pmd) {
-                uint32_t pde = k * 256 + index / 2;
-                drop_pdes(g, r->pd, pde, pde + 1);
+                uint32_t pde = k * PT_ENTRIES + index;
+                drop_pdes(g, r, pde, pde + 1);
             }
         }
     }
@@ -560,10 +599,12 @@ HOT void shadow_flush(struct guest *g, bool all)
          * rest are parked and checked if the guest uses them again. */
         uint32_t eager = 0;
         for (uint32_t i = 0; i < SHADOW_ROOTS; i++) {
-            uint32_t *pd = g->shadow.roots[i].pd;
+            struct shadow_root *r = &g->shadow.roots[i];
+            uint64_t *pd = r->pd;
             if (!pd)
                 continue;
-            for (uint32_t j = 0; j < FIRST_RESERVED_PDE; j++) {
+            for (uint32_t j = next_table(r, 0, FIRST_RESERVED_PDE); j < FIRST_RESERVED_PDE;
+                 j = next_table(r, j + 1, FIRST_RESERVED_PDE)) {
                 if (!(pd[j] & PTE_P))
                     continue;
                 if ((pd[j] & PTE_A) && g->shadow.roots[i].used && eager < EAGER_TABLES) {
@@ -571,7 +612,7 @@ HOT void shadow_flush(struct guest *g, bool all)
                     g->stats.shadow_checked_at_flush++;
                     unpark(g, &g->shadow.roots[i], j);
                 } else {
-                    pd[j] = (pd[j] & ~0xFFFu) | SPDE_PARKED;
+                    pd[j] = (pd[j] & PTE_ADDR) | SPDE_PARKED;
                 }
             }
         }
@@ -579,12 +620,12 @@ HOT void shadow_flush(struct guest *g, bool all)
         for (uint32_t i = 0; i < SHADOW_ROOTS; i++) {
             struct shadow_root *r = &g->shadow.roots[i];
             if (r->pd)
-                drop_pdes(g, r->pd, 0, FIRST_RESERVED_PDE);
+                drop_pdes(g, r, 0, FIRST_RESERVED_PDE);
         }
     } else {
         struct shadow_root *r = &g->shadow.roots[g->shadow.cur];
         if (r->pd)
-            drop_pdes(g, r->pd, 0, user_pdes(g));
+            drop_pdes(g, r, 0, user_pdes(g));
     }
     g->shadow.pin_needed = true;
 }

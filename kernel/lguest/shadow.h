@@ -1,8 +1,11 @@
 /* Shadow page tables (lguest ABI 6): the page tables the CPU really uses
- * while a guest runs. They are a cache of the guest's own two-level tables,
- * filled on page faults and emptied when the guest says its tables changed,
- * exactly like a TLB. Every entry is checked against the guest's memory, so
- * a shadow entry can only ever point into that guest's own frames. */
+ * while a guest runs. They are a cache of the guest's own tables, 2-level
+ * or PAE, filled on page faults and emptied when the guest says its tables
+ * changed, exactly like a TLB. They are PAE tables for every guest, as the
+ * hypervisor pages with PAE (arch/x86/paging.h): a 2-level guest's 4 MiB
+ * page table is shadowed by two 512-entry tables, a PAE guest's tables one
+ * for one. Every entry is checked against the guest's memory, so a shadow
+ * entry can only ever point into that guest's own frames. */
 #ifndef KERNEL_LGUEST_SHADOW_H
 #define KERNEL_LGUEST_SHADOW_H
 #include <stdbool.h>
@@ -13,8 +16,10 @@
 
 struct shadow_root {
     bool used;
-    uint32_t gpgd;                  /* GPA of the guest page directory */
-    uint32_t *pd;                   /* the shadow directory (host frame) */
+    uint32_t gpgd;                  /* GPA of the guest page directory (or PDPT) */
+    uint64_t *pd;                   /* its four shadow directories, flat (PD_ENTRIES), or NULL */
+    uint64_t *pdpt;                 /* what CR3 names: the page before pd */
+    uint32_t tables[2048 / 32];     /* bit i: pd[i] holds a table, live or parked */
 };
 
 struct shadow {
@@ -33,7 +38,7 @@ struct guest;
 /* One walk of the guest's tables for a virtual address. */
 struct shadow_walk {
     uint32_t pde;           /* the guest PDE (PAE: the PMD entry's low word; 0 in linear mode) */
-    uint32_t gpte;          /* the guest PTE (PAE: its low word), upper-level permissions folded in */
+    uint64_t gpte;          /* the guest PTE (2-level: zero-extended), upper-level permissions folded in */
     uint32_t gpte_gpa;      /* where it lives (0 in linear mode) */
     bool present;           /* every level present */
 };
@@ -55,7 +60,7 @@ uint32_t shadow_cr3(struct guest *g);
  * guest's tables say, for reflection). */
 enum shadow_result shadow_fault(struct guest *g, uint32_t va, uint32_t *err);
 /* The shadow entry the CPU uses for va now (0: none). */
-uint32_t shadow_entry(struct guest *g, uint32_t va);
+uint64_t shadow_entry(struct guest *g, uint32_t va);
 /* Guest-virtual to guest-physical through the guest's tables, as an access
  * by the guest kernel (write: the page must be writable; A and D are set as
  * the CPU would). */

@@ -46,7 +46,7 @@ HOT static enum shadow_fast walk_fast(struct guest *g, uint32_t va, uint32_t *gp
 {
     const struct shadow_root *r = &g->shadow.roots[g->shadow.cur];
     *gpte = 0;
-    volatile uint32_t *pdep = words(&g->mem, r->gpgd + PDE_INDEX(va) * 4, 4);
+    volatile uint32_t *pdep = words(&g->mem, r->gpgd + (va >> 22) * 4, 4);
     if (!pdep)
         return FAST_SLOW;
     uint32_t pde = *pdep;
@@ -54,7 +54,7 @@ HOT static enum shadow_fast walk_fast(struct guest *g, uint32_t va, uint32_t *gp
         return FAST_REFLECT;
     if (guest_pde_check(pde, g->pfn_limit))
         return FAST_SLOW;
-    volatile uint32_t *ptep = words(&g->mem, (pde & ~0xFFFu) + PTE_INDEX(va) * 4, 4);
+    volatile uint32_t *ptep = words(&g->mem, (pde & ~0xFFFu) + ((va >> 12) & 1023) * 4, 4);
     if (!ptep)
         return FAST_SLOW;
     uint32_t pte = *ptep;
@@ -69,13 +69,14 @@ HOT static enum shadow_fast walk_fast(struct guest *g, uint32_t va, uint32_t *gp
 }
 
 /* shadow.c's prefill, for neighbours that need nothing but a copy. */
-HOT static void prefill_fast(struct guest *g, uint32_t *spt, uint32_t va, uint32_t pde)
+HOT static void prefill_fast(struct guest *g, uint64_t *spt, uint32_t va, uint32_t pde)
 {
-    uint32_t first = PTE_INDEX(va) & ~(PREFILL_ENTRIES - 1);
-    volatile uint32_t *gpt = words(&g->mem, (pde & ~0xFFFu) + first * 4, PREFILL_ENTRIES * 4);
+    uint32_t first = PT_INDEX(va) & ~(PREFILL_ENTRIES - 1);
+    volatile uint32_t *gpt =
+        words(&g->mem, (pde & ~0xFFFu) + split_half_offset(PD_INDEX(va)) + first * 4, PREFILL_ENTRIES * 4);
     if (!gpt)
         return;
-    uint32_t fold = ~((~pde) & (PTE_W | PTE_U)), base = (uint32_t)g->mem.base;
+    uint64_t fold = pde_fold(pde), base = g->mem.phys;
     for (uint32_t i = 0; i < PREFILL_ENTRIES; i++) {
         uint32_t pte = gpt[i];
         if (spt[first + i] || (pte & (PTE_P | PTE_A)) != (PTE_P | PTE_A) || guest_pte_check(pte, g->pfn_limit) ||
@@ -90,7 +91,7 @@ HOT enum shadow_fast shadow_fault_fast(struct guest *g, uint32_t va, uint32_t *e
     struct shadow *s = &g->shadow;
     if (s->linear || s->pae || va >= SWITCHER_VA)
         return FAST_SLOW;
-    uint32_t *spt = shadow_pt(s->roots[s->cur].pd, va);
+    uint64_t *spt = shadow_pt(s->roots[s->cur].pd, va);
     if (!spt)
         return FAST_SLOW;
     volatile uint32_t *at;
@@ -109,9 +110,9 @@ HOT enum shadow_fast shadow_fault_fast(struct guest *g, uint32_t va, uint32_t *e
         *at = *at | want;
         gpte |= want;
     }
-    uint32_t *e = &spt[PTE_INDEX(va)];
+    uint64_t *e = &spt[PT_INDEX(va)];
     g->stats.pf_dirty += *e & PTE_P;    /* it was mapped: read-only until dirty */
-    *e = shadow_pte_make(gpte, (uint32_t)g->mem.base);
+    *e = shadow_pte_make(gpte, g->mem.phys);
     prefill_fast(g, spt, va, pde);
     g->stats.pf_resolved++;
     g->stats.pf_kernel += g->ld && va >= g->kernel_address;
@@ -123,13 +124,16 @@ HOT volatile uint32_t *shadow_stack_fast(struct guest *g, uint32_t va, uint32_t 
     struct shadow *s = &g->shadow;
     if (s->linear || s->pae || va >= SWITCHER_VA || (va & 3) || ((va + len - 1) >> 12) != (va >> 12))
         return 0;
-    uint32_t *spt = shadow_pt(s->roots[s->cur].pd, va);
-    uint32_t se = spt ? spt[PTE_INDEX(va)] : 0;
+    uint64_t *spt = shadow_pt(s->roots[s->cur].pd, va);
+    uint64_t se = spt ? spt[PT_INDEX(va)] : 0;
     if ((se & (PTE_P | PTE_W)) != (PTE_P | PTE_W))
         return 0;
     /* a shadow entry points only into this guest's memory (shadow_pte_make
      * of a checked entry); checked again rather than trusted */
-    uint32_t gpa = (se & ~0xFFFu) - (uint32_t)g->mem.base + (va & 0xFFFu);
+    uint64_t off = (se & PTE_ADDR) - g->mem.phys;
+    if (off >= g->mem.size)
+        return 0;
+    uint32_t gpa = (uint32_t)off + (va & 0xFFFu);
     return words(&g->mem, gpa, len);
 }
 
@@ -143,12 +147,12 @@ HOT bool shadow_set_pte_fast(struct guest *g, uint32_t gpgd, uint32_t va, uint32
     /* as shadow_set_pte: an entry already marked accessed is about to be
      * used, so fill it now (here only when nothing else is needed for it;
      * otherwise its fault fills it, or refuses it) */
-    uint32_t *spt;
+    uint64_t *spt;
     if (in_cur && (gpte & (PTE_P | PTE_A)) == (PTE_P | PTE_A) && (spt = shadow_pt(cur->pd, va))) {
         volatile uint32_t *at;
         uint32_t pde, w;
         if (walk_fast(g, va, &w, &at, &pde) == FAST_FIXED && (w & PTE_A))
-            spt[PTE_INDEX(va)] = shadow_pte_make(w, (uint32_t)g->mem.base);
+            spt[PT_INDEX(va)] = shadow_pte_make(w, g->mem.phys);
     }
     if (stack_page(g, va))
         s->pin_needed = true;

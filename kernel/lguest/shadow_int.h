@@ -1,33 +1,34 @@
-/* What shadow.c and shadow_fast.c share: the layout of a shadow directory
- * and the small lookups both use. Not for anyone else. */
+/* What shadow.c, shadow_pae.c and shadow_fast.c share: the layout of a
+ * shadow root and the small lookups they use. Not for anyone else. */
 #ifndef KERNEL_LGUEST_SHADOW_INT_H
 #define KERNEL_LGUEST_SHADOW_INT_H
 #include <stdint.h>
 #include "kernel/lguest/guest.h"
 #include "arch/x86/paging.h"
 
-#define PDE_INDEX(va) ((va) >> 22)
-#define PTE_INDEX(va) (((va) >> 12) & 1023)
-/* A shadow PDE is 0 (no table), live (table | P | W | U) or parked (table
- * | SPDE_PARKED, P clear): a table kept over a full flush, which the CPU
- * cannot use until unpark() has checked it against the guest's tables. */
+/* A shadow directory entry (PD_INDEX(va), 2 MiB) is 0 (no table), live
+ * (table | P | W | U) or parked (table | SPDE_PARKED, P clear): a table
+ * kept over a full flush, which the CPU cannot use until unpark() has
+ * checked it against the guest's tables. Shadow tables are always in
+ * memory below 4 GiB, so a pointer. */
 #define SPDE_PARKED 0x200u          /* a software bit: the CPU ignores it */
-#define SPDE_TABLE(pde) ((uint32_t *)((pde) & ~0xFFFu))
+#define FIRST_RESERVED_PDE SWITCHER_PDE     /* this one and the next are the switcher's */
+static inline uint64_t *spde_table(uint64_t pde) { return (uint64_t *)(uint32_t)(pde & PTE_ADDR); }
 /* neighbours copied after a fault is fixed (shadow.c, prefill) */
 #define PREFILL_ENTRIES 16u
 
-/* The live shadow page table that covers va in directory pd, or NULL. */
-static inline uint32_t *shadow_pt(const uint32_t *pd, uint32_t va)
+/* The live shadow page table that covers va in directories pd, or NULL. */
+static inline uint64_t *shadow_pt(const uint64_t *pd, uint32_t va)
 {
-    return pd && (pd[PDE_INDEX(va)] & PTE_P) ? (uint32_t *)(pd[PDE_INDEX(va)] & ~0xFFFu) : 0;
+    return pd && (pd[PD_INDEX(va)] & PTE_P) ? spde_table(pd[PD_INDEX(va)]) : 0;
 }
 
 /* Drops va's entry from root r's table, live or parked. */
 static inline void clear_pte(struct shadow_root *r, uint32_t va)
 {
-    uint32_t *pt = r->used && r->pd ? SPDE_TABLE(r->pd[PDE_INDEX(va)]) : 0;
+    uint64_t *pt = r->used && r->pd ? spde_table(r->pd[PD_INDEX(va)]) : 0;
     if (pt)
-        pt[PTE_INDEX(va)] = 0;
+        pt[PT_INDEX(va)] = 0;
 }
 
 static inline struct shadow_root *find_root(struct guest *g, uint32_t gpgd)

@@ -9,6 +9,7 @@
 #include "kernel/lguest/pte_pae.h"
 #include "kernel/log.h"
 #include "virtio/vpci.h"
+#include "kernel/lguest/shadow_int.h"
 
 #define HI(e) ((unsigned long)((e) >> 32))
 #define LO(e) ((unsigned long)(uint32_t)(e))
@@ -85,52 +86,47 @@ HOT enum shadow_result shadow_pae_walk(struct guest *g, uint32_t gpdpt, uint32_t
     }
     /* the PDPT entry has no permissions in PAE paging: the PMD's and the
      * PTE's are intersected, as on the CPU */
-    w->gpte = lo & ~((~pmd_lo) & (PTE_W | PTE_U));
+    w->gpte = pte & pde_fold(pmd_lo);
     w->pde = pmd_lo;
     w->gpte_gpa = gpa;          /* A and D live in the low word */
     w->present = true;
     return r;
 }
 
-HOT bool shadow_pae_pte_lo(struct guest *g, uint32_t pmd_lo, uint32_t i, uint32_t *lo)
+HOT bool shadow_pae_pte(struct guest *g, uint32_t pmd_lo, uint32_t i, uint64_t *out)
 {
     uint64_t pte;
     if (!gmem_read(&g->mem, (pmd_lo & ~0xFFFu) + i * 8, &pte, 8))
         return false;
     if ((pte & (PTE_P | PTE_A)) != (PTE_P | PTE_A) || pae_pte_check(pte, g->pfn_limit))
         return false;
-    *lo = (uint32_t)pte;
+    *out = pte;
     return true;
 }
 
-HOT bool shadow_pae_recheck(struct guest *g, uint32_t gpdpt, uint32_t i, uint32_t *spt)
+HOT bool shadow_pae_recheck(struct guest *g, uint32_t gpdpt, uint32_t i, uint64_t *spt)
 {
-    uint64_t pdpte;
-    if (!gmem_read(&g->mem, gpdpt + (i >> 8) * 8, &pdpte, 8) || !(pdpte & PTE_P) ||
+    uint64_t pdpte, pmd;
+    if (!gmem_read(&g->mem, gpdpt + (i >> 9) * 8, &pdpte, 8) || !(pdpte & PTE_P) ||
         pae_pdpte_check(pdpte, g->pfn_limit))
         return false;
-    uint32_t base = (uint32_t)g->mem.base, limit = g->pfn_limit, kept_halves = 0;
-    for (uint32_t h = 0; h < 2; h++) {
-        uint32_t *half = spt + h * 512;
-        uint64_t pmd;
-        const volatile uint64_t *gpt = 0;
-        uint32_t pmd_gpa = (uint32_t)(pdpte & PAE_FRAME_MASK) + ((i & 255) * 2 + h) * 8;
-        if (gmem_read(&g->mem, pmd_gpa, &pmd, 8) && (pmd & PTE_P) && !pae_pmd_check(pmd, limit))
-            gpt = gmem_ptr(&g->mem, (uint32_t)(pmd & PAE_FRAME_MASK), PAGE_SIZE);
-        uint32_t fold = gpt ? ~((~(uint32_t)pmd) & (PTE_W | PTE_U)) : 0;
-        for (uint32_t j = 0; j < 512; j++) {
-            uint32_t se = half[j];
-            if (!se)
-                continue;
-            uint64_t pte = gpt ? gpt[j] : 0;
-            /* a high word means NX, reserved bits or a frame above 4 GiB:
-             * nothing a shadow entry was made from */
-            if (!gpt || (pte >> 32) || !shadow_pte_current(se, (uint32_t)pte, fold, base, limit)) {
-                half[j] = 0;
-                g->stats.shadow_unpark_dropped++;
-            }
+    uint32_t limit = g->pfn_limit;
+    uint32_t pmd_gpa = (uint32_t)(pdpte & PAE_FRAME_MASK) + (i & 511) * 8;
+    const volatile uint64_t *gpt = 0;
+    if (gmem_read(&g->mem, pmd_gpa, &pmd, 8) && (pmd & PTE_P) && !pae_pmd_check(pmd, limit))
+        gpt = gmem_ptr(&g->mem, (uint32_t)(pmd & PAE_FRAME_MASK), PAGE_SIZE);
+    if (!gpt)
+        return false;
+    uint64_t fold = pde_fold((uint32_t)pmd), base = g->mem.phys;
+    for (uint32_t j = 0; j < PT_ENTRIES; j++) {
+        uint64_t se = spt[j];
+        if (!se)
+            continue;
+        uint64_t pte = gpt[j];
+        if (pae_pte_check(pte, limit) || !shadow_pte_current(se, pte, fold, base, limit)) {
+            spt[j] = 0;
+            g->stats.shadow_unpark_dropped++;
         }
-        kept_halves += gpt != 0;
     }
-    return kept_halves != 0;
+    return true;
 }

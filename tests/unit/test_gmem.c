@@ -13,7 +13,7 @@
 /* A guest of size bytes, filled with a recognisable pattern. */
 static struct gmem guest(uint32_t size)
 {
-    struct gmem m = { malloc(size ? size : 1), size, NULL };
+    struct gmem m = { malloc(size ? size : 1), size, NULL, 0 };
     for (uint32_t i = 0; i < size; i++)
         m.base[i] = (uint8_t)(i * 7 + 1);
     return m;
@@ -21,7 +21,7 @@ static struct gmem guest(uint32_t size)
 
 static void ok_exact_limits(void)
 {
-    struct gmem m = { (uint8_t *)0x1000, 4096, NULL };
+    struct gmem m = { (uint8_t *)0x1000, 4096, NULL, 0 };
     CHECK(gmem_ok(&m, 0, 4096));
     CHECK(gmem_ok(&m, 4095, 1));
     CHECK(gmem_ok(&m, 4096, 0));
@@ -36,7 +36,7 @@ static void ok_exact_limits(void)
 
 static void ok_never_wraps(void)
 {
-    struct gmem m = { (uint8_t *)0x1000, 4096, NULL };
+    struct gmem m = { (uint8_t *)0x1000, 4096, NULL, 0 };
     CHECK(!gmem_ok(&m, 0xFFFFFFFF, 1));
     CHECK(!gmem_ok(&m, 1, 0xFFFFFFFF));
     CHECK(!gmem_ok(&m, 0xFFFFFFFF, 0xFFFFFFFF));
@@ -46,7 +46,7 @@ static void ok_never_wraps(void)
     CHECK(!gmem_ok(&m, 0xFFFFF000, 0x2000));
     CHECK(!gmem_ok(&m, 0x80000000, 0x80000000));
     /* the largest guest: every in-range pair still judged exactly */
-    struct gmem big = { (uint8_t *)0x1000, 0xFFFFFFFF, NULL };
+    struct gmem big = { (uint8_t *)0x1000, 0xFFFFFFFF, NULL, 0 };
     CHECK(gmem_ok(&big, 0, 0xFFFFFFFF));
     CHECK(gmem_ok(&big, 0xFFFFFFFE, 1));
     CHECK(gmem_ok(&big, 0xFFFFFFFF, 0));
@@ -68,7 +68,7 @@ static void ptr_inside_or_null(void)
  * touching base (which is NULL here, so any dereference would crash). */
 static void size_zero(void)
 {
-    struct gmem m = { NULL, 0, NULL };
+    struct gmem m = { NULL, 0, NULL, 0 };
     uint8_t b[4] = { 1, 2, 3, 4 };
     uint32_t v = 0x5A5A5A5A;
     char s[8] = "junk";
@@ -337,7 +337,7 @@ static void zero_some(void)
         /* the pattern i * 7 + 1 is zero in 1 byte of 256 */
         CHECK(was_marked ? nonzero == 0 : nonzero > 4000);
     }
-    struct gmem none = { m.base, PAGES * 4096, NULL };
+    struct gmem none = { m.base, PAGES * 4096, NULL, 0 };
     cursor = 0;
     CHECK_EQ(gmem_zero_some(&none, &cursor, 3), 0);
     free(m.base);

@@ -82,8 +82,9 @@ void mm_init(void)
     pgtable_window(DEMAND_PDE);
 }
 
-/* In the PAE build the entry's high word stays 0 (our frames are below
- * 4 GiB, no NX), and so does ESI, its half of the call. */
+/* In the PAE build the entry's high word stays 0 here (our frames are
+ * below 4 GiB; only test=paging's NX check sets NX, with its own call),
+ * and so does ESI, its half of the call. */
 void set_pte(u32 *pgd, u32 va, u32 value)
 {
     u32 *pte = pte_lookup(pgd, va);

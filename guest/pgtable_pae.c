@@ -5,8 +5,8 @@
  * space shares, as Linux's shared kernel PMD; PMD entries name 512-entry
  * page tables. Changes are announced with SET_PGD (a PDPT entry: the PDPT
  * address and an index 0-3), SET_PMD (the PMD page and an index 0-511)
- * and SET_PTE (with the entry's high word, always 0 here: our frames are
- * below 4 GiB and NX is not offered).
+ * and SET_PTE (with the entry's high word, 0 but for test=paging's NX
+ * check: our frames are below 4 GiB).
  *
  * The rest of the guest sees the same interface as for 2-level tables: a
  * "pgd" is the PDPT, pte_lookup gives the low word of the 8-byte entry. A

@@ -129,7 +129,7 @@ KILLS = {
     "pae-pmd-index": "bad pmd index: a PMD page has 512 entries",
     "pae-pmd-unaligned": "bad PMD address: not page aligned",
     "pae-pgtable-outside": "bad page table address 0xf0000000",
-    "pae-pte-nx": "bad page table entry 0x80000000",
+    "pae-pmd-nx": "bad page middle directory entry 0x80000000",
     "pae-pte-reserved": "reserved bits 52-62",
     "pae-pte-beyond": "bad page table entry: frame beyond guest memory",
     "pae-pmd-pse": "bad page middle directory entry: forbidden flag",

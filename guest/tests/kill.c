@@ -180,7 +180,6 @@ static void spare_pte_hi(u32 hi)
     hcall4(LHCALL_SET_PTE, pgd_pa(kernel_pgd), SPARE_VA, e[0], e[1]);
     touch(SPARE_VA);
 }
-static void pae_pte_nx(void) { spare_pte_hi(0x80000000u); }
 static void pae_pte_reserved(void) { spare_pte_hi(0x00100000u); }
 static void pae_pte_beyond(void) { spare_pte_hi(1); }
 
@@ -195,6 +194,7 @@ static void spare_pmd(u32 lo, u32 hi)
 }
 static void pae_pmd_pse(void) { spare_pmd(page_alloc() | PDE_KERNEL | PTE_PSE, 0); }
 static void pae_pmd_beyond(void) { spare_pmd(page_alloc() | PDE_KERNEL, 1); }
+static void pae_pmd_nx(void) { spare_pmd(page_alloc() | PDE_KERNEL, 0x80000000u); }
 
 /* The kernel's PDPT entry with RW: the next use of a kernel address. */
 static void pae_pdpte_flags(void)
@@ -249,7 +249,7 @@ static const struct kill_case {
     { "pae-pmd-index", pae_pmd_index },
     { "pae-pmd-unaligned", pae_pmd_unaligned },
     { "pae-pgtable-outside", pae_pgtable_outside },
-    { "pae-pte-nx", pae_pte_nx },
+    { "pae-pmd-nx", pae_pmd_nx },
     { "pae-pte-reserved", pae_pte_reserved },
     { "pae-pte-beyond", pae_pte_beyond },
     { "pae-pmd-pse", pae_pmd_pse },

@@ -3,6 +3,7 @@
  * accessed/dirty bits written back into our PTEs, kernel mappings shared
  * by every space, and page faults our own kernel resolves; full flushes
  * after silent table writes are in paging_flush.c. */
+#include <string.h>
 #include "guest/hcall.h"
 #include "guest/mm.h"
 #include "guest/test.h"
@@ -212,6 +213,71 @@ static void switch_cost(void)
     pgd_free(a);
 }
 
+#ifdef LG_PAE
+/* void probe_exec(u32 va): jumps to va with EDX = probe_exec_resume (the
+ * page there holds "jmp *%edx"); a fault at va is resumed there too. */
+void probe_exec(u32 va);
+extern char probe_exec_resume[];
+__asm__(".pushsection .text\n"
+        "probe_exec:\n"
+        "    movl 4(%esp), %eax\n"
+        "    movl $probe_exec_resume, %edx\n"
+        "    jmp *%eax\n"
+        "probe_exec_resume:\n"
+        "    ret\n"
+        ".popsection");
+
+#define NX_SLOT 7
+#define NX_BIT 0x80000000u      /* bit 63: the high word's top bit */
+
+/* The no-execute bit of our PTEs, on a host CPU that has NX (CPUID
+ * 0x80000001 EDX bit 20, which we read ourselves, as 3.10's lguest_cpuid
+ * does): a fetch from a page we mark NX faults with the present and I/D
+ * bits, a read of it does not, and clearing NX again makes it run. */
+static void nx(void)
+{
+    u32 a, b, c, d;
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x80000000u));
+    if (a < 0x80000001u)
+        d = 0;
+    else
+        __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x80000001u));
+    if (!(d & (1u << 20))) {
+        printf("paging: this CPU has no NX: nx checks skipped\n");
+        return;
+    }
+    u32 page = page_alloc();
+    u8 *code = (u8 *)__va(page);
+    code[0] = 0xFF;             /* jmp *%edx */
+    code[1] = 0xE2;
+    u32 va = kmap(NX_SLOT, page, PTE_W | PTE_A | PTE_D);
+    u32 *pte = pte_lookup(kernel_pgd, va);
+    struct fault_rec r;
+    expect_fault((u32)probe_exec_resume);
+    probe_exec(va);
+    int ran = !expect_taken(&r);
+    pte[1] = NX_BIT;
+    hcall4(LHCALL_SET_PTE, pgd_pa(kernel_pgd), va, pte[0], pte[1]);
+    u32 read = *(volatile u8 *)va;
+    memset(&r, 0, sizeof r);
+    expect_fault((u32)probe_exec_resume);
+    probe_exec(va);
+    int got = expect_taken(&r);
+    pte[1] = 0;
+    hcall4(LHCALL_SET_PTE, pgd_pa(kernel_pgd), va, pte[0], pte[1]);
+    expect_fault((u32)probe_exec_resume);
+    probe_exec(va);
+    int again = !expect_taken(0);
+    check(ran && read == 0xFF, "paging/nx-off-runs", "ran %d, read 0x%x", ran, (unsigned)read);
+    check(got && r.vector == 14 && r.cr2 == va && r.eip == va && (r.error & 0x11) == 0x11 && !(r.error & 2),
+          "paging/nx-fetch-faults", "trap %d vector %u error 0x%x cr2 0x%x eip 0x%x (va 0x%x)", got,
+          (unsigned)r.vector, (unsigned)r.error, (unsigned)r.cr2, (unsigned)r.eip, (unsigned)va);
+    check(again, "paging/nx-cleared-runs", "still faulted after NX was cleared");
+    kunmap(NX_SLOT);
+    page_free(page);
+}
+#endif
+
 void test_paging(void)
 {
     unsigned free_before = pages_free_count();
@@ -219,6 +285,9 @@ void test_paging(void)
     neighbours();
     demand();
     switch_cost();
+#ifdef LG_PAE
+    nx();
+#endif
     paging_flush();
     check(pages_free_count() == free_before, "paging/no-leak", "%u pages free before, %u after",
           free_before, pages_free_count());

@@ -32,15 +32,15 @@ const char *pae_pmd_check(uint64_t e, uint32_t pfn_limit)
     return NULL;
 }
 
-const char *pae_pte_check(uint64_t e, uint32_t pfn_limit)
+const char *pae_pte_check(uint64_t e, uint32_t pfn_limit, bool nx)
 {
     if (!(e & PAE_P))
         return NULL;
     if (e & PAE_PAT)
         return "bad page table entry: PAT bit";
-    if (e & PAE_NX)
-        return "bad page table entry: NX, which this host does not offer";
-    if (e & PAE_HIGH_BITS)
+    if ((e & PAE_NX) && !nx)
+        return "bad page table entry: NX, which this CPU does not offer";
+    if (e & PAE_HIGH_BITS & ~PAE_NX)
         return "bad page table entry: reserved bits 52-62";
     if (pae_frame(e) >= pfn_limit)
         return "bad page table entry: frame beyond guest memory";

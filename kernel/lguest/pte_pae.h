@@ -23,10 +23,10 @@ const char *pae_pdpte_check(uint64_t e, uint32_t pfn_limit);
  * no global, no uncached table), nothing in bits 52-63, frame < pfn_limit. */
 const char *pae_pmd_check(uint64_t e, uint32_t pfn_limit);
 /* PTE, present: no PAT (bit 7, as for 2-level), nothing in bits 52-62
- * (reserved in PAE paging), no NX (the guest's CPUID does not offer it, and
- * a guest that sets it counts on a protection it would not get), frame <
- * pfn_limit. */
-const char *pae_pte_check(uint64_t e, uint32_t pfn_limit);
+ * (reserved in PAE paging), NX only where the host pages with NX (nx: then
+ * the shadow entry carries XD; elsewhere a guest that sets it counts on a
+ * protection it would not get), frame < pfn_limit. */
+const char *pae_pte_check(uint64_t e, uint32_t pfn_limit, bool nx);
 
 /* Where va's entries are in a PAE guest's tables. */
 static inline uint32_t pae_pdpt_index(uint32_t va) { return va >> 30; }

@@ -381,11 +381,18 @@ HOT enum shadow_result shadow_fault(struct guest *g, uint32_t va, uint32_t *err)
         return r;
     if (__builtin_expect(r == SHADOW_MMIO, 0))
         return (write && !(w.gpte & PTE_W)) || (user && !(w.gpte & PTE_U)) ? SHADOW_GUEST_FAULT : r;
-    if (r == SHADOW_GUEST_FAULT || (write && !(w.gpte & PTE_W)) || (user && !(w.gpte & PTE_U))) {
+    /* an instruction fetch (I/D, bit 4: the CPU reports it as the host
+     * pages with PAE and NX) from a page the guest's tables mark NX */
+    bool fetch_nx = (*err & 0x10u) && (w.gpte & SHADOW_PTE_XD);
+    if (r == SHADOW_GUEST_FAULT || (write && !(w.gpte & PTE_W)) || (user && !(w.gpte & PTE_U)) || fetch_nx) {
         /* what the guest's own tables say: present or not; the switcher
          * pages are really mapped, so there the CPU's code is the truth */
         if (va < SWITCHER_VA)
             *err = (*err & ~1u) | (w.present ? 1u : 0u);
+        /* a 2-level guest's CPU would not report I/D (32-bit paging has
+         * no NX) */
+        if (!g->shadow.pae)
+            *err &= ~0x10u;
         return SHADOW_GUEST_FAULT;
     }
     if (!mark_accessed(g, &w, &w.gpte, write))

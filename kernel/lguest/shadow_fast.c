@@ -101,7 +101,9 @@ HOT enum shadow_fast shadow_fault_fast(struct guest *g, uint32_t va, uint32_t *e
     if (r == FAST_SLOW)
         return r;
     if (r == FAST_REFLECT || (write && !(gpte & PTE_W)) || (user && !(gpte & PTE_U))) {
-        *err = (*err & ~1u) | (gpte ? 1u : 0u);     /* what its tables say: present or not */
+        /* what its tables say: present or not; no I/D bit, which 32-bit
+         * paging does not report */
+        *err = (*err & ~0x11u) | (gpte ? 1u : 0u);
         return FAST_REFLECT;
     }
     /* A and D as the CPU would set them */

@@ -80,7 +80,7 @@ HOT enum shadow_result shadow_pae_walk(struct guest *g, uint32_t gpdpt, uint32_t
     if (__builtin_expect(g->gen == GEN_4, 0) && !(pte >> 32) && lo >> 12 >= g->pfn_limit &&
         vpci_is_mmio(g, lo & ~0xFFFu)) {
         r = SHADOW_MMIO;
-    } else if ((why = pae_pte_check(pte, g->pfn_limit))) {
+    } else if ((why = pae_pte_check(pte, g->pfn_limit, paging_xd != 0))) {
         guest_kill(g, "bad page table entry 0x%08lx%08lx for 0x%08lx: %s", HI(pte), LO(pte), (unsigned long)va, why);
         return SHADOW_KILLED;
     }
@@ -98,7 +98,7 @@ HOT bool shadow_pae_pte(struct guest *g, uint32_t pmd_lo, uint32_t i, uint64_t *
     uint64_t pte;
     if (!gmem_read(&g->mem, (pmd_lo & ~0xFFFu) + i * 8, &pte, 8))
         return false;
-    if ((pte & (PTE_P | PTE_A)) != (PTE_P | PTE_A) || pae_pte_check(pte, g->pfn_limit))
+    if ((pte & (PTE_P | PTE_A)) != (PTE_P | PTE_A) || pae_pte_check(pte, g->pfn_limit, paging_xd != 0))
         return false;
     *out = pte;
     return true;
@@ -123,7 +123,7 @@ HOT bool shadow_pae_recheck(struct guest *g, uint32_t gpdpt, uint32_t i, uint64_
         if (!se)
             continue;
         uint64_t pte = gpt[j];
-        if (pae_pte_check(pte, limit) || !shadow_pte_current(se, pte, fold, base, limit)) {
+        if (pae_pte_check(pte, limit, paging_xd != 0) || !shadow_pte_current(se, pte, fold, base, limit)) {
             spt[j] = 0;
             g->stats.shadow_unpark_dropped++;
         }

@@ -16,9 +16,9 @@ static void linux_entries(void)
     CHECK(pae_pdpte_check(0x0000000001234001ull, PFNS) == NULL);  /* pud_populate: P only */
     CHECK(pae_pmd_check(0x0000000001234067ull, PFNS) == NULL);    /* _PAGE_TABLE */
     CHECK(pae_pmd_check(0x0000000001234063ull, PFNS) == NULL);    /* _KERNPG_TABLE */
-    CHECK(pae_pte_check(0x0000000001234163ull, PFNS) == NULL);    /* kernel page, global */
-    CHECK(pae_pte_check(0x0000000001234067ull, PFNS) == NULL);    /* user page, dirty */
-    CHECK(pae_pte_check(0x0000000001234E25ull, PFNS) == NULL);    /* software bits 9-11 */
+    CHECK(pae_pte_check(0x0000000001234163ull, PFNS, false) == NULL);    /* kernel page, global */
+    CHECK(pae_pte_check(0x0000000001234067ull, PFNS, false) == NULL);    /* user page, dirty */
+    CHECK(pae_pte_check(0x0000000001234E25ull, PFNS, false) == NULL);    /* software bits 9-11 */
 }
 
 /* Each bit of the low word alone, at each level. */
@@ -28,10 +28,10 @@ static void each_low_flag(void)
         uint64_t e = 0x0000000001234001ull | 1ull << b;
         CHECK(pae_pdpte_check(e, PFNS) != NULL);
         CHECK((pae_pmd_check(e, PFNS) == NULL) == ((0x067u >> b) & 1));
-        CHECK((pae_pte_check(e, PFNS) == NULL) == (b != 7));
+        CHECK((pae_pte_check(e, PFNS, false) == NULL) == (b != 7));
     }
     CHECK_CONTAINS(why(pae_pmd_check(0x00000000012340E7ull, PFNS)), "middle directory");  /* a 2 MiB page */
-    CHECK_CONTAINS(why(pae_pte_check(0x00000000012340E3ull, PFNS)), "PAT");
+    CHECK_CONTAINS(why(pae_pte_check(0x00000000012340E3ull, PFNS, false)), "PAT");
 }
 
 /* Bits 52-63 of a present entry: reserved, and NX. */
@@ -41,10 +41,22 @@ static void high_bits(void)
         uint64_t e = 0x0000000001234001ull | 1ull << b;
         CHECK(pae_pdpte_check(e, PFNS) != NULL);
         CHECK(pae_pmd_check(e | 0x066, PFNS) != NULL);
-        CHECK(pae_pte_check(e | 0x062, PFNS) != NULL);
+        CHECK(pae_pte_check(e | 0x062, PFNS, false) != NULL);
     }
-    CHECK_CONTAINS(why(pae_pte_check(0x8000000001234063ull, PFNS)), "NX");
-    CHECK_CONTAINS(why(pae_pte_check(0x0010000001234063ull, PFNS)), "reserved");
+    CHECK_CONTAINS(why(pae_pte_check(0x8000000001234063ull, PFNS, false)), "NX");
+    CHECK_CONTAINS(why(pae_pte_check(0x0010000001234063ull, PFNS, false)), "reserved");
+    /* on a host with NX, NX is the one high bit a PTE may carry: the
+     * reserved bits 52-62 still stop the guest, alone or beside NX */
+    CHECK(pae_pte_check(0x8000000001234063ull, PFNS, true) == NULL);
+    for (uint32_t b = 52; b < 63; b++) {
+        CHECK_CONTAINS(why(pae_pte_check(0x0000000001234063ull | 1ull << b, PFNS, true)), "reserved");
+        CHECK_CONTAINS(why(pae_pte_check(0x8000000001234063ull | 1ull << b, PFNS, true)), "reserved");
+    }
+    CHECK_CONTAINS(why(pae_pte_check(0x8000000000000063ull | (uint64_t)PFNS << 12, PFNS, true)), "beyond");
+    CHECK_CONTAINS(why(pae_pte_check(0x80000000012340E3ull, PFNS, true)), "PAT");
+    /* never in the directory levels */
+    CHECK(pae_pmd_check(0x8000000001234067ull, PFNS) != NULL);
+    CHECK(pae_pdpte_check(0x8000000001234001ull, PFNS) != NULL);
 }
 
 /* The frame is bits 12-51: anything up there beyond guest memory kills,
@@ -52,20 +64,20 @@ static void high_bits(void)
 static void frames(void)
 {
     uint64_t last = (uint64_t)(PFNS - 1) << 12, limit = (uint64_t)PFNS << 12;
-    CHECK(pae_pte_check(last | 0x063, PFNS) == NULL);
+    CHECK(pae_pte_check(last | 0x063, PFNS, false) == NULL);
     CHECK(pae_pmd_check(last | 0x067, PFNS) == NULL);
     CHECK(pae_pdpte_check(last | 0x001, PFNS) == NULL);
-    CHECK_CONTAINS(why(pae_pte_check(limit | 0x063, PFNS)), "beyond");
+    CHECK_CONTAINS(why(pae_pte_check(limit | 0x063, PFNS, false)), "beyond");
     CHECK_CONTAINS(why(pae_pmd_check(limit | 0x067, PFNS)), "beyond");
     CHECK_CONTAINS(why(pae_pdpte_check(limit | 0x001, PFNS)), "beyond");
     for (uint32_t b = 32; b < 52; b++) {       /* above 4 GiB: the low word alone looks fine */
         uint64_t e = (1ull << b) | 0x0000000000001063ull;
-        CHECK_CONTAINS(why(pae_pte_check(e, PFNS)), "beyond");
+        CHECK_CONTAINS(why(pae_pte_check(e, PFNS, false)), "beyond");
         CHECK_CONTAINS(why(pae_pmd_check(e & ~0x100ull, PFNS)), "beyond");
     }
     CHECK(pae_frame(0xFFFFFFFFFFFFFFFFull) == 0xFFFFFFFFFFull);
-    CHECK(pae_pte_check(0x0000000000000001ull, 1) == NULL);      /* frame 0 is guest memory too */
-    CHECK(pae_pte_check(0x0000000000000001ull, 0) != NULL);
+    CHECK(pae_pte_check(0x0000000000000001ull, 1, false) == NULL);      /* frame 0 is guest memory too */
+    CHECK(pae_pte_check(0x0000000000000001ull, 0, false) != NULL);
 }
 
 static void not_present_junk(void)
@@ -75,7 +87,7 @@ static void not_present_junk(void)
     for (unsigned i = 0; i < sizeof junk / sizeof junk[0]; i++) {
         CHECK(pae_pdpte_check(junk[i], PFNS) == NULL);
         CHECK(pae_pmd_check(junk[i], PFNS) == NULL);
-        CHECK(pae_pte_check(junk[i], 0) == NULL);
+        CHECK(pae_pte_check(junk[i], 0, true) == NULL);
     }
 }
 

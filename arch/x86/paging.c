@@ -13,7 +13,7 @@
 #include "kernel/image.h"
 #include "kernel/panic.h"
 
-#define LOW_LIMIT 0xFFC00000ull         /* the switcher's 4 MiB start here */
+#define LOW_LIMIT ((uint64_t)SWITCHER_PDE * LARGE_PAGE)  /* the switcher's 4 MiB start here */
 #define LAST_DIR  (3 * PT_ENTRIES)      /* the directory of 3-4 GiB: the per-CPU one */
 
 uint64_t paging_xd;

@@ -5,6 +5,7 @@
 #define KERNEL_LGUEST_PTE_H
 #include <stdbool.h>
 #include <stdint.h>
+#include "arch/x86/paging.h"
 
 #define GPDE_ALLOWED 0x067u     /* P RW US A D: anything else in a present PDE kills */
 
@@ -23,8 +24,6 @@ const char *guest_pte_check(uint32_t pte, uint32_t pfn_limit);
  * (not PAT, not the software bits 9-11); it is writable only when the
  * guest PTE is writable AND dirty (so the first write faults and the dirty
  * bit can be set); never global. */
-#define SHADOW_PTE_ADDR 0x000FFFFFFFFFF000ull
-#define SHADOW_PTE_XD   (1ull << 63)
 static inline uint64_t shadow_pte_make(uint64_t gpte, uint64_t host_base)
 {
     /* Writable only once dirty, so the first write to a clean page faults
@@ -33,10 +32,10 @@ static inline uint64_t shadow_pte_make(uint64_t gpte, uint64_t host_base)
      * address is masked again so a misaligned host_base cannot leak into
      * the flag bits. Inline: a table check after a full flush runs it for
      * every entry. */
-    uint64_t flags = gpte & (0x07Du | SHADOW_PTE_XD);   /* P US PWT PCD A D, XD */
+    uint64_t flags = gpte & (0x07Du | PTE_XD);   /* P US PWT PCD A D, XD */
     if ((gpte & 0x002u) && (gpte & 0x040u))             /* RW and D */
         flags |= 0x002u;
-    return ((host_base + (gpte & SHADOW_PTE_ADDR)) & SHADOW_PTE_ADDR) | flags;
+    return ((host_base + (gpte & PTE_ADDR)) & PTE_ADDR) | flags;
 }
 
 /* The split of a 2-level guest's tables into PAE shadow ones: shadow
@@ -65,7 +64,7 @@ static inline uint64_t pde_fold(uint32_t pde)
 static inline bool shadow_pte_current(uint64_t se, uint64_t gpte, uint64_t fold, uint64_t host_base,
                                       uint32_t pfn_limit)
 {
-    return (gpte & 0x0A1u) == 0x021u && ((gpte & ~SHADOW_PTE_XD) >> 12) < pfn_limit &&
+    return (gpte & 0x0A1u) == 0x021u && ((gpte & ~PTE_XD) >> 12) < pfn_limit &&
            shadow_pte_make(gpte & fold, host_base) == se;
 }
 

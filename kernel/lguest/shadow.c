@@ -129,9 +129,8 @@ void shadow_release(struct guest *g)
 
 /* A root's PDPT and four directories, one allocation: made once, kept
  * while the root is (its directories are what a flush empties). */
-HOT static uint64_t *root_pd(struct guest *g, struct shadow_root *r)
+HOT static uint64_t *root_pd(struct shadow_root *r)
 {
-    (void)g;
     if (!r->pd) {
         uint32_t block = frames_alloc(ROOT_FRAMES, 1);
         if (!block)
@@ -148,10 +147,10 @@ HOT static uint64_t *root_pd(struct guest *g, struct shadow_root *r)
 HOT uint32_t shadow_cr3(struct guest *g)
 {
     struct shadow_root *r = &g->shadow.roots[g->shadow.cur];
-    uint64_t *pd = root_pd(g, r);
+    uint64_t *pd = root_pd(r);
     if (!pd) {
         drop_everything(g);
-        pd = root_pd(g, r);
+        pd = root_pd(r);
     }
     if (!pd) {
         guest_kill(g, "out of memory for shadow page tables");
@@ -306,7 +305,7 @@ HOT static void unpark(struct guest *g, struct shadow_root *r, uint32_t i)
 HOT static enum shadow_result install(struct guest *g, uint32_t va, uint64_t gpte)
 {
     struct shadow_root *r = &g->shadow.roots[g->shadow.cur];
-    uint64_t *pd = root_pd(g, r);
+    uint64_t *pd = root_pd(r);
     if (pd && (pd[PD_INDEX(va)] & SPDE_PARKED)) {
         g->stats.shadow_unparked++;
         unpark(g, r, PD_INDEX(va));
@@ -383,7 +382,7 @@ HOT enum shadow_result shadow_fault(struct guest *g, uint32_t va, uint32_t *err)
         return (write && !(w.gpte & PTE_W)) || (user && !(w.gpte & PTE_U)) ? SHADOW_GUEST_FAULT : r;
     /* an instruction fetch (I/D, bit 4: the CPU reports it as the host
      * pages with PAE and NX) from a page the guest's tables mark NX */
-    bool fetch_nx = (*err & 0x10u) && (w.gpte & SHADOW_PTE_XD);
+    bool fetch_nx = (*err & 0x10u) && (w.gpte & PTE_XD);
     if (r == SHADOW_GUEST_FAULT || (write && !(w.gpte & PTE_W)) || (user && !(w.gpte & PTE_U)) || fetch_nx) {
         /* what the guest's own tables say: present or not; the switcher
          * pages are really mapped, so there the CPU's code is the truth */
